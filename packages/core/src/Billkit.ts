@@ -1,0 +1,113 @@
+/**
+ * `billkit(options)`: the embeddable entry point. It returns a web-standard handler to mount in
+ * any framework, and a few calls for the host (bootstrap, dispose).
+ */
+import { HttpApiBuilder, HttpApiScalar, HttpServer, OpenApi } from "@effect/platform"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { BillkitApi } from "./http/Api.js"
+import { HandlersLive, ServicesLive } from "./http/Handlers.js"
+import { pipeline } from "./http/Pipeline.js"
+import type { Mode, StoragePort } from "./ports/Storage.js"
+import { Storage } from "./ports/Storage.js"
+import { Projects } from "./services/Projects.js"
+
+export interface RateLimitRule {
+  readonly window: "second" | "minute" | "hour"
+  readonly max: number
+}
+
+/** Who is calling: what an API key (or a host's own authenticate function) resolves to. */
+export interface Principal {
+  readonly projectId: string
+  readonly mode: Mode
+  /** `*`, or `<resource>:read|write`. */
+  readonly scopes: ReadonlyArray<string>
+  readonly keyType: "secret" | "publishable"
+  /** Rate-limit bucket; defaults to the project. */
+  readonly keyId?: string
+  readonly rateLimits?: ReadonlyArray<RateLimitRule>
+}
+
+export interface BillkitOptions {
+  readonly storage: StoragePort
+  /** Where the host mounts the handler, e.g. "/billing" (paths are then /billing/v1/...). Default "". */
+  readonly basePath?: string
+  /** Replace API-key auth: return the principal, or null for 401. */
+  readonly authenticate?: (request: Request) => Promise<Principal | null>
+  /** Default per-key limits when a key carries none. Default: 100 per second. */
+  readonly defaultRateLimits?: ReadonlyArray<RateLimitRule>
+}
+
+export interface Billkit {
+  /** Web-standard handler: mount it in any framework. */
+  readonly handler: (request: Request) => Promise<Response>
+  /**
+   * On an empty database, creates a project and its first secret test key (returned once, as
+   * `apiKey`). With `apiKey` (an `sk_test_…`/`sk_live_…` string) that key is provisioned with all
+   * scopes instead, if it is not stored yet. On a database that already has a project and no
+   * `apiKey` is given, it changes nothing and returns `created: false` with no key.
+   */
+  readonly bootstrap: (options?: { readonly projectName?: string; readonly apiKey?: string }) => Promise<{
+    readonly projectId: string
+    readonly apiKey?: string
+    readonly created: boolean
+  }>
+  /** The OpenAPI document of this handler (with its base path as the server URL). */
+  readonly openApi: () => OpenApi.OpenAPISpec
+  readonly dispose: () => Promise<void>
+}
+
+const normalizeBasePath = (basePath: string | undefined) => {
+  const trimmed = (basePath ?? "").replace(/\/+$/, "")
+  return trimmed === "" ? "" : trimmed.startsWith("/") ? trimmed : `/${trimmed}`
+}
+
+const problem = (status: number, detail: string, instance: string) =>
+  new Response(JSON.stringify({ type: "urn:billkit:error:not_found", title: "Not Found", status, detail, instance }), {
+    status,
+    headers: { "content-type": "application/problem+json" }
+  })
+
+export const billkit = (options: BillkitOptions): Billkit => {
+  const basePath = normalizeBasePath(options.basePath)
+  const api = BillkitApi.annotate(OpenApi.Servers, [{ url: basePath === "" ? "/" : basePath }])
+  const services = ServicesLive.pipe(Layer.provideMerge(Layer.succeed(Storage, options.storage)))
+  const runtime = ManagedRuntime.make(services)
+
+  const app = Layer.mergeAll(
+    HttpApiBuilder.middlewareOpenApi({ path: "/v1/openapi.json" }),
+    HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } as never }),
+    pipeline(options),
+    HttpServer.layerContext
+  ).pipe(
+    Layer.provideMerge(HttpApiBuilder.api(api).pipe(Layer.provide(HandlersLive))),
+    Layer.provide(services)
+  )
+
+  const web = HttpApiBuilder.toWebHandler(app, { memoMap: runtime.memoMap })
+
+  const handler = (request: Request): Promise<Response> => {
+    if (basePath === "") return web.handler(request)
+    const url = new URL(request.url)
+    if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) {
+      return Promise.resolve(problem(404, `Billkit is mounted at ${basePath}`, url.pathname))
+    }
+    url.pathname = url.pathname.slice(basePath.length) || "/"
+    const init: RequestInit & { duplex?: "half" } = { method: request.method, headers: request.headers, signal: request.signal }
+    if (request.body !== null) {
+      init.body = request.body
+      init.duplex = "half"
+    }
+    return web.handler(new Request(url, init))
+  }
+
+  return {
+    handler,
+    bootstrap: (opts = {}) => runtime.runPromise(Effect.flatMap(Projects, (projects) => projects.bootstrap(opts))),
+    openApi: () => OpenApi.fromApi(api),
+    dispose: async () => {
+      await web.dispose()
+      await runtime.dispose()
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Prefixed, time-sortable ids: `cus_` + 10 Crockford base32 chars of milliseconds + 16 of
+ * randomness (ULID layout). Sorting ids sorts by creation time, which is what makes cursor
+ * pagination and `from`/`to` filters work on the id alone.
+ */
+import { Schema } from "effect"
+
+export const prefixes = {
+  customer: "cus", product: "prod", price: "price", plan: "plan", feature: "feat", metric: "met",
+  subscription: "sub", invoice: "inv", payment: "pay", refund: "re", paymentMethod: "pm",
+  usageEvent: "ue", usageLimit: "ul", voucher: "vou", checkoutSession: "cs", portalSession: "ps",
+  webhookEndpoint: "we", event: "evt", apiKey: "key", connection: "conn", referralCode: "rc",
+  creditNote: "cn", balance: "bal", project: "proj", request: "req"
+} as const
+
+export type IdKind = keyof typeof prefixes
+
+const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+const timeLength = 10
+const randomLength = 16
+
+export const encodeTime = (ms: number): string => {
+  let out = ""
+  let rest = Math.max(0, Math.floor(ms))
+  for (let i = 0; i < timeLength; i++) {
+    out = alphabet[rest % 32] + out
+    rest = Math.floor(rest / 32)
+  }
+  return out
+}
+
+/** Encodes 80 random bits (10 bytes) as 16 base32 characters. */
+export const encodeRandom = (bytes: Uint8Array): string => {
+  let bits = 0n
+  for (const b of bytes.subarray(0, 10)) bits = (bits << 8n) | BigInt(b)
+  let out = ""
+  for (let i = 0; i < randomLength; i++) {
+    out = alphabet[Number(bits & 31n)] + out
+    bits >>= 5n
+  }
+  return out
+}
+
+export const makeId = (kind: IdKind, ms: number, random: string): string => `${prefixes[kind]}_${encodeTime(ms)}${random}`
+
+/** The smallest and largest ids of `kind` that could have been made at `ms`: bounds for time filters. */
+export const lowestIdAt = (kind: IdKind, ms: number): string => `${prefixes[kind]}_${encodeTime(ms)}${"0".repeat(randomLength)}`
+export const highestIdAt = (kind: IdKind, ms: number): string => `${prefixes[kind]}_${encodeTime(ms)}${"Z".repeat(randomLength)}`
+
+/** Increments a base32 random part by one (for ids made within the same millisecond). */
+export const incrementRandom = (random: string): string => {
+  const chars = random.split("")
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const next = alphabet.indexOf(chars[i]) + 1
+    if (next < 32) {
+      chars[i] = alphabet[next]
+      return chars.join("")
+    }
+    chars[i] = "0"
+  }
+  return chars.join("")
+}
+
+/** An id of the given kind: checked for shape, so `cus_` never stands where `prod_` is expected. */
+export const Id = (kind: IdKind) =>
+  Schema.String.pipe(
+    Schema.pattern(new RegExp(`^${prefixes[kind]}_[0-9A-HJKMNP-TV-Z]{26}$`), {
+      message: () => `must be a ${prefixes[kind]}_ id`
+    })
+  ).annotations({ description: `A \`${prefixes[kind]}_\` id.` })

@@ -1,0 +1,39 @@
+/**
+ * Money: an integer of minor units with its currency. Quantities and sub-minor unit prices are
+ * exact decimals (BigDecimal); one rounding per invoice line, half away from zero.
+ */
+import { BigDecimal, Schema } from "effect"
+import { minorUnitExponent } from "./Currency.js"
+
+/** An amount in minor units: a safe, non-negative integer. */
+export const MinorAmount = Schema.Int.pipe(
+  Schema.nonNegative({ message: () => "must be a non-negative integer of minor units" }),
+  Schema.lessThanOrEqualTo(Number.MAX_SAFE_INTEGER)
+).annotations({ identifier: "MinorAmount", description: "Integer amount in the currency's minor unit." })
+
+/** A signed amount in minor units, for credits and debits. */
+export const SignedMinorAmount = Schema.Int.pipe(
+  Schema.between(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+).annotations({ identifier: "SignedMinorAmount" })
+
+/** Rounds an exact amount of minor units to an integer, half away from zero. */
+export const roundMinor = (minor: BigDecimal.BigDecimal): number => {
+  const rounded = BigDecimal.round(minor, { scale: 0, mode: "half-from-zero" })
+  const units = BigDecimal.scale(rounded, 0).value
+  if (units > BigInt(Number.MAX_SAFE_INTEGER) || units < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`amount ${BigDecimal.format(minor)} exceeds the safe integer range`)
+  }
+  return Number(units)
+}
+
+/** The amount of one invoice line: quantity × unit amount (in minor units), rounded once. */
+export const lineAmount = (quantity: BigDecimal.BigDecimal, unitAmountMinor: BigDecimal.BigDecimal): number =>
+  roundMinor(BigDecimal.multiply(quantity, unitAmountMinor))
+
+/** Converts a decimal amount of major units ("12.345" KWD) to minor units, rounding once. */
+export const fromMajor = (major: BigDecimal.BigDecimal, currency: string): number =>
+  roundMinor(BigDecimal.multiply(major, BigDecimal.make(10n ** BigInt(minorUnitExponent(currency)), 0)))
+
+/** Formats minor units as a major-unit decimal string: 1050 EUR → "10.50", 5 JPY → "5". */
+export const formatMajor = (amount: number, currency: string): string =>
+  BigDecimal.format(BigDecimal.make(BigInt(amount), minorUnitExponent(currency)))

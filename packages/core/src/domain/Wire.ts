@@ -1,0 +1,48 @@
+/**
+ * Building blocks for wire schemas: TypeScript fields are camelCase, wire fields snake_case.
+ * `wire("code_name", S)` declares a field whose encoded key differs from its TypeScript name.
+ */
+import { BigDecimal, Schema } from "effect"
+
+export const wire = <S extends Schema.Schema.All>(key: string, schema: S) =>
+  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
+
+export const optionalWire = <S extends Schema.Schema.All>(key: string, schema: S) =>
+  Schema.optional(schema).pipe(Schema.fromKey(key))
+
+/** Input structs reject unknown fields, like Stripe: a typo must not be silently ignored. */
+export const strict = { parseOptions: { onExcessProperty: "error" } } as const
+
+export const Timestamp = Schema.String.annotations({
+  identifier: "Timestamp",
+  description: "ISO 8601 UTC timestamp.",
+  jsonSchema: { type: "string", format: "date-time" }
+})
+
+export const NonEmptyTrimmed = (max: number) =>
+  Schema.Trim.pipe(Schema.nonEmptyString({ message: () => "must not be empty" }), Schema.maxLength(max))
+
+export const Email = Schema.Trim.pipe(
+  Schema.maxLength(254),
+  Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an email address" })
+).annotations({ identifier: "Email", examples: ["jane@example.com"] })
+
+export const CountryCode = Schema.transform(
+  Schema.String,
+  Schema.String.pipe(Schema.pattern(/^[A-Z]{2}$/, { message: () => "must be an ISO 3166-1 alpha-2 country code" })),
+  { strict: true, decode: (s) => s.trim().toUpperCase(), encode: (s) => s }
+).annotations({ identifier: "CountryCode", examples: ["DE"] })
+
+/** A percentage from 0 to 100 as an exact decimal; accepts "19.5" or 19.5, answers "19.5". */
+const isPercent = (d: BigDecimal.BigDecimal) =>
+  (BigDecimal.greaterThanOrEqualTo(d, BigDecimal.fromBigInt(0n)) &&
+    BigDecimal.lessThanOrEqualTo(d, BigDecimal.fromBigInt(100n))) || "must be between 0 and 100"
+export const Percent = Schema.BigDecimal.pipe(Schema.filter(isPercent)).annotations({
+  identifier: "Percent",
+  description: "A percentage as a decimal string, e.g. \"19.5\"."
+})
+export const PercentInput = Schema.Union(Schema.BigDecimal, Schema.BigDecimalFromNumber).pipe(Schema.filter(isPercent)).annotations({
+  description: "A percentage, as a decimal string (\"19.5\") or a number."
+})
+
+export const Mode = Schema.Literal("test", "live")

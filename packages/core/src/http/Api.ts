@@ -1,0 +1,35 @@
+/**
+ * The REST surface, declared once. The same declaration yields the request handler, the
+ * OpenAPI document (`/v1/openapi.json`, `docs/openapi.json`) and the `/docs` page.
+ */
+import { HttpApi, OpenApi } from "@effect/platform"
+import { ApiKeysGroup } from "./groups/ApiKeys.js"
+import { CustomersGroup } from "./groups/Customers.js"
+import { FeaturesGroup } from "./groups/Features.js"
+import { PlansGroup } from "./groups/Plans.js"
+import { PricesGroup } from "./groups/Prices.js"
+import { ProductsGroup } from "./groups/Products.js"
+import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, RateLimited, ValidationProblem } from "./Problems.js"
+
+export class BillkitApi extends HttpApi.make("billkit")
+  .add(CustomersGroup)
+  .add(ProductsGroup)
+  .add(PricesGroup)
+  .add(FeaturesGroup)
+  .add(PlansGroup)
+  .add(ApiKeysGroup)
+  .addError(BadRequest)
+  .addError(Forbidden)
+  .addError(NotFoundProblem)
+  .addError(ConflictProblem)
+  .addError(ValidationProblem)
+  .addError(RateLimited)
+  .annotate(OpenApi.Title, "Billkit")
+  .annotate(OpenApi.Version, "1.0.0")
+  .annotate(
+    OpenApi.Description,
+    "Billing you embed: customers, products, prices, features and plans over REST. " +
+      "Authenticate with `Authorization: Bearer sk_test_…`. Errors are RFC 9457 problem documents. " +
+      "Lists paginate with `limit`, `starting_after` and `ending_before`. Any POST may carry an `Idempotency-Key`."
+  )
+{}

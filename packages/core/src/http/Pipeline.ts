@@ -1,0 +1,126 @@
+/**
+ * What every request goes through before and after its handler, in this order: a request id;
+ * the principal (API key or the host's authenticate function); the rate limit; Idempotency-Key;
+ * then the handler, with any failure rendered as a problem document. Every response carries
+ * `Request-Id` and the rate-limit headers.
+ */
+import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import type { HttpApp } from "@effect/platform"
+import { Clock, Effect, FiberRef, Option } from "effect"
+import type { BillkitOptions, Principal, RateLimitRule } from "../Billkit.js"
+import { IdGenerator } from "../ports/IdGenerator.js"
+import { Storage } from "../ports/Storage.js"
+import { ApiKeys } from "../services/ApiKeys.js"
+import { withIdempotency } from "./Idempotency.js"
+import { resolvedPrincipal } from "./Principal.js"
+import { internalError, problemOf, problemResponse } from "./ProblemResponse.js"
+import { rateLimited, unauthorized } from "./Problems.js"
+import { checkRateLimit, makeLocalRateLimitStore, type RateLimitVerdict } from "./RateLimiter.js"
+
+/** Paths anyone may read: the API's own description. */
+export const publicPaths: ReadonlySet<string> = new Set(["/v1/openapi.json", "/docs"])
+
+const bodyMethods = new Set(["POST", "PUT", "PATCH"])
+
+const bearer = (header: string | undefined) => {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return match === null ? undefined : match[1]
+}
+
+const rateLimitHeaders = (v: RateLimitVerdict): Record<string, string> => ({
+  "x-ratelimit-limit": String(v.limit),
+  "x-ratelimit-remaining": String(v.remaining),
+  "x-ratelimit-reset": String(v.reset)
+})
+
+export const pipeline = (options: BillkitOptions) =>
+  HttpApiBuilder.middleware(
+    Effect.gen(function*() {
+      const storage = yield* Storage
+      const ids = yield* IdGenerator
+      const apiKeys = yield* ApiKeys
+      const limiter = storage.sharedAcrossProcesses ? storage.rateLimits : makeLocalRateLimitStore()
+      const defaultLimits: ReadonlyArray<RateLimitRule> = options.defaultRateLimits ?? [{ window: "second", max: 100 }]
+
+      const authenticate = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Option.Option<Principal>> => {
+        if (options.authenticate !== undefined) {
+          const web = request.source instanceof Request ? request.source : undefined
+          const authenticateHost = options.authenticate
+          return web === undefined
+            ? Effect.succeedNone
+            : Effect.map(Effect.promise(() => authenticateHost(web)), Option.fromNullable)
+        }
+        const secret = bearer(request.headers["authorization"])
+        if (secret === undefined) return Effect.succeedNone
+        return Effect.map(apiKeys.resolve(secret), Option.map(({ key, tenant }) => ({
+          projectId: tenant.projectId,
+          mode: tenant.mode,
+          scopes: key.scopes,
+          keyType: key.type,
+          keyId: key.id,
+          rateLimits: key.rateLimits
+        })))
+      }
+
+      return (app: HttpApp.Default): HttpApp.Default<never, never> =>
+        Effect.gen(function*() {
+          const original = yield* HttpServerRequest.HttpServerRequest
+          const requestId = yield* ids.next("request")
+          const path = new URL(original.url, "http://local").pathname
+          const hasBody = bodyMethods.has(original.method)
+          // An empty body on POST means "no parameters", as `{}` would.
+          const text = hasBody ? yield* Effect.orElseSucceed(original.text, () => "") : ""
+          const request = hasBody && text.trim() === "" ? withBody(original, "{}") : original
+          const extraHeaders: Record<string, string> = { "request-id": requestId }
+
+          const renderFailures = <R>(self: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, R>) =>
+            Effect.catchAllCause(self, (cause) =>
+              Option.match(problemOf(cause, hasBody, original.method, path), {
+                onSome: (problem) => {
+                  const response = problemResponse(problem, path, requestId)
+                  const retryAfter = problem.status === 429 ? { "retry-after": extraHeaders["retry-after"] ?? "1" } : {}
+                  return Effect.succeed(HttpServerResponse.setHeaders(response, retryAfter))
+                },
+                onNone: () =>
+                  Effect.as(
+                    Effect.logError("Unhandled failure", { requestId, method: original.method, path }, cause),
+                    problemResponse(internalError(`Something went wrong on our side; quote request id ${requestId} when asking for help`), path, requestId)
+                  )
+              }))
+
+          const handled = Effect.gen(function*() {
+            if (publicPaths.has(path)) return yield* app
+            const principal = yield* authenticate(request)
+            if (Option.isNone(principal)) return yield* Effect.fail(unauthorized("Missing or unknown API key: send Authorization: Bearer sk_test_…"))
+            const now = yield* Clock.currentTimeMillis
+            const rules = principal.value.rateLimits?.length ? principal.value.rateLimits : defaultLimits
+            const bucket = `${principal.value.projectId}:${principal.value.mode}:${principal.value.keyId ?? "project"}`
+            const verdict = yield* checkRateLimit(limiter, bucket, rules, now)
+            Object.assign(extraHeaders, rateLimitHeaders(verdict))
+            if (verdict.limited) {
+              extraHeaders["retry-after"] = String(verdict.retryAfter)
+              return yield* Effect.fail(rateLimited(`Rate limit of ${verdict.limit} requests exceeded; retry in ${verdict.retryAfter} s`))
+            }
+            const run = renderFailures(Effect.locally(app, resolvedPrincipal, principal))
+            const key = request.headers["idempotency-key"]
+            if (original.method !== "POST" || key === undefined) return yield* run
+            return yield* withIdempotency(
+              storage.idempotency,
+              { scope: `${principal.value.projectId}:${principal.value.mode}`, key, method: original.method, path, body: text, now },
+              run
+            )
+          })
+
+          const response = yield* renderFailures(Effect.provideService(handled, HttpServerRequest.HttpServerRequest, request))
+          return HttpServerResponse.setHeaders(response, extraHeaders)
+        }) as HttpApp.Default<never, never>
+    }),
+    { withContext: true }
+  )
+
+const withBody = (request: HttpServerRequest.HttpServerRequest, body: string) => {
+  const headers = new Headers(request.headers as Record<string, string>)
+  headers.set("content-type", "application/json")
+  headers.delete("content-length")
+  return HttpServerRequest.fromWeb(new Request(new URL(request.url, "http://local"), { method: request.method, headers, body }))
+}

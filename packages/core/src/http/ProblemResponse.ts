@@ -1,0 +1,59 @@
+/** Turns whatever a request failed with into an RFC 9457 problem response. */
+import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
+import { HttpServerResponse } from "@effect/platform"
+import { Cause, Option } from "effect"
+import { badRequest, isProblem, notFound, titleOf, validation, type FieldError, type Problem } from "./Problems.js"
+
+export interface ProblemBody {
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly detail: string
+  readonly instance: string
+  readonly request_id: string
+  readonly errors?: ReadonlyArray<FieldError>
+}
+
+/** `["lines", 0, "amount"]` → `lines[0].amount` */
+const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`, "")
+
+const fromDecodeError = (error: HttpApiDecodeError, hasBody: boolean): Problem => {
+  const errors = error.issues.map((issue) => ({ field: fieldPath(issue.path) || "body", message: issue.message }))
+  const first = errors[0]
+  const detail = first === undefined ? error.message : `${first.field}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`
+  // A body that parses but does not fit is 422; a bad query or path value is a malformed request.
+  return hasBody ? validation(detail, errors) : badRequest(detail, errors)
+}
+
+const isRouteNotFound = (u: unknown) => typeof u === "object" && u !== null && "_tag" in u && u._tag === "RouteNotFound"
+const isBadJson = (u: unknown) =>
+  typeof u === "object" && u !== null && "_tag" in u && u._tag === "RequestError" && "reason" in u && u.reason === "Decode"
+
+/** The problem for a failed request, or none when it is an unexpected failure (a 500). */
+export const problemOf = (cause: Cause.Cause<unknown>, hasBody: boolean, method: string, path: string): Option.Option<Problem> => {
+  const failure = Cause.failureOption(cause)
+  const error = Option.isSome(failure) ? failure.value : Option.getOrUndefined(Cause.dieOption(cause))
+  if (isProblem(error)) return Option.some(error)
+  if (error instanceof HttpApiDecodeError) return Option.some(fromDecodeError(error, hasBody))
+  if (isRouteNotFound(error)) return Option.some(notFound(`No route for ${method} ${path}`))
+  if (isBadJson(error)) return Option.some(badRequest("The request body is not valid JSON"))
+  return Option.none()
+}
+
+export const internalError = (detail: string) => ({
+  type: "urn:billkit:error:internal",
+  title: titleOf(500),
+  status: 500,
+  detail
+})
+
+export const problemResponse = (
+  problem: Omit<ProblemBody, "instance" | "request_id">,
+  instance: string,
+  requestId: string
+) =>
+  HttpServerResponse.unsafeJson(
+    { ...problem, instance, request_id: requestId },
+    { status: problem.status, contentType: "application/problem+json" }
+  )

@@ -1,0 +1,173 @@
+/**
+ * The storage port. Services speak to storage only through this interface; memory (in core),
+ * SQLite and Postgres (in `@billkit/sql`) implement it, and one conformance suite
+ * (`@billkit/testing`) defines its behaviour for all of them.
+ *
+ * Records are stored generically: tenancy (project, mode) and `id` as columns, a few indexed
+ * columns per collection for filters and uniqueness, and the record itself as its encoded JSON.
+ * Infrastructure failures are defects (they surface as a 500 with a request id); the only typed
+ * failure is a unique-constraint violation, which services turn into a 409.
+ */
+import { Context, Data } from "effect"
+import type { Effect, Option } from "effect"
+
+export type Mode = "test" | "live"
+
+export interface Tenant {
+  readonly projectId: string
+  readonly mode: Mode
+}
+
+/** Describes one collection: its table name and which fields are columns of their own. */
+export interface CollectionSpec {
+  /** Logical name; SQL tables are `billkit_<name>`. */
+  readonly name: string
+  /** Fields kept as their own nullable text columns, usable in `list` filters and `findOne`. */
+  readonly indexed: ReadonlyArray<string>
+  /** Indexed fields whose non-null values are unique within a tenant. */
+  readonly unique: ReadonlyArray<string>
+  /** Indexed fields whose non-null values are unique across all tenants (API key hashes). */
+  readonly globallyUnique?: ReadonlyArray<string>
+}
+
+/** JSON-safe data: the record in its encoded (wire) form. */
+export type Json = Record<string, unknown>
+
+export interface StoredRecord {
+  readonly id: string
+  readonly data: Json
+  /** Values of the collection's indexed fields; a missing key is stored as null. */
+  readonly index: Readonly<Record<string, string | null>>
+}
+
+export interface ListQuery {
+  /** Equality filters on indexed fields. */
+  readonly where?: Readonly<Record<string, string>>
+  /** Only ids greater than / less than or equal to these bounds (ids sort by creation time). */
+  readonly idFrom?: string
+  readonly idTo?: string
+  readonly limit: number
+  readonly startingAfter?: string
+  readonly endingBefore?: string
+  readonly includeTotal?: boolean
+}
+
+export interface ListResult {
+  /** In ascending id order. */
+  readonly data: ReadonlyArray<Json>
+  readonly hasMore: boolean
+  /** Count of all records matching `where` and the id bounds, when `includeTotal` was asked. */
+  readonly total?: number
+}
+
+export class UniqueViolation extends Data.TaggedError("UniqueViolation")<{
+  readonly collection: string
+  readonly field: string
+}> {}
+
+export interface ProjectRecord {
+  readonly id: string
+  readonly name: string
+  readonly createdAt: string
+  readonly settings: Json
+}
+
+export interface StoredResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+export type IdempotencyClaim =
+  | { readonly _tag: "Claimed" }
+  | { readonly _tag: "InFlight" }
+  | { readonly _tag: "Mismatch" }
+  | { readonly _tag: "Completed"; readonly response: StoredResponse }
+
+export interface IdempotencyStore {
+  /**
+   * Atomically claims `key` for a request with body `fingerprint`. A key whose claim expired
+   * (`expiresAt` passed) or whose in-flight claim is older than `staleBefore` is claimed anew.
+   * Times are epoch milliseconds.
+   */
+  readonly claim: (args: {
+    readonly scope: string
+    readonly key: string
+    readonly fingerprint: string
+    readonly now: number
+    readonly expiresAt: number
+    readonly staleBefore: number
+  }) => Effect.Effect<IdempotencyClaim>
+  /** Stores the response of a claimed key, so that later requests replay it. */
+  readonly complete: (scope: string, key: string, response: StoredResponse) => Effect.Effect<void>
+  /** Drops a claim whose request failed in a way a retry may fix (a 5xx, a 409 in flight). */
+  readonly release: (scope: string, key: string) => Effect.Effect<void>
+}
+
+export interface RateLimitStore {
+  /**
+   * Counts one hit in the window of `bucket` that starts at `windowStart` (epoch ms) and returns
+   * the count including this hit. `expiresAt` lets old windows be pruned.
+   */
+  readonly hit: (bucket: string, windowStart: number, expiresAt: number) => Effect.Effect<number>
+  /** Deletes windows that expired before `now`. */
+  readonly prune: (now: number) => Effect.Effect<void>
+}
+
+export interface ProjectStore {
+  readonly insert: (project: ProjectRecord) => Effect.Effect<void>
+  readonly get: (id: string) => Effect.Effect<Option.Option<ProjectRecord>>
+  readonly count: Effect.Effect<number>
+  /** The oldest project (lowest id), if any: single-tenant hosts (the example server) use it. */
+  readonly first: Effect.Effect<Option.Option<ProjectRecord>>
+}
+
+export interface StoragePort {
+  readonly dialect: "memory" | "sqlite" | "postgres"
+  /** True when several processes may share this storage (rate limits must then be counted in it). */
+  readonly sharedAcrossProcesses: boolean
+
+  /**
+   * Runs `self` in one transaction: every write it makes commits together or not at all (a
+   * failure or defect rolls all of them back). Nested calls join the outer transaction.
+   */
+  readonly withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+  readonly insert: (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    record: StoredRecord
+  ) => Effect.Effect<void, UniqueViolation>
+  /** Replaces a record's data and indexed values; fails with a defect if it does not exist. */
+  readonly update: (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    record: StoredRecord
+  ) => Effect.Effect<void, UniqueViolation>
+  /** `forUpdate` locks the row until the transaction ends where the backend can (Postgres). */
+  readonly get: (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    id: string,
+    options?: { readonly forUpdate?: boolean }
+  ) => Effect.Effect<Option.Option<Json>>
+  readonly findOne: (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    field: string,
+    value: string
+  ) => Effect.Effect<Option.Option<Json>>
+  /** Finds a record by a globally unique indexed field, whichever tenant holds it. */
+  readonly findGlobal: (
+    spec: CollectionSpec,
+    field: string,
+    value: string
+  ) => Effect.Effect<Option.Option<{ readonly tenant: Tenant; readonly data: Json }>>
+  readonly list: (spec: CollectionSpec, tenant: Tenant, query: ListQuery) => Effect.Effect<ListResult>
+
+  readonly projects: ProjectStore
+  readonly idempotency: IdempotencyStore
+  readonly rateLimits: RateLimitStore
+}
+
+export class Storage extends Context.Tag("@billkit/core/Storage")<Storage, StoragePort>() {}

@@ -1,0 +1,118 @@
+/**
+ * API keys. The secret is made once, returned once, and stored only as its SHA-256 hash, so a
+ * leaked database does not leak keys. A key's prefix says its type and mode: `sk_test_…`.
+ */
+import { Effect, Option, Schema } from "effect"
+import type { ApiKeyCreate, KeyType } from "../domain/ApiKey.js"
+import { ApiKey } from "../domain/ApiKey.js"
+import { Conflict } from "../domain/Errors.js"
+import { IdGenerator } from "../ports/IdGenerator.js"
+import type { Mode, Tenant } from "../ports/Storage.js"
+import { Storage } from "../ports/Storage.js"
+import * as Collections from "../storage/Collections.js"
+import type { PageRequest } from "./Page.js"
+import { makeRepository } from "./Repository.js"
+import { CurrentTenant } from "./Tenancy.js"
+import { nowIso } from "./Time.js"
+
+export const keyPattern = /^(sk|pk)_(test|live)_[A-Za-z0-9]{16,128}$/
+
+export const sha256Hex = (text: string): Effect.Effect<string> =>
+  Effect.promise(() => globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))).pipe(
+    Effect.map((buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join(""))
+  )
+
+const redact = (secret: string) => `${secret.slice(0, 8)}…${secret.slice(-4)}`
+
+export const keyPrefix = (type: KeyType, mode: Mode) => `${type === "secret" ? "sk" : "pk"}_${mode}_`
+
+/** The stored form carries the hash; the wire form (`ApiKey`) never does. */
+const StoredApiKey = Schema.extend(ApiKey, Schema.Struct({ hash: Schema.String }))
+type StoredApiKey = typeof StoredApiKey.Type
+
+const toPublic = ({ hash: _hash, ...key }: StoredApiKey): ApiKey => key
+
+/** What a key resolves to when it authenticates a request. */
+export interface ResolvedKey {
+  readonly tenant: Tenant
+  readonly key: ApiKey
+}
+
+export class ApiKeys extends Effect.Service<ApiKeys>()("@billkit/core/ApiKeys", {
+  effect: Effect.gen(function*() {
+    const ids = yield* IdGenerator
+    const storage = yield* Storage
+    const repo = yield* makeRepository(Collections.ApiKeys, StoredApiKey, {
+      resource: "api key",
+      // A revoked key keeps its hash: the secret stays unusable and can never be stored again.
+      index: (k) => ({ hash: k.hash, type: k.type, status: k.status })
+    })
+
+    const store = (secret: string, input: ApiKeyCreate) =>
+      Effect.gen(function*() {
+        const tenant = yield* CurrentTenant
+        const key: StoredApiKey = {
+          id: yield* ids.next("apiKey"),
+          object: "api_key",
+          name: input.name,
+          type: input.type,
+          mode: tenant.mode,
+          scopes: input.scopes,
+          rateLimits: input.rateLimits,
+          redacted: redact(secret),
+          status: "active",
+          createdAt: yield* nowIso,
+          revokedAt: null,
+          hash: yield* sha256Hex(secret)
+        }
+        yield* repo.insert(key).pipe(Effect.mapError(() => new Conflict({ message: "This API key already exists" })))
+        return toPublic(key)
+      })
+
+    /** Creates a key of the current project and mode; the response alone carries the secret. */
+    const create = Effect.fn("ApiKeys.create")(function*(input: ApiKeyCreate) {
+      const tenant = yield* CurrentTenant
+      const secret = keyPrefix(input.type, tenant.mode) + (yield* ids.secretHex(24))
+      const key = yield* store(secret, input)
+      return { ...key, secret }
+    })
+
+    /** The active key for a presented secret, whichever project it belongs to. */
+    const resolve = (secret: string): Effect.Effect<Option.Option<ResolvedKey>> =>
+      Effect.gen(function*() {
+        if (!keyPattern.test(secret)) return Option.none()
+        const found = yield* storage.findGlobal(Collections.ApiKeys, "hash", yield* sha256Hex(secret))
+        if (Option.isNone(found)) return Option.none()
+        const key = yield* Effect.orDie(Schema.decodeUnknown(StoredApiKey)(found.value.data))
+        return key.status === "active" ? Option.some({ tenant: found.value.tenant, key: toPublic(key) }) : Option.none()
+      })
+
+    /** Stores a key the operator chose (the example server's `BILLKIT_API_KEY`), unless it exists. */
+    const provision = Effect.fn("ApiKeys.provision")(function*(secret: string, name: string) {
+      const existing = yield* resolve(secret)
+      if (Option.isSome(existing)) return existing.value.key
+      const type: KeyType = secret.startsWith("pk_") ? "publishable" : "secret"
+      return yield* store(secret, { name, type, scopes: ["*"], rateLimits: [] })
+    })
+
+    const revoke = Effect.fn("ApiKeys.revoke")(function*(id: string) {
+      return yield* repo.transaction(
+        Effect.gen(function*() {
+          const key = yield* repo.get(id, true)
+          if (key.status === "revoked") return toPublic(key)
+          const revoked = yield* repo.update({ ...key, status: "revoked", revokedAt: yield* nowIso }).pipe(Effect.orDie)
+          return toPublic(revoked)
+        })
+      )
+    })
+
+    const list = Effect.fn("ApiKeys.list")(function*(page: PageRequest) {
+      const result = yield* repo.list(page)
+      return { ...result, data: result.data.map(toPublic) }
+    })
+
+    const get = (id: string) => Effect.map(repo.get(id), toPublic)
+
+    return { create, provision, resolve, revoke, list, get } as const
+  })
+}) {}

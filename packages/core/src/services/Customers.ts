@@ -1,0 +1,116 @@
+/** Customers: create, read, update, archive; email unique within a project and mode. */
+import { Effect, Option } from "effect"
+import { Conflict } from "../domain/Errors.js"
+import type { Address, CustomerCreate, CustomerUpdate } from "../domain/Customer.js"
+import { Customer, emptyAddress } from "../domain/Customer.js"
+import { IdGenerator } from "../ports/IdGenerator.js"
+import type { UniqueViolation } from "../ports/Storage.js"
+import * as Collections from "../storage/Collections.js"
+import type { PageRequest } from "./Page.js"
+import { makeRepository } from "./Repository.js"
+import { patch } from "./Patch.js"
+import { nowIso } from "./Time.js"
+
+export interface CustomerFilters {
+  readonly email?: string
+  readonly country?: string
+  readonly reference?: string
+  readonly externalReference?: string
+  readonly companyName?: string
+}
+
+const duplicateEmail = (_: UniqueViolation) =>
+  new Conflict({ field: "email", message: "A customer with this email already exists" })
+
+const mergeAddress = (base: Address, input: Partial<Address> | undefined): Address =>
+  input === undefined ? base : patch(base, input)
+
+export class Customers extends Effect.Service<Customers>()("@billkit/core/Customers", {
+  effect: Effect.gen(function*() {
+    const ids = yield* IdGenerator
+    const repo = yield* makeRepository(Collections.Customers, Customer, {
+      resource: "customer",
+      index: (c) => ({
+        email: c.email.toLowerCase(),
+        country: c.address.country,
+        reference: c.reference,
+        external_reference: c.externalReference,
+        company_name: c.address.companyName,
+        status: c.status
+      })
+    })
+
+    const create = Effect.fn("Customers.create")(function*(input: CustomerCreate) {
+      const now = yield* nowIso
+      const customer: Customer = {
+        id: yield* ids.next("customer"),
+        object: "customer",
+        email: input.email,
+        name: input.name ?? null,
+        taxNumber: input.taxNumber ?? null,
+        standardTaxRate: input.standardTaxRate ?? null,
+        digitalTaxRate: input.digitalTaxRate ?? null,
+        billingType: input.billingType ?? "card",
+        type: input.type ?? "individual",
+        reference: input.reference ?? null,
+        externalReference: input.externalReference ?? null,
+        address: mergeAddress(emptyAddress, input.address),
+        locale: input.locale ?? "en",
+        brand: input.brand ?? "default",
+        invoiceFormat: input.invoiceFormat ?? "pdf",
+        marketingOptIn: input.marketingOptIn ?? false,
+        metadata: input.metadata ?? {},
+        status: "active",
+        createdAt: now,
+        updatedAt: now,
+        archivedAt: null
+      }
+      return yield* repo.insert(customer).pipe(Effect.mapError(duplicateEmail))
+    })
+
+    const get = Effect.fn("Customers.get")(function*(id: string) {
+      return yield* repo.get(id)
+    })
+
+    const update = Effect.fn("Customers.update")(function*(id: string, input: CustomerUpdate) {
+      return yield* repo.transaction(
+        Effect.gen(function*() {
+          const current = yield* repo.get(id, true)
+          const { address, ...rest } = input
+          const next: Customer = {
+            ...patch(current, rest as Partial<Customer>),
+            address: mergeAddress(current.address, address),
+            updatedAt: yield* nowIso
+          }
+          return yield* repo.update(next).pipe(Effect.mapError(duplicateEmail))
+        })
+      )
+    })
+
+    /** Deleting a customer archives it: invoices and payments keep pointing at it. */
+    const archive = Effect.fn("Customers.archive")(function*(id: string) {
+      return yield* repo.transaction(
+        Effect.gen(function*() {
+          const current = yield* repo.get(id, true)
+          if (current.status === "archived") return current
+          const now = yield* nowIso
+          return yield* repo.update({ ...current, status: "archived", archivedAt: now, updatedAt: now }).pipe(Effect.orDie)
+        })
+      )
+    })
+
+    const list = Effect.fn("Customers.list")(function*(page: PageRequest, filters: CustomerFilters = {}) {
+      const where: Record<string, string> = { status: "active" }
+      if (filters.email !== undefined) where.email = filters.email.toLowerCase()
+      if (filters.country !== undefined) where.country = filters.country.toUpperCase()
+      if (filters.reference !== undefined) where.reference = filters.reference
+      if (filters.externalReference !== undefined) where.external_reference = filters.externalReference
+      if (filters.companyName !== undefined) where.company_name = filters.companyName
+      return yield* repo.list(page, { where })
+    })
+
+    const findByEmail = (email: string) => repo.findBy("email", email.toLowerCase()).pipe(Effect.map(Option.getOrUndefined))
+
+    return { create, get, update, archive, list, findByEmail } as const
+  })
+}) {}

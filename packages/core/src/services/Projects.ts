@@ -1,0 +1,67 @@
+/**
+ * Projects: the tenants. `bootstrap` gives an empty installation its first project and secret
+ * test key, or provisions a key the operator chose.
+ */
+import { Effect, Option } from "effect"
+import { IdGenerator } from "../ports/IdGenerator.js"
+import { Storage } from "../ports/Storage.js"
+import { ApiKeys, keyPattern } from "./ApiKeys.js"
+import { CurrentTenant } from "./Tenancy.js"
+import { nowIso } from "./Time.js"
+import { Invalid } from "../domain/Errors.js"
+
+export interface BootstrapResult {
+  readonly projectId: string
+  readonly apiKey?: string
+  readonly created: boolean
+}
+
+export class Projects extends Effect.Service<Projects>()("@billkit/core/Projects", {
+  effect: Effect.gen(function*() {
+    const storage = yield* Storage
+    const ids = yield* IdGenerator
+    const apiKeys = yield* ApiKeys
+
+    const create = Effect.fn("Projects.create")(function*(name: string) {
+      const project = { id: yield* ids.next("project"), name, createdAt: yield* nowIso, settings: {} }
+      yield* storage.projects.insert(project)
+      return project
+    })
+
+    const bootstrap = Effect.fn("Projects.bootstrap")(function*(options: { readonly projectName?: string; readonly apiKey?: string }) {
+      const { apiKey } = options
+      if (apiKey !== undefined && !(keyPattern.test(apiKey) && apiKey.startsWith("sk_"))) {
+        return yield* Effect.fail(new Invalid({ field: "apiKey", message: "must look like sk_test_… or sk_live_… (at least 16 letters or digits after the prefix)" }))
+      }
+      return yield* storage.withTransaction(
+        Effect.gen(function*() {
+          if (apiKey !== undefined) {
+            const existing = yield* apiKeys.resolve(apiKey)
+            if (Option.isSome(existing)) return { projectId: existing.value.tenant.projectId, created: false } satisfies BootstrapResult
+          }
+          // A single-tenant installation keeps using its first project, also for a new key.
+          const existing = yield* storage.projects.first
+          if (Option.isSome(existing) && apiKey === undefined) {
+            return { projectId: existing.value.id, created: false } satisfies BootstrapResult
+          }
+          const project = Option.isSome(existing) ? existing.value : yield* create(options.projectName ?? "Default project")
+          const mode = apiKey?.startsWith("sk_live_") ? "live" as const : "test" as const
+          const tenant = { projectId: project.id, mode }
+          if (apiKey !== undefined) {
+            yield* Effect.provideService(apiKeys.provision(apiKey, "Bootstrap key"), CurrentTenant, tenant)
+            return { projectId: project.id, created: Option.isNone(existing) } satisfies BootstrapResult
+          }
+          const key = yield* Effect.provideService(
+            apiKeys.create({ name: "Bootstrap key", type: "secret", scopes: ["*"], rateLimits: [] }),
+            CurrentTenant,
+            tenant
+          )
+          return { projectId: project.id, apiKey: key.secret, created: true } satisfies BootstrapResult
+        })
+      )
+    })
+
+    return { create, bootstrap, get: storage.projects.get } as const
+  }),
+  dependencies: [ApiKeys.Default]
+}) {}

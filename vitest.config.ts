@@ -1,0 +1,27 @@
+import { fileURLToPath } from "node:url"
+import { defineConfig } from "vitest/config"
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+
+// Tests import the packages' sources, so a test run never depends on a stale build;
+// the exports test (packages/core/test/exports.test.ts) checks the built output separately.
+export default defineConfig({
+  resolve: {
+    alias: {
+      "@billkit/core": src("core"),
+      "@billkit/sql": src("sql"),
+      "@billkit/sqlite": src("sqlite"),
+      "@billkit/postgres": src("postgres"),
+      "@billkit/express": src("express"),
+      "@billkit/hono": src("hono"),
+      "@billkit/next": src("next"),
+      "@billkit/testing": src("testing")
+    }
+  },
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
+    globalSetup: ["./test/postgres-global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000
+  }
+})
