@@ -10,6 +10,7 @@ import { pipeline } from "./http/Pipeline.js"
 import type { Mode, StoragePort } from "./ports/Storage.js"
 import { Storage } from "./ports/Storage.js"
 import { Projects } from "./services/Projects.js"
+import { makeFacade, type ProjectFacade } from "./Facade.js"
 
 export interface RateLimitRule {
   readonly window: "second" | "minute" | "hour"
@@ -52,6 +53,13 @@ export interface Billkit {
     readonly apiKey?: string
     readonly created: boolean
   }>
+  /** Creates another project with a secret test key and a secret live key (multi-tenant hosts). */
+  readonly createProject: (name: string) => Promise<{ readonly projectId: string; readonly testKey: string; readonly liveKey: string }>
+  /**
+   * The services as Promises, scoped to one project and mode, for hosts that do not use Effect:
+   * `await billing.project(projectId).customers.create({ email })`.
+   */
+  readonly project: (projectId: string, mode?: Mode) => ProjectFacade
   /** The OpenAPI document of this handler (with its base path as the server URL). */
   readonly openApi: () => OpenApi.OpenAPISpec
   readonly dispose: () => Promise<void>
@@ -104,6 +112,8 @@ export const billkit = (options: BillkitOptions): Billkit => {
   return {
     handler,
     bootstrap: (opts = {}) => runtime.runPromise(Effect.flatMap(Projects, (projects) => projects.bootstrap(opts))),
+    createProject: (name) => runtime.runPromise(Effect.flatMap(Projects, (projects) => projects.createWithKeys(name))),
+    project: makeFacade(runtime),
     openApi: () => OpenApi.fromApi(api),
     dispose: async () => {
       await web.dispose()

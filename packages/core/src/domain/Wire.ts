@@ -10,8 +10,11 @@ export const wire = <S extends Schema.Schema.All>(key: string, schema: S) =>
 export const optionalWire = <S extends Schema.Schema.All>(key: string, schema: S) =>
   Schema.optional(schema).pipe(Schema.fromKey(key))
 
-/** Input structs reject unknown fields, like Stripe: a typo must not be silently ignored. */
-export const strict = { parseOptions: { onExcessProperty: "error" } } as const
+/**
+ * Input structs reject unknown fields, like Stripe: a typo must not be silently ignored. All
+ * errors are collected, so one answer names every offending field.
+ */
+export const strict = { parseOptions: { onExcessProperty: "error", errors: "all" } } as const
 
 export const Timestamp = Schema.String.annotations({
   identifier: "Timestamp",

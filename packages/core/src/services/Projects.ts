@@ -61,7 +61,23 @@ export class Projects extends Effect.Service<Projects>()("@billkit/core/Projects
       )
     })
 
-    return { create, bootstrap, get: storage.projects.get } as const
+    /** A new project with one secret key per mode, for hosts that serve several tenants. */
+    const createWithKeys = Effect.fn("Projects.createWithKeys")(function*(name: string) {
+      return yield* storage.withTransaction(
+        Effect.gen(function*() {
+          const project = yield* create(name)
+          const keyFor = (mode: "test" | "live") =>
+            Effect.provideService(
+              apiKeys.create({ name: `Default ${mode} key`, type: "secret", scopes: ["*"], rateLimits: [] }),
+              CurrentTenant,
+              { projectId: project.id, mode }
+            )
+          return { projectId: project.id, testKey: (yield* keyFor("test")).secret, liveKey: (yield* keyFor("live")).secret }
+        })
+      )
+    })
+
+    return { create, createWithKeys, bootstrap, get: storage.projects.get } as const
   }),
   dependencies: [ApiKeys.Default]
 }) {}

@@ -1,0 +1,37 @@
+import { it as effectIt } from "@effect/vitest"
+import { Effect, Schema, TestClock } from "effect"
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { Id, encodeRandom, highestIdAt, lowestIdAt, makeId } from "../src/domain/Ids.js"
+import { makeIdGenerator } from "../src/ports/IdGenerator.js"
+
+let seed = 1
+const deterministicBytes = (n: number) => Uint8Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) % 256))
+
+describe("ids", () => {
+  effectIt.effect("are prefixed and sort in creation order, also within one millisecond and when the clock steps back", () =>
+    Effect.gen(function*() {
+      const ids = makeIdGenerator(deterministicBytes)
+      yield* TestClock.setTime(1_700_000_000_000)
+      const a = yield* ids.next("customer")
+      const b = yield* ids.next("customer")
+      yield* TestClock.setTime(1_699_999_999_000)
+      const c = yield* ids.next("customer")
+      yield* TestClock.adjust("2 seconds")
+      const d = yield* ids.next("customer")
+      expect(a.startsWith("cus_")).toBe(true)
+      expect([a, b, c, d]).toEqual([a, b, c, d].slice().sort())
+      expect(new Set([a, b, c, d]).size).toBe(4)
+      expect(Schema.is(Id("customer"))(a)).toBe(true)
+      expect(Schema.is(Id("product"))(a)).toBe(false)
+    }))
+
+  it("fall between the time bounds used by from/to filters (property)", () =>
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 47 }), fc.uint8Array({ minLength: 10, maxLength: 10 }), (ms, bytes) => {
+        const id = makeId("invoice", ms, encodeRandom(bytes))
+        expect(lowestIdAt("invoice", ms) <= id && id <= highestIdAt("invoice", ms)).toBe(true)
+        expect(highestIdAt("invoice", ms) < lowestIdAt("invoice", ms + 1)).toBe(true)
+      })
+    ))
+})
