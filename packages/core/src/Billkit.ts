@@ -10,7 +10,7 @@ import { pipeline } from "./http/Pipeline.js"
 import type { Mode, StoragePort } from "./ports/Storage.js"
 import { Storage } from "./ports/Storage.js"
 import { Projects } from "./services/Projects.js"
-import { makeFacade, type ProjectFacade } from "./Facade.js"
+import { makeFacade, runOrThrow, type ProjectFacade } from "./Facade.js"
 
 export interface RateLimitRule {
   readonly window: "second" | "minute" | "hour"
@@ -111,8 +111,8 @@ export const billkit = (options: BillkitOptions): Billkit => {
 
   return {
     handler,
-    bootstrap: (opts = {}) => runtime.runPromise(Effect.flatMap(Projects, (projects) => projects.bootstrap(opts))),
-    createProject: (name) => runtime.runPromise(Effect.flatMap(Projects, (projects) => projects.createWithKeys(name))),
+    bootstrap: (opts = {}) => runOrThrow(runtime, Effect.flatMap(Projects, (projects) => projects.bootstrap(opts))),
+    createProject: (name) => runOrThrow(runtime, Effect.flatMap(Projects, (projects) => projects.createWithKeys(name))),
     project: makeFacade(runtime),
     openApi: () => OpenApi.fromApi(api),
     dispose: async () => {

@@ -33,13 +33,17 @@ const validate = <A, I>(schema: Schema.Schema<A, I>, input: A): Effect.Effect<A,
     })
   )
 
+/** Runs an effect as a Promise that rejects with the failure itself, not an Effect wrapper. */
+export const runOrThrow = async <A, E, R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, effect: Effect.Effect<A, E, R>): Promise<A> => {
+  const exit = await runtime.runPromiseExit(effect)
+  if (Exit.isSuccess(exit)) return exit.value
+  throw Cause.squash(exit.cause)
+}
+
 export const makeFacade = (runtime: ManagedRuntime.ManagedRuntime<Services, never>) =>
   (projectId: string, mode: Mode = "test") => {
-    const run = async <A, E>(effect: Effect.Effect<A, E, Services | CurrentTenant>): Promise<A> => {
-      const exit = await runtime.runPromiseExit(Effect.provideService(effect, CurrentTenant, { projectId, mode }))
-      if (Exit.isSuccess(exit)) return exit.value
-      throw Cause.squash(exit.cause)
-    }
+    const run = <A, E>(effect: Effect.Effect<A, E, Services | CurrentTenant>): Promise<A> =>
+      runOrThrow(runtime, Effect.provideService(effect, CurrentTenant, { projectId, mode }))
     const page = (p?: Partial<PageRequest>): PageRequest => ({ ...defaultPage, ...p })
 
     return {

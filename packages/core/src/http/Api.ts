@@ -9,6 +9,7 @@ import { FeaturesGroup } from "./groups/Features.js"
 import { PlansGroup } from "./groups/Plans.js"
 import { PricesGroup } from "./groups/Prices.js"
 import { ProductsGroup } from "./groups/Products.js"
+import { applyConventions } from "./OpenApiConventions.js"
 import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, RateLimited, ValidationProblem } from "./Problems.js"
 
 export class BillkitApi extends HttpApi.make("billkit")
@@ -26,6 +27,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .addError(RateLimited)
   .annotate(OpenApi.Title, "Billkit")
   .annotate(OpenApi.Version, "1.0.0")
+  .annotate(OpenApi.Transform, applyConventions)
   .annotate(
     OpenApi.Description,
     "Billing you embed: customers, products, prices, features and plans over REST. " +
