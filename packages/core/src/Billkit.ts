@@ -84,7 +84,8 @@ export const billkit = (options: BillkitOptions): Billkit => {
 
   const app = Layer.mergeAll(
     HttpApiBuilder.middlewareOpenApi({ path: "/v1/openapi.json" }),
-    HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } as never }),
+    // Scalar is inlined by @effect/platform; without its web fonts the page needs no network at all.
+    HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } }),
     pipeline(options),
     HttpServer.layerContext
   ).pipe(

@@ -129,7 +129,8 @@ export interface StoragePort {
 
   /**
    * Runs `self` in one transaction: every write it makes commits together or not at all (a
-   * failure or defect rolls all of them back). Nested calls join the outer transaction.
+   * failure or defect rolls all of them back). Nested calls join the outer transaction. Readers
+   * outside it never see its uncommitted writes (read committed).
    */
   readonly withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 

@@ -2,7 +2,7 @@
  * API keys. The secret is made once, returned once, and stored only as its SHA-256 hash, so a
  * leaked database does not leak keys. A key's prefix says its type and mode: `sk_test_…`.
  */
-import { Effect, Option, Schema } from "effect"
+import { Clock, Effect, Option, Schema } from "effect"
 import type { ApiKeyCreate, KeyType } from "../domain/ApiKey.js"
 import { ApiKey } from "../domain/ApiKey.js"
 import { Conflict } from "../domain/Errors.js"
@@ -77,8 +77,29 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@billkit/core/ApiKeys", 
       return { ...key, secret }
     })
 
+    /**
+     * Keys seen recently, by secret: most requests come from a few keys, and resolving one costs
+     * a SHA-256 and a read. Entries live `cacheTtlMs`; revoking a key here drops it at once
+     * (another process sharing Postgres honours a revocation within the TTL).
+     */
+    const cache = new Map<string, { readonly until: number; readonly value: Option.Option<ResolvedKey> }>()
+    const cacheTtlMs = 2_000
+    const cacheMax = 10_000
+
     /** The active key for a presented secret, whichever project it belongs to. */
     const resolve = (secret: string): Effect.Effect<Option.Option<ResolvedKey>> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const hit = cache.get(secret)
+        if (hit !== undefined && hit.until > now) return Effect.succeed(hit.value)
+        return Effect.tap(lookup(secret), (value) => {
+          // Unknown secrets are not cached: a key provisioned a moment later must work at once.
+          if (Option.isNone(value)) return
+          if (cache.size >= cacheMax) cache.clear()
+          cache.set(secret, { until: now + cacheTtlMs, value })
+        })
+      })
+
+    const lookup = (secret: string): Effect.Effect<Option.Option<ResolvedKey>> =>
       Effect.gen(function*() {
         if (!keyPattern.test(secret)) return Option.none()
         const found = yield* storage.findGlobal(Collections.ApiKeys, "hash", yield* sha256Hex(secret))
@@ -101,6 +122,7 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@billkit/core/ApiKeys", 
           const key = yield* repo.get(id, true)
           if (key.status === "revoked") return toPublic(key)
           const revoked = yield* repo.update({ ...key, status: "revoked", revokedAt: yield* nowIso }).pipe(Effect.orDie)
+          cache.clear()
           return toPublic(revoked)
         })
       )

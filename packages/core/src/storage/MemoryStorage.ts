@@ -58,6 +58,13 @@ export const makeMemoryStorage = (): StoragePort => {
   const currentUndo = FiberRef.unsafeMake<Undo | undefined>(undefined)
   const lock = Effect.unsafeMakeSemaphore(1)
 
+  /**
+   * Outside a transaction, an operation waits for the running one to finish, so no reader sees
+   * writes that may still roll back (read committed, as on SQL). Inside, it already holds the lock.
+   */
+  const guarded = <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.flatMap(FiberRef.get(currentUndo), (undo) => (undo === undefined ? lock.withPermits(1)(self) : self))
+
   const table = (spec: CollectionSpec): Table => {
     let t = tables.get(spec.name)
     if (t === undefined) {
@@ -175,17 +182,17 @@ export const makeMemoryStorage = (): StoragePort => {
   const projectsById = new Map<string, ProjectRecord>()
   const projects: ProjectStore = {
     insert: (project) =>
-      write(() => {
+      guarded(write(() => {
         projectsById.set(project.id, copy(project))
         return () => projectsById.delete(project.id)
-      }),
-    get: (id) => Effect.sync(() => Option.map(Option.fromNullable(projectsById.get(id)), copy)),
-    count: Effect.sync(() => projectsById.size),
-    first: Effect.sync(() => {
+      })),
+    get: (id) => guarded(Effect.sync(() => Option.map(Option.fromNullable(projectsById.get(id)), copy))),
+    count: guarded(Effect.sync(() => projectsById.size)),
+    first: guarded(Effect.sync(() => {
       let oldest: ProjectRecord | undefined
       for (const p of projectsById.values()) if (oldest === undefined || p.id < oldest.id) oldest = p
       return Option.map(Option.fromNullable(oldest), copy)
-    })
+    }))
   }
 
   interface IdempotencyEntry {
@@ -258,11 +265,11 @@ export const makeMemoryStorage = (): StoragePort => {
     dialect: "memory",
     sharedAcrossProcesses: false,
     withTransaction,
-    insert: (spec, tenant, record) => put(spec, tenant, record, "insert"),
-    update: (spec, tenant, record) => put(spec, tenant, record, "update"),
-    get: (spec, tenant, id) => Effect.sync(() => Option.map(Option.fromNullable(visible(spec, tenant, id)), (r) => copy(r.data))),
+    insert: (spec, tenant, record) => guarded(put(spec, tenant, record, "insert")),
+    update: (spec, tenant, record) => guarded(put(spec, tenant, record, "update")),
+    get: (spec, tenant, id) => guarded(Effect.sync(() => Option.map(Option.fromNullable(visible(spec, tenant, id)), (r) => copy(r.data)))),
     findOne: (spec, tenant, field, value) =>
-      Effect.sync(() => {
+      guarded(Effect.sync(() => {
         const t = tables.get(spec.name)
         if (t === undefined) return Option.none()
         const tk = tenantKey(tenant)
@@ -275,17 +282,17 @@ export const makeMemoryStorage = (): StoragePort => {
           if (row.index[field] === value) return Option.some(copy(row.data))
         }
         return Option.none()
-      }),
+      })),
     findGlobal: (spec, field, value) =>
-      Effect.sync(() => {
+      guarded(Effect.sync(() => {
         const t = tables.get(spec.name)
         const id = t?.unique.get(`*|${field}|${value}`)
         if (t === undefined || id === undefined) return Option.none()
         const row = t.rows.get(id)!
         const [projectId, mode] = row.tenant.split("|") as [string, "test" | "live"]
         return Option.some({ tenant: { projectId, mode }, data: copy(row.data) })
-      }),
-    list: (spec, tenant, query) => Effect.sync(() => list(spec, tenant, query)),
+      })),
+    list: (spec, tenant, query) => guarded(Effect.sync(() => list(spec, tenant, query))),
     projects,
     idempotency,
     rateLimits

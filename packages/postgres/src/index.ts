@@ -1,0 +1,1 @@
+export { layerPostgres, makePostgresStorage, type PostgresOptions, type PostgresStorage } from "./PostgresStorage.js"

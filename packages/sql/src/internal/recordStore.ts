@@ -1,0 +1,187 @@
+/** Single-record operations of the port: insert, update and the lookups. */
+import { Effect, Option } from "effect"
+import { sql, type Kysely } from "kysely"
+import {
+  UniqueViolation,
+  type CollectionSpec,
+  type Json,
+  type Mode,
+  type StoragePort,
+  type StoredRecord,
+  type Tenant
+} from "@billkit/core"
+import type { SqlError, SqlExecutor } from "./SqlExecutor.js"
+import { decodeData, encodeData, indexColumns, requireIndexed, tableOf } from "./tables.js"
+import { uniqueViolationOf } from "./uniqueViolations.js"
+
+type RecordStore = Pick<StoragePort, "insert" | "update" | "get" | "findOne" | "findGlobal">
+
+interface ConflictRow {
+  readonly id: string
+  readonly project_id: string
+  readonly mode: string
+  readonly [field: string]: string | null
+}
+
+// Lets a statement fail without aborting the surrounding Postgres transaction, so that a caller
+// may catch the UniqueViolation and carry on, as it can on SQLite and in memory.
+const withinSavepoint =
+  <A>(run: (db: Kysely<any>) => Promise<A>) =>
+  async (db: Kysely<any>): Promise<A> => {
+    await sql`savepoint billkit_write`.execute(db)
+    try {
+      const result = await run(db)
+      await sql`release savepoint billkit_write`.execute(db)
+      return result
+    } catch (error) {
+      await sql`rollback to savepoint billkit_write`.execute(db)
+      throw error
+    }
+  }
+
+export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
+  const { query } = executor
+
+  const uniqueFields = (spec: CollectionSpec) => [...spec.unique, ...(spec.globallyUnique ?? [])]
+
+  /** After `ON CONFLICT DO NOTHING` skipped an insert: which constraint was in the way. */
+  const conflictOf = (spec: CollectionSpec, tenant: Tenant, record: StoredRecord) => {
+    const index = indexColumns(spec, record)
+    return query((db) =>
+      db
+        .selectFrom(tableOf(spec))
+        .select(["id", "project_id", "mode", ...uniqueFields(spec)])
+        .where((eb) =>
+          eb.or([
+            eb("id", "=", record.id),
+            ...spec.unique
+              .filter((f) => index[f] !== null)
+              .map((f) => eb.and([eb("project_id", "=", tenant.projectId), eb("mode", "=", tenant.mode), eb(f, "=", index[f])])),
+            ...(spec.globallyUnique ?? []).filter((f) => index[f] !== null).map((f) => eb(f, "=", index[f]))
+          ])
+        )
+        .execute()
+    ).pipe(
+      Effect.map((found) => {
+        const rows = found as unknown as ReadonlyArray<ConflictRow>
+        if (rows.some((r) => r.id === record.id)) return { _tag: "DuplicateId" } as const
+        const sameTenant = rows.filter((r) => r.project_id === tenant.projectId && r.mode === tenant.mode)
+        const field =
+          spec.unique.find((f) => index[f] !== null && sameTenant.some((r) => r[f] === index[f])) ??
+          (spec.globallyUnique ?? []).find((f) => index[f] !== null && rows.some((r) => r[f] === index[f]))
+        return field === undefined ? ({ _tag: "Gone" } as const) : ({ _tag: "Field", field } as const)
+      })
+    )
+  }
+
+  const insertOnce = (spec: CollectionSpec, tenant: Tenant, record: StoredRecord) =>
+    query((db) =>
+      db
+        .insertInto(tableOf(spec))
+        .values({
+          id: record.id,
+          project_id: tenant.projectId,
+          mode: tenant.mode,
+          data: encodeData(record.data),
+          ...indexColumns(spec, record)
+        })
+        // Never raises, so an open Postgres transaction is not aborted by a duplicate.
+        .onConflict((oc) => oc.doNothing())
+        .returning("id")
+        .execute()
+    ).pipe(Effect.map((rows) => rows.length === 1))
+
+  const insert = Effect.fn("SqlStorage.insert")(function* (spec: CollectionSpec, tenant: Tenant, record: StoredRecord) {
+    // A conflicting row can vanish between the two statements only if its transaction rolled
+    // back, so the insert is retried a few times before giving up.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (yield* insertOnce(spec, tenant, record).pipe(Effect.orDie)) return
+      const conflict = yield* conflictOf(spec, tenant, record).pipe(Effect.orDie)
+      if (conflict._tag === "DuplicateId") return yield* Effect.dieMessage(`${spec.name}: duplicate id ${record.id}`)
+      if (conflict._tag === "Field") return yield* new UniqueViolation({ collection: spec.name, field: conflict.field })
+    }
+    return yield* Effect.dieMessage(`${spec.name}: insert of ${record.id} kept conflicting with no visible row`)
+  })
+
+  const orUniqueViolation = (spec: CollectionSpec) => (error: SqlError) =>
+    Option.match(uniqueViolationOf(spec, error.cause), {
+      onNone: () => Effect.die(error),
+      onSome: (violation) => Effect.fail(violation)
+    })
+
+  const update = Effect.fn("SqlStorage.update")(function* (spec: CollectionSpec, tenant: Tenant, record: StoredRecord) {
+    const statement = (db: Kysely<any>) =>
+      db
+        .updateTable(tableOf(spec))
+        .set({ data: encodeData(record.data), ...indexColumns(spec, record) })
+        .where("id", "=", record.id)
+        .where("project_id", "=", tenant.projectId)
+        .where("mode", "=", tenant.mode)
+        .executeTakeFirst()
+    const guard = executor.dialect === "postgres" && uniqueFields(spec).length > 0 && (yield* executor.inTransaction)
+    const result = yield* query(guard ? withinSavepoint(statement) : statement).pipe(
+      Effect.catchAll(orUniqueViolation(spec))
+    )
+    if (result.numUpdatedRows === 0n) return yield* Effect.dieMessage(`${spec.name}: no record ${record.id} to update`)
+  })
+
+  const get = Effect.fn("SqlStorage.get")(function* (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    id: string,
+    options?: { readonly forUpdate?: boolean }
+  ) {
+    const lock = options?.forUpdate === true && executor.dialect === "postgres"
+    const row = yield* query((db) =>
+      db
+        .selectFrom(tableOf(spec))
+        .select("data")
+        .where("id", "=", id)
+        .where("project_id", "=", tenant.projectId)
+        .where("mode", "=", tenant.mode)
+        .$if(lock, (qb) => qb.forUpdate())
+        .executeTakeFirst()
+    ).pipe(Effect.orDie)
+    return Option.map(Option.fromNullable(row), (r): Json => decodeData(r.data))
+  })
+
+  const findOne = Effect.fn("SqlStorage.findOne")(function* (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    field: string,
+    value: string
+  ) {
+    yield* requireIndexed(spec, [field])
+    const row = yield* query((db) =>
+      db
+        .selectFrom(tableOf(spec))
+        .select("data")
+        .where("project_id", "=", tenant.projectId)
+        .where("mode", "=", tenant.mode)
+        .where(field, "=", value)
+        .orderBy("id")
+        .limit(1)
+        .executeTakeFirst()
+    ).pipe(Effect.orDie)
+    return Option.map(Option.fromNullable(row), (r): Json => decodeData(r.data))
+  })
+
+  const findGlobal = Effect.fn("SqlStorage.findGlobal")(function* (spec: CollectionSpec, field: string, value: string) {
+    if (!(spec.globallyUnique ?? []).includes(field)) {
+      return yield* Effect.dieMessage(`${spec.name}: ${field} is not a globally unique field`)
+    }
+    const row = yield* query((db) =>
+      db
+        .selectFrom(tableOf(spec))
+        .select(["project_id", "mode", "data"])
+        .where(field, "=", value)
+        .executeTakeFirst()
+    ).pipe(Effect.orDie)
+    return Option.map(Option.fromNullable(row), (r) => ({
+      tenant: { projectId: r.project_id as string, mode: r.mode as Mode },
+      data: decodeData(r.data)
+    }))
+  })
+
+  return { insert, update, get, findOne, findGlobal }
+}

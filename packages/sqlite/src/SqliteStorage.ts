@@ -1,0 +1,56 @@
+/** Billkit storage on a SQLite file (or in memory) through better-sqlite3. */
+import Database from "better-sqlite3"
+import { Effect, Layer } from "effect"
+import { Kysely } from "kysely"
+import { Storage, type StoragePort } from "@billkit/core"
+import { makeSqlStorage, migrate, migrateEffect, type MigrationError } from "@billkit/sql"
+import { ImmediateSqliteDialect } from "./internal/ImmediateSqliteDialect.js"
+
+export type SqliteOptions =
+  /** A file path, or ":memory:". */
+  | { readonly filename: string }
+  /** An open database; `close()` closes it. */
+  | { readonly database: Database.Database }
+
+export interface SqliteStorage {
+  readonly storage: StoragePort
+  readonly db: Kysely<any>
+  /** Brings the schema up to date (safe to run from several processes at once). */
+  readonly migrate: () => Promise<void>
+  readonly close: () => Promise<void>
+}
+
+// WAL lets readers run beside the writer; NORMAL sync is durable across crashes of the process
+// (only an OS crash may lose the last transactions) and much faster than FULL under WAL.
+const configure = (database: Database.Database): Database.Database => {
+  database.pragma("journal_mode = WAL")
+  database.pragma("busy_timeout = 5000")
+  database.pragma("foreign_keys = ON")
+  database.pragma("synchronous = NORMAL")
+  return database
+}
+
+export const makeSqliteStorage = (options: SqliteOptions): SqliteStorage => {
+  const database = configure("database" in options ? options.database : new Database(options.filename))
+  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database }) })
+  return {
+    // One process owns the file: rate limits may be counted in memory.
+    storage: makeSqlStorage(db, { dialect: "sqlite", sharedAcrossProcesses: false }),
+    db,
+    migrate: () => migrate(db),
+    close: () => db.destroy()
+  }
+}
+
+/**
+ * Opens the database, migrates it and provides `Storage`; closes it when the scope ends. A file
+ * that cannot be opened is a defect; a migration that fails is a `MigrationError`.
+ */
+export const layerSqlite = (options: SqliteOptions): Layer.Layer<Storage, MigrationError> =>
+  Layer.scoped(
+    Storage,
+    Effect.acquireRelease(
+      Effect.sync(() => makeSqliteStorage(options)),
+      (sqlite) => Effect.promise(sqlite.close)
+    ).pipe(Effect.tap((sqlite) => migrateEffect(sqlite.db)), Effect.map((sqlite) => sqlite.storage))
+  )

@@ -1,0 +1,1 @@
+export { layerSqlite, makeSqliteStorage, type SqliteOptions, type SqliteStorage } from "./SqliteStorage.js"
