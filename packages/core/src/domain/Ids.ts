@@ -29,14 +29,19 @@ export const encodeTime = (ms: number): string => {
   return out
 }
 
-/** Encodes 80 random bits (10 bytes) as 16 base32 characters. */
+/** Encodes 80 random bits (10 bytes) as 16 base32 characters, 5 bits at a time. */
 export const encodeRandom = (bytes: Uint8Array): string => {
-  let bits = 0n
-  for (const b of bytes.subarray(0, 10)) bits = (bits << 8n) | BigInt(b)
   let out = ""
-  for (let i = 0; i < randomLength; i++) {
-    out = alphabet[Number(bits & 31n)] + out
-    bits >>= 5n
+  let buffer = 0
+  let bits = 0
+  for (let i = 0; i < 10; i++) {
+    buffer = (buffer << 8) | bytes[i]
+    bits += 8
+    while (bits >= 5) {
+      bits -= 5
+      out += alphabet[(buffer >> bits) & 31]
+    }
+    buffer &= (1 << bits) - 1
   }
   return out
 }
