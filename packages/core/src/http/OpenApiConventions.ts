@@ -25,6 +25,8 @@ const idempotencyKey = {
 export const applyConventions = (spec: Record<string, any>): Record<string, any> => {
   const out = structuredClone(spec) as Spec
   out.components.headers = headers
+  // Every operation takes a bearer key; saying so at the top lets readers try calls with one.
+  out.security = [{ bearer: [] }]
   for (const methods of Object.values(out.paths)) {
     for (const [method, op] of Object.entries(methods) as Array<[string, OpenApi.OpenAPISpecOperation]>) {
       if (method === "post") (op.parameters as Array<unknown>).push(idempotencyKey)

@@ -23,7 +23,8 @@ export class CustomersGroup extends HttpApiGroup.make("customers")
     HttpApiEndpoint.post("create", "/v1/customers")
       .setPayload(CustomerCreate)
       .addSuccess(Customer, { status: 201 })
-      .annotate(OpenApi.Summary, "Create a customer (409 when the email is taken in this project and mode)")
+      .annotate(OpenApi.Summary, "Create a customer")
+      .annotate(OpenApi.Description, "409 when the email is taken in this project and mode.")
   )
   .add(
     HttpApiEndpoint.get("list", "/v1/customers")
@@ -36,13 +37,16 @@ export class CustomersGroup extends HttpApiGroup.make("customers")
     HttpApiEndpoint.patch("update")`/v1/customers/${id}`
       .setPayload(CustomerUpdate)
       .addSuccess(Customer)
-      .annotate(OpenApi.Summary, "Update a customer (omitted fields keep their value, null clears)")
+      .annotate(OpenApi.Summary, "Update a customer")
+      .annotate(OpenApi.Description, "Omitted fields keep their value, null clears.")
   )
   .add(
     HttpApiEndpoint.del("archive")`/v1/customers/${id}`
       .addSuccess(Customer)
-      .annotate(OpenApi.Summary, "Delete (archive) a customer: its invoices and payments keep pointing at it")
+      .annotate(OpenApi.Summary, "Delete a customer")
+      .annotate(OpenApi.Description, "Archives the customer: it leaves lists, while its invoices and payments keep pointing at it.")
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Customers")
+  .annotate(OpenApi.Description, "Who is billed: email (unique per project and mode), address, tax rates, billing type.")
 {}

@@ -23,7 +23,8 @@ export class PlansGroup extends HttpApiGroup.make("plans")
     HttpApiEndpoint.get("list", "/v1/plans")
       .setUrlParams(Schema.Struct({ ...PageParams, ...Expand, product: Schema.optional(Schema.String) }))
       .addSuccess(ListOf(PlanView, "Plan"))
-      .annotate(OpenApi.Summary, "List plans (publishable keys see public plans only)")
+      .annotate(OpenApi.Summary, "List plans")
+      .annotate(OpenApi.Description, "Publishable keys see public plans only.")
   )
   .add(
     HttpApiEndpoint.get("retrieve")`/v1/plans/${ref}`
@@ -34,4 +35,5 @@ export class PlansGroup extends HttpApiGroup.make("plans")
   .add(HttpApiEndpoint.patch("update")`/v1/plans/${ref}`.setPayload(PlanUpdate).addSuccess(PlanView).annotate(OpenApi.Summary, "Update a plan by id or code_name"))
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Plans")
+  .annotate(OpenApi.Description, "Prices of one product with the features and limits they grant, seats and trials; addressable by id or `code_name`.")
 {}

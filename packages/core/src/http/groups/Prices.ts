@@ -31,7 +31,8 @@ export class PricesGroup extends HttpApiGroup.make("prices")
     HttpApiEndpoint.get("list", "/v1/prices")
       .setUrlParams(Schema.Struct({ ...ListParams, product: Schema.optional(Schema.String) }))
       .addSuccess(PriceList)
-      .annotate(OpenApi.Summary, "List prices (publishable keys see public prices only)")
+      .annotate(OpenApi.Summary, "List prices")
+      .annotate(OpenApi.Description, "Publishable keys see public prices only.")
   )
   .add(
     HttpApiEndpoint.get("retrieve")`/v1/prices/${id}`
@@ -43,8 +44,10 @@ export class PricesGroup extends HttpApiGroup.make("prices")
     HttpApiEndpoint.patch("update")`/v1/prices/${id}`
       .setPayload(PriceUpdate)
       .addSuccess(PriceView)
-      .annotate(OpenApi.Summary, "Update a price's `public` flag and metadata (amounts never change)")
+      .annotate(OpenApi.Summary, "Update a price's `public` flag and metadata")
+      .annotate(OpenApi.Description, "Amounts never change.")
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Prices")
+  .annotate(OpenApi.Description, "Amounts in minor units of an ISO 4217 currency, one-off or recurring weekly, monthly or yearly. Immutable once created but for `public` and `metadata`.")
 {}

@@ -18,4 +18,5 @@ export class ProductsGroup extends HttpApiGroup.make("products")
   .add(HttpApiEndpoint.patch("update")`/v1/products/${id}`.setPayload(ProductUpdate).addSuccess(Product).annotate(OpenApi.Summary, "Update a product"))
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Products")
+  .annotate(OpenApi.Description, "What is sold; prices and plans hang off a product.")
 {}
