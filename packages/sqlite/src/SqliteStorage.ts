@@ -5,6 +5,7 @@ import { Kysely } from "kysely"
 import { Storage, type StoragePort } from "@billkit/core"
 import { makeSqlStorage, migrate, migrateEffect, type MigrationError } from "@billkit/sql"
 import { ImmediateSqliteDialect } from "./internal/ImmediateSqliteDialect.js"
+import { withStatementCache } from "./internal/StatementCache.js"
 
 export type SqliteOptions =
   /** A file path, or ":memory:". */
@@ -32,7 +33,7 @@ const configure = (database: Database.Database): Database.Database => {
 
 export const makeSqliteStorage = (options: SqliteOptions): SqliteStorage => {
   const database = configure("database" in options ? options.database : new Database(options.filename))
-  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database }) })
+  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }) })
   return {
     // One process owns the file: rate limits may be counted in memory.
     storage: makeSqlStorage(db, { dialect: "sqlite", sharedAcrossProcesses: false }),

@@ -1,0 +1,99 @@
+/**
+ * The server's configuration, read from the environment once at start. Every mistake names the
+ * variable and what it accepts, so a self-hoster can fix it without reading the code.
+ */
+
+export type DatabaseConfig =
+  | { readonly kind: "sqlite"; readonly filename: string }
+  | { readonly kind: "postgres"; readonly connectionString: string }
+
+export interface ServerConfig {
+  readonly port: number
+  readonly host: string
+  readonly database: DatabaseConfig
+  /** A secret key to provision instead of generating one (never printed). */
+  readonly apiKey?: string
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError"
+}
+
+/** Where the database lives when DATABASE_URL is unset: next to wherever the server is started. */
+export const defaultSqliteFile = "./billkit.db"
+
+// Loopback by default: a billing API should not face the network until its operator decides so
+// (HOST=0.0.0.0, usually behind a TLS-terminating proxy).
+const defaultHost = "127.0.0.1"
+const defaultPort = 3000
+
+// Same shape core accepts for secret keys (packages/core/src/services/ApiKeys.ts `keyPattern`).
+const secretKeyPattern = /^sk_(test|live)_[A-Za-z0-9]{16,128}$/
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/** Unset and empty mean the same: `PORT= node dist/main.js` should not be an error. */
+const read = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim()
+  return value === undefined || value === "" ? undefined : value
+}
+
+export const parseDatabaseUrl = (url: string | undefined): DatabaseConfig => {
+  if (url === undefined) return { kind: "sqlite", filename: defaultSqliteFile }
+  if (url.startsWith("file:")) {
+    const filename = url.slice("file:".length)
+    if (filename === "") throw new ConfigError("DATABASE_URL=file: needs a path, e.g. file:./billkit.db")
+    return { kind: "sqlite", filename }
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", connectionString: url }
+  throw new ConfigError(
+    "DATABASE_URL must be file:PATH (SQLite) or postgres://… / postgresql://… (PostgreSQL); " +
+      `got "${redactUrl(url)}". Leave it unset for a SQLite file at ${defaultSqliteFile}.`
+  )
+}
+
+const parsePort = (value: string | undefined): number => {
+  if (value === undefined) return defaultPort
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new ConfigError(`PORT must be an integer from 0 to 65535 (0 picks a free port); got "${value}"`)
+  }
+  return port
+}
+
+const parseApiKey = (value: string | undefined): string | undefined => {
+  if (value === undefined) return undefined
+  if (!secretKeyPattern.test(value)) {
+    throw new ConfigError(
+      "BILLKIT_API_KEY must be a secret key: sk_test_ or sk_live_ followed by 16–128 letters or digits"
+    )
+  }
+  return value
+}
+
+export const loadConfig = (env: Env): ServerConfig => {
+  const apiKey = parseApiKey(read(env, "BILLKIT_API_KEY"))
+  return {
+    port: parsePort(read(env, "PORT")),
+    host: read(env, "HOST") ?? defaultHost,
+    database: parseDatabaseUrl(read(env, "DATABASE_URL")),
+    ...(apiKey === undefined ? {} : { apiKey })
+  }
+}
+
+/** A URL safe to log: the password (if any) replaced by `***`. */
+export const redactUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password === "") return url
+    parsed.password = "***"
+    return parsed.toString()
+  } catch {
+    // Not a URL at all: it may still hold a secret, so show only its scheme-like prefix.
+    return url.replace(/^([a-z][a-z0-9+.-]*:).*$/i, "$1…")
+  }
+}
+
+/** How the log line names the database: `sqlite ./billkit.db`, `postgres postgres://u:***@h/db`. */
+export const describeDatabase = (database: DatabaseConfig): string =>
+  database.kind === "sqlite" ? `sqlite ${database.filename}` : `postgres ${redactUrl(database.connectionString)}`

@@ -1,0 +1,78 @@
+/**
+ * The self-hoster's server as a function: Hono on Node with Billkit mounted at the root
+ * (`/v1/…`, `/docs`) and `GET /healthz`. `main.ts` wraps it in a process; tests and the
+ * benchmark start it in-process.
+ */
+import type { AddressInfo } from "node:net"
+import { serve, type ServerType } from "@hono/node-server"
+import { billkit } from "@billkit/core"
+import { toHonoHandler } from "@billkit/hono"
+import { Hono } from "hono"
+import type { ServerConfig } from "./config.js"
+import { openDatabase } from "./database.js"
+
+export interface RunningServer {
+  /** Where it listens, with the actual port (PORT=0 picks one). */
+  readonly url: string
+  /** The secret key `bootstrap` just created on an empty database; shown once, never again. */
+  readonly createdApiKey?: string
+  /**
+   * Stops accepting connections, lets in-flight requests finish (at most `graceMs`, then cuts
+   * the rest), then disposes Billkit and closes the database.
+   */
+  readonly close: (options?: { readonly graceMs?: number }) => Promise<void>
+}
+
+const defaultGraceMs = 10_000
+
+const listen = (app: Hono, host: string, port: number): Promise<ServerType> =>
+  new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server))
+    server.once("error", reject)
+  })
+
+/** `server.close()` waits for in-flight requests and drops idle keep-alive sockets (Node ≥ 19). */
+const stopAccepting = (server: ServerType, graceMs: number): Promise<void> =>
+  new Promise((resolve) => {
+    const deadline = setTimeout(() => {
+      if ("closeAllConnections" in server) server.closeAllConnections()
+    }, graceMs)
+    server.close(() => {
+      clearTimeout(deadline)
+      resolve()
+    })
+  })
+
+const urlOf = (host: string, address: AddressInfo): string =>
+  `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`
+
+export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
+  const database = await openDatabase(config.database)
+  const billing = billkit({ storage: database.storage })
+  try {
+    const bootstrapped = await billing.bootstrap(config.apiKey === undefined ? {} : { apiKey: config.apiKey })
+
+    const app = new Hono()
+    app.get("/healthz", (c) => c.json({ status: "ok" }))
+    app.all("*", toHonoHandler(billing))
+    const server = await listen(app, config.host, config.port)
+
+    let closing: Promise<void> | undefined
+    const close = (options: { readonly graceMs?: number } = {}) =>
+      (closing ??= (async () => {
+        await stopAccepting(server, options.graceMs ?? defaultGraceMs)
+        await billing.dispose()
+        await database.close()
+      })())
+
+    return {
+      url: urlOf(config.host, server.address() as AddressInfo),
+      ...(bootstrapped.apiKey === undefined ? {} : { createdApiKey: bootstrapped.apiKey }),
+      close
+    }
+  } catch (cause) {
+    await billing.dispose().catch(() => {})
+    await database.close().catch(() => {})
+    throw cause
+  }
+}

@@ -1,0 +1,39 @@
+/** Environment → configuration, and the redaction that keeps passwords out of the log. */
+import { describe, expect, it } from "vitest"
+import { ConfigError, describeDatabase, loadConfig, redactUrl } from "../src/config.js"
+
+describe("loadConfig", () => {
+  it("defaults to a SQLite file in the working directory on 127.0.0.1:3000", () => {
+    expect(loadConfig({})).toEqual({ port: 3000, host: "127.0.0.1", database: { kind: "sqlite", filename: "./billkit.db" } })
+    // Empty is unset, as a shell's `PORT=` means.
+    expect(loadConfig({ PORT: "", DATABASE_URL: " " }).port).toBe(3000)
+  })
+
+  it("reads file: and postgres URLs", () => {
+    expect(loadConfig({ DATABASE_URL: "file:/var/lib/billkit.db" }).database).toEqual({ kind: "sqlite", filename: "/var/lib/billkit.db" })
+    for (const url of ["postgres://u:p@db/billing", "postgresql://db/billing"]) {
+      expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ kind: "postgres", connectionString: url })
+    }
+  })
+
+  it("rejects what it cannot use, naming the variable", () => {
+    expect(() => loadConfig({ DATABASE_URL: "mysql://db" })).toThrow(ConfigError)
+    expect(() => loadConfig({ DATABASE_URL: "file:" })).toThrow(/DATABASE_URL=file: needs a path/)
+    expect(() => loadConfig({ PORT: "http" })).toThrow(/PORT must be an integer/)
+    expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT/)
+    expect(() => loadConfig({ BILLKIT_API_KEY: "sk_test_short" })).toThrow(/BILLKIT_API_KEY/)
+  })
+
+  it("accepts a provisioned secret key, HOST and PORT=0", () => {
+    const key = "sk_live_0123456789abcdefXYZ"
+    expect(loadConfig({ BILLKIT_API_KEY: key, HOST: "0.0.0.0", PORT: "0" })).toMatchObject({ apiKey: key, host: "0.0.0.0", port: 0 })
+  })
+})
+
+describe("redaction", () => {
+  it("hides the password of a database URL", () => {
+    expect(redactUrl("postgres://billkit:s3cret@db:5432/billing")).toBe("postgres://billkit:***@db:5432/billing")
+    expect(describeDatabase({ kind: "postgres", connectionString: "postgresql://u:pw@h/d" })).toBe("postgres postgresql://u:***@h/d")
+    expect(redactUrl("postgres://db/billing")).toBe("postgres://db/billing")
+  })
+})
