@@ -45,48 +45,51 @@ export const makeFacade = (runtime: ManagedRuntime.ManagedRuntime<Services, neve
     const run = <A, E>(effect: Effect.Effect<A, E, Services | CurrentTenant>): Promise<A> =>
       runOrThrow(runtime, Effect.provideService(effect, CurrentTenant, { projectId, mode }))
     const page = (p?: Partial<PageRequest>): PageRequest => ({ ...defaultPage, ...p })
+    /** Validates `input` with `schema`, then runs `use` on it. */
+    const validated = <A, I, B, E>(schema: Schema.Schema<A, I>, input: A, use: (valid: A) => Effect.Effect<B, E, Services | CurrentTenant>) =>
+      run(Effect.flatMap(validate(schema, input), use))
 
     return {
       customers: {
-        create: (input: CustomerCreate) => run(Effect.flatMap(validate(CustomerCreate, input), (i) => Effect.flatMap(Customers, (s) => s.create(i)))),
+        create: (input: CustomerCreate) => validated(CustomerCreate, input, (i) => Effect.flatMap(Customers, (s) => s.create(i))),
         retrieve: (id: string) => run(Effect.flatMap(Customers, (s) => s.get(id))),
         update: (id: string, input: CustomerUpdate) =>
-          run(Effect.flatMap(validate(CustomerUpdate, input), (i) => Effect.flatMap(Customers, (s) => s.update(id, i)))),
+          validated(CustomerUpdate, input, (i) => Effect.flatMap(Customers, (s) => s.update(id, i))),
         archive: (id: string) => run(Effect.flatMap(Customers, (s) => s.archive(id))),
         list: (p?: Partial<PageRequest>, filters?: CustomerFilters) => run(Effect.flatMap(Customers, (s) => s.list(page(p), filters)))
       },
       products: {
-        create: (input: ProductCreate) => run(Effect.flatMap(validate(ProductCreate, input), (i) => Effect.flatMap(Products, (s) => s.create(i)))),
+        create: (input: ProductCreate) => validated(ProductCreate, input, (i) => Effect.flatMap(Products, (s) => s.create(i))),
         retrieve: (id: string) => run(Effect.flatMap(Products, (s) => s.get(id))),
         update: (id: string, input: ProductUpdate) =>
-          run(Effect.flatMap(validate(ProductUpdate, input), (i) => Effect.flatMap(Products, (s) => s.update(id, i)))),
+          validated(ProductUpdate, input, (i) => Effect.flatMap(Products, (s) => s.update(id, i))),
         list: (p?: Partial<PageRequest>) => run(Effect.flatMap(Products, (s) => s.list(page(p))))
       },
       prices: {
         create: (productId: string, input: PriceCreate) =>
-          run(Effect.flatMap(validate(PriceCreate, input), (i) => Effect.flatMap(Prices, (s) => s.create(productId, i)))),
+          validated(PriceCreate, input, (i) => Effect.flatMap(Prices, (s) => s.create(productId, i))),
         retrieve: (id: string) => run(Effect.flatMap(Prices, (s) => s.get(id))),
         update: (id: string, input: PriceUpdate) =>
-          run(Effect.flatMap(validate(PriceUpdate, input), (i) => Effect.flatMap(Prices, (s) => s.update(id, i)))),
+          validated(PriceUpdate, input, (i) => Effect.flatMap(Prices, (s) => s.update(id, i))),
         list: (p?: Partial<PageRequest>, filters?: PriceFilters) => run(Effect.flatMap(Prices, (s) => s.list(page(p), filters)))
       },
       features: {
-        create: (input: FeatureCreate) => run(Effect.flatMap(validate(FeatureCreate, input), (i) => Effect.flatMap(Features, (s) => s.create(i)))),
+        create: (input: FeatureCreate) => validated(FeatureCreate, input, (i) => Effect.flatMap(Features, (s) => s.create(i))),
         retrieve: (id: string) => run(Effect.flatMap(Features, (s) => s.get(id))),
         update: (id: string, input: FeatureUpdate) =>
-          run(Effect.flatMap(validate(FeatureUpdate, input), (i) => Effect.flatMap(Features, (s) => s.update(id, i)))),
+          validated(FeatureUpdate, input, (i) => Effect.flatMap(Features, (s) => s.update(id, i))),
         list: (p?: Partial<PageRequest>) => run(Effect.flatMap(Features, (s) => s.list(page(p))))
       },
       plans: {
-        create: (input: PlanCreate) => run(Effect.flatMap(validate(PlanCreate, input), (i) => Effect.flatMap(Plans, (s) => s.create(i)))),
+        create: (input: PlanCreate) => validated(PlanCreate, input, (i) => Effect.flatMap(Plans, (s) => s.create(i))),
         /** By id or `code_name`. */
         retrieve: (ref: string) => run(Effect.flatMap(Plans, (s) => s.get(ref))),
         update: (ref: string, input: PlanUpdate) =>
-          run(Effect.flatMap(validate(PlanUpdate, input), (i) => Effect.flatMap(Plans, (s) => s.update(ref, i)))),
+          validated(PlanUpdate, input, (i) => Effect.flatMap(Plans, (s) => s.update(ref, i))),
         list: (p?: Partial<PageRequest>) => run(Effect.flatMap(Plans, (s) => s.list(page(p))))
       },
       apiKeys: {
-        create: (input: ApiKeyCreate) => run(Effect.flatMap(validate(ApiKeyCreate, input), (i) => Effect.flatMap(ApiKeys, (s) => s.create(i)))),
+        create: (input: ApiKeyCreate) => validated(ApiKeyCreate, input, (i) => Effect.flatMap(ApiKeys, (s) => s.create(i))),
         revoke: (id: string) => run(Effect.flatMap(ApiKeys, (s) => s.revoke(id))),
         list: (p?: Partial<PageRequest>) => run(Effect.flatMap(ApiKeys, (s) => s.list(page(p))))
       }

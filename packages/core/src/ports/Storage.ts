@@ -84,20 +84,22 @@ export type IdempotencyClaim =
   | { readonly _tag: "Mismatch" }
   | { readonly _tag: "Completed"; readonly response: StoredResponse }
 
+/** Times are epoch milliseconds. */
+export interface IdempotencyClaimArgs {
+  readonly scope: string
+  readonly key: string
+  readonly fingerprint: string
+  readonly now: number
+  readonly expiresAt: number
+  readonly staleBefore: number
+}
+
 export interface IdempotencyStore {
   /**
    * Atomically claims `key` for a request with body `fingerprint`. A key whose claim expired
    * (`expiresAt` passed) or whose in-flight claim is older than `staleBefore` is claimed anew.
-   * Times are epoch milliseconds.
    */
-  readonly claim: (args: {
-    readonly scope: string
-    readonly key: string
-    readonly fingerprint: string
-    readonly now: number
-    readonly expiresAt: number
-    readonly staleBefore: number
-  }) => Effect.Effect<IdempotencyClaim>
+  readonly claim: (args: IdempotencyClaimArgs) => Effect.Effect<IdempotencyClaim>
   /** Stores the response of a claimed key, so that later requests replay it. */
   readonly complete: (scope: string, key: string, response: StoredResponse) => Effect.Effect<void>
   /** Drops a claim whose request failed in a way a retry may fix (a 5xx, a 409 in flight). */

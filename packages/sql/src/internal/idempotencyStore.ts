@@ -4,22 +4,13 @@
  * existing row read to say why the claim was refused. Atomic across processes on Postgres.
  */
 import { Effect } from "effect"
-import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from "@billkit/core"
+import type { IdempotencyClaim, IdempotencyClaimArgs, IdempotencyStore, StoredResponse } from "@billkit/core"
 import type { SqlExecutor } from "./SqlExecutor.js"
 
 const table = "billkit_idempotency_keys"
 
-interface ClaimArgs {
-  readonly scope: string
-  readonly key: string
-  readonly fingerprint: string
-  readonly now: number
-  readonly expiresAt: number
-  readonly staleBefore: number
-}
-
 export const makeIdempotencyStore = ({ query }: SqlExecutor): IdempotencyStore => {
-  const takeKey = (a: ClaimArgs) =>
+  const takeKey = (a: IdempotencyClaimArgs) =>
     query((db) =>
       db
         .insertInto(table)
@@ -53,7 +44,7 @@ export const makeIdempotencyStore = ({ query }: SqlExecutor): IdempotencyStore =
         .execute()
     ).pipe(Effect.map((rows) => rows.length === 1))
 
-  const existing = (a: ClaimArgs) =>
+  const existing = (a: IdempotencyClaimArgs) =>
     query((db) =>
       db
         .selectFrom(table)
@@ -63,7 +54,7 @@ export const makeIdempotencyStore = ({ query }: SqlExecutor): IdempotencyStore =
         .executeTakeFirst()
     )
 
-  const claim = Effect.fn("SqlStorage.idempotency.claim")(function* (a: ClaimArgs) {
+  const claim = Effect.fn("SqlStorage.idempotency.claim")(function* (a: IdempotencyClaimArgs) {
     // The row can only disappear between the two statements through `release`; then try again.
     for (;;) {
       if (yield* takeKey(a).pipe(Effect.orDie)) return { _tag: "Claimed" } as IdempotencyClaim
