@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { measure } from "./lib/measure.mjs"
 import { summariseProfile } from "./lib/profile.mjs"
-import { bareServerMain, exampleServerMain, pinSelf, startChild } from "./lib/servers.mjs"
+import { bareServerMain, exampleServerMain, httpApiFloorMain, pinSelf, startChild } from "./lib/servers.mjs"
 
 const settings = { connections: 10, warmupSeconds: 2, seconds: 10 }
 const profiling = process.argv.includes("--profile")
@@ -17,6 +17,7 @@ const resultsDir = fileURLToPath(new URL("./results/", import.meta.url))
 
 const billkitListening = /Billkit listening on (http:\/\/\S+)/
 const bareListening = /Bare Hono listening on (http:\/\/\S+)/
+const floorListening = /HttpApi floor listening on (http:\/\/\S+)/
 
 const json = async (response) => {
   if (!response.ok) throw new Error(`${response.status} ${await response.text()}`)
@@ -113,12 +114,20 @@ console.log(`measuring bare Hono ${bare.url}${target.path}`)
 const bareResult = await measure({ url: `${bare.url}${target.path}`, headers, ...settings })
 await bare.stop()
 
-const ratio = Math.round((100 * billkitResult.requests_per_second) / bareResult.requests_per_second) / 100
+// (3) The Effect HttpApi floor: Billkit's HTTP stack with no work behind it.
+const floor = await startChild({ script: httpApiFloorMain, env: { BENCH_BODY: JSON.stringify(body) }, listening: floorListening })
+console.log(`measuring the HttpApi floor ${floor.url}${target.path}`)
+const floorResult = await measure({ url: `${floor.url}${target.path}`, headers, ...settings })
+await floor.stop()
+
+const ratioOf = (a, b) => Math.round((100 * a.requests_per_second) / b.requests_per_second) / 100
+const ratio = ratioOf(billkitResult, bareResult)
 table([
   ["Billkit GET /v1/customers/{id} (SQLite, auth)", billkitResult],
+  ["Hono + Effect HttpApi, same JSON, no work (the floor)", withoutWindow(floorResult)],
   ["bare Hono, same JSON", bareResult]
 ])
-console.log(`ratio Billkit / bare: ${ratio}`)
+console.log(`ratio Billkit / bare: ${ratio}; floor / bare: ${ratioOf(floorResult, bareResult)}; Billkit / floor: ${ratioOf(billkitResult, floorResult)}`)
 
 const results = {
   date: new Date().toISOString(),
@@ -133,7 +142,10 @@ const results = {
   settings: { ...settings, cpu_split: cpuSplit, body_bytes: Buffer.byteLength(JSON.stringify(body)) },
   billkit: { target: "GET /v1/customers/{id}, example server, SQLite file, one customer, secret key", ...withoutWindow(billkitResult) },
   bare_hono: { target: "GET /v1/customers/:id, @hono/node-server, same JSON, no auth or database", ...withoutWindow(bareResult) },
+  httpapi_floor: { target: "Hono → Effect HttpApi web handler, same JSON, no auth, database or schema work", ...withoutWindow(floorResult) },
   ratio,
+  ratio_floor_to_bare: ratioOf(floorResult, bareResult),
+  ratio_billkit_to_floor: ratioOf(billkitResult, floorResult),
   // Compare runs only when this was low (well under the core count).
   load_average_1m_before: backgroundLoad
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url"
 /** The built example server, found through the workspace dependency (dist/index.js → main.js). */
 export const exampleServerMain = fileURLToPath(new URL("./main.js", import.meta.resolve("@billkit/example-server")))
 export const bareServerMain = fileURLToPath(new URL("../bare-server.mjs", import.meta.url))
+export const httpApiFloorMain = fileURLToPath(new URL("../httpapi-floor-server.mjs", import.meta.url))
 
 const hasTaskset = (() => {
   try {

@@ -45,10 +45,11 @@ export const titleOf = (status: number) => titles[status] ?? "Error"
 
 const ProblemFields = Schema.Struct(fields)
 
-const make = <C extends new (args: typeof ProblemFields.Type) => Problem>(
+// Fields built here are valid by construction: skip the constructor's re-validation (hot on 401s).
+const make = <C extends new (args: typeof ProblemFields.Type, disableValidation: boolean) => Problem>(
   Class: C, status: number, kind: string
 ) => (detail: string, errors?: ReadonlyArray<FieldError>) =>
-  new Class({ type: `urn:billkit:error:${kind}`, title: titleOf(status), status, detail, ...(errors ? { errors } : {}) }) as InstanceType<C>
+  new Class({ type: `urn:billkit:error:${kind}`, title: titleOf(status), status, detail, ...(errors ? { errors } : {}) }, true) as InstanceType<C>
 
 export const badRequest = make(BadRequest, 400, "bad_request")
 export const unauthorized = make(Unauthorized, 401, "unauthorized")
