@@ -37,6 +37,8 @@ export interface BillkitOptions {
   readonly authenticate?: (request: Request) => Promise<Principal | null>
   /** Default per-key limits when a key carries none. Default: 100 per second. */
   readonly defaultRateLimits?: ReadonlyArray<RateLimitRule>
+  /** Larger request bodies are refused with a 413. Default: 1 MiB. */
+  readonly maxBodyBytes?: number
   /**
    * Where Effect spans go (one per request and per service call), e.g. an OpenTelemetry tracer
    * from `@effect/opentelemetry`. Without one, spans are not recorded at all: they cost about a

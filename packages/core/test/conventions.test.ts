@@ -288,3 +288,18 @@ describe("base path and docs", () => {
     void key
   })
 })
+
+describe("request bodies", () => {
+  it("refuses a body over the limit with 413 before reading it, and only for a known caller", async () => {
+    const { call, request } = await makeApp({ maxBodyBytes: 1000 })
+    const big = { email: "a@example.com", metadata: { note: "x".repeat(400), more: "y".repeat(400), again: "z".repeat(400) } }
+    const refused = await call("POST", "/v1/customers", big)
+    expect(refused.status).toBe(413)
+    expect(refused.json).toMatchObject({ type: "urn:billkit:error:payload_too_large", status: 413 })
+    expect((await call("GET", "/v1/customers")).json.data).toEqual([])
+    // Multi-byte characters count as bytes: 400 "é" are 800 bytes, under the limit.
+    expect((await call("POST", "/v1/customers", { email: "b@example.com", name: "é".repeat(400) })).status).toBe(422)
+    expect((await call("POST", "/v1/customers", { email: "b@example.com", name: "é".repeat(190) })).status).toBe(201)
+    expect((await request(undefined, "POST", "/v1/customers", big)).status).toBe(401)
+  })
+})

@@ -10,7 +10,7 @@ import { PlansGroup } from "./groups/Plans.js"
 import { PricesGroup } from "./groups/Prices.js"
 import { ProductsGroup } from "./groups/Products.js"
 import { applyConventions } from "./OpenApiConventions.js"
-import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, RateLimited, ValidationProblem } from "./Problems.js"
+import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, PayloadTooLarge, RateLimited, ValidationProblem } from "./Problems.js"
 
 export class BillkitApi extends HttpApi.make("billkit")
   .add(CustomersGroup)
@@ -23,6 +23,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .addError(Forbidden)
   .addError(NotFoundProblem)
   .addError(ConflictProblem)
+  .addError(PayloadTooLarge)
   .addError(ValidationProblem)
   .addError(RateLimited)
   .annotate(OpenApi.Title, "Billkit")

@@ -14,7 +14,7 @@ import { ApiKeys } from "../services/ApiKeys.js"
 import { withIdempotency } from "./Idempotency.js"
 import { resolvedPrincipal } from "./Principal.js"
 import { internalError, problemOf, problemResponse } from "./ProblemResponse.js"
-import { rateLimited, unauthorized } from "./Problems.js"
+import { payloadTooLarge, rateLimited, unauthorized } from "./Problems.js"
 import { checkRateLimit, makeLocalRateLimitStore, type RateLimitVerdict } from "./RateLimiter.js"
 
 /** Paths anyone may read: the API's own description. */
@@ -41,6 +41,7 @@ export const pipeline = (options: BillkitOptions) =>
       const apiKeys = yield* ApiKeys
       const limiter = storage.sharedAcrossProcesses ? storage.rateLimits : makeLocalRateLimitStore()
       const defaultLimits: ReadonlyArray<RateLimitRule> = options.defaultRateLimits ?? [{ window: "second", max: 100 }]
+      const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
 
       const authenticate = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Option.Option<Principal>> => {
         if (options.authenticate !== undefined) {
@@ -68,9 +69,6 @@ export const pipeline = (options: BillkitOptions) =>
           const requestId = yield* ids.next("request")
           const path = new URL(original.url, "http://local").pathname
           const hasBody = bodyMethods.has(original.method)
-          // An empty body on POST means "no parameters", as `{}` would.
-          const text = hasBody ? yield* Effect.orElseSucceed(original.text, () => "") : ""
-          const request = hasBody && text.trim() === "" ? withBody(original, "{}") : original
           const extraHeaders: Record<string, string> = { "request-id": requestId }
 
           const renderFailures = <R>(self: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, R>) =>
@@ -90,7 +88,7 @@ export const pipeline = (options: BillkitOptions) =>
 
           const handled = Effect.gen(function*() {
             if (publicPaths.has(path)) return yield* app
-            const principal = yield* authenticate(request)
+            const principal = yield* authenticate(original)
             if (Option.isNone(principal)) return yield* Effect.fail(unauthorized("Missing or unknown API key: send Authorization: Bearer sk_test_…"))
             const now = yield* Clock.currentTimeMillis
             const rules = principal.value.rateLimits?.length ? principal.value.rateLimits : defaultLimits
@@ -101,7 +99,13 @@ export const pipeline = (options: BillkitOptions) =>
               extraHeaders["retry-after"] = String(verdict.retryAfter)
               return yield* Effect.fail(rateLimited(`Rate limit of ${verdict.limit} requests exceeded; retry in ${verdict.retryAfter} s`))
             }
-            const run = renderFailures(Effect.locally(app, resolvedPrincipal, principal))
+            // Read only for a known caller, and only up to the limit.
+            const text = hasBody ? yield* readBody(original, maxBodyBytes) : ""
+            // An empty body on POST means "no parameters", as `{}` would.
+            const request = hasBody && text.trim() === "" ? withBody(original, "{}") : original
+            const run = renderFailures(
+              Effect.provideService(Effect.locally(app, resolvedPrincipal, principal), HttpServerRequest.HttpServerRequest, request)
+            )
             const key = request.headers["idempotency-key"]
             if (original.method !== "POST" || key === undefined) return yield* run
             return yield* withIdempotency(
@@ -111,12 +115,24 @@ export const pipeline = (options: BillkitOptions) =>
             )
           })
 
-          const response = yield* renderFailures(Effect.provideService(handled, HttpServerRequest.HttpServerRequest, request))
+          const response = yield* renderFailures(handled)
           return HttpServerResponse.setHeaders(response, extraHeaders)
         }) as HttpApp.Default<never, never>
     }),
     { withContext: true }
   )
+
+const encoder = new TextEncoder()
+
+/** The body as text, refused with a 413 when it is larger than `max` bytes. */
+const readBody = (request: HttpServerRequest.HttpServerRequest, max: number) => {
+  const tooLarge = payloadTooLarge(`The request body exceeds ${max} bytes`)
+  const declared = Number(request.headers["content-length"] ?? "0")
+  if (declared > max) return Effect.fail(tooLarge)
+  return Effect.flatMap(Effect.orElseSucceed(request.text, () => ""), (text) =>
+    // UTF-8 is at most 3 bytes per UTF-16 unit: only long texts need counting.
+    text.length * 3 > max && encoder.encode(text).length > max ? Effect.fail(tooLarge) : Effect.succeed(text))
+}
 
 const withBody = (request: HttpServerRequest.HttpServerRequest, body: string) => {
   const headers = new Headers(request.headers as Record<string, string>)

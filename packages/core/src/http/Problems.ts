@@ -32,14 +32,15 @@ export class Unauthorized extends Schema.Class<Unauthorized>("Unauthorized")(fie
 export class Forbidden extends Schema.Class<Forbidden>("Forbidden")(fields, problem<Forbidden>(403, "The key's type or scopes do not allow this call.")) {}
 export class NotFoundProblem extends Schema.Class<NotFoundProblem>("NotFound")(fields, problem<NotFoundProblem>(404, "No such record in this project and mode.")) {}
 export class ConflictProblem extends Schema.Class<ConflictProblem>("Conflict")(fields, problem<ConflictProblem>(409, "Clashes with existing state, or an idempotent request still in flight.")) {}
+export class PayloadTooLarge extends Schema.Class<PayloadTooLarge>("PayloadTooLarge")(fields, problem<PayloadTooLarge>(413, "The request body is larger than the server accepts (1 MiB unless configured).")) {}
 export class ValidationProblem extends Schema.Class<ValidationProblem>("ValidationFailed")(fields, problem<ValidationProblem>(422, "The body failed validation; `errors` names each field.")) {}
 export class RateLimited extends Schema.Class<RateLimited>("RateLimited")(fields, problem<RateLimited>(429, "Too many requests; see Retry-After.")) {}
 
-export type Problem = BadRequest | Unauthorized | Forbidden | NotFoundProblem | ConflictProblem | ValidationProblem | RateLimited
+export type Problem = BadRequest | Unauthorized | Forbidden | NotFoundProblem | ConflictProblem | PayloadTooLarge | ValidationProblem | RateLimited
 
 const titles: Record<number, string> = {
   400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-  409: "Conflict", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error"
+  409: "Conflict", 413: "Content Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error"
 }
 export const titleOf = (status: number) => titles[status] ?? "Error"
 
@@ -56,6 +57,7 @@ export const unauthorized = make(Unauthorized, 401, "unauthorized")
 export const forbidden = make(Forbidden, 403, "forbidden")
 export const notFound = make(NotFoundProblem, 404, "not_found")
 export const conflict = make(ConflictProblem, 409, "conflict")
+export const payloadTooLarge = make(PayloadTooLarge, 413, "payload_too_large")
 export const validation = make(ValidationProblem, 422, "validation")
 export const rateLimited = make(RateLimited, 429, "rate_limited")
 
@@ -73,4 +75,4 @@ export const fromDomain = (e: NotFound | Conflict | Invalid): NotFoundProblem | 
 
 export const isProblem = (u: unknown): u is Problem =>
   u instanceof BadRequest || u instanceof Unauthorized || u instanceof Forbidden || u instanceof NotFoundProblem ||
-  u instanceof ConflictProblem || u instanceof ValidationProblem || u instanceof RateLimited
+  u instanceof ConflictProblem || u instanceof PayloadTooLarge || u instanceof ValidationProblem || u instanceof RateLimited
