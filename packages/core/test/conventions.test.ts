@@ -303,3 +303,32 @@ describe("request bodies", () => {
     expect((await request(undefined, "POST", "/v1/customers", big)).status).toBe(401)
   })
 })
+
+describe("streamed request bodies", () => {
+  const streamed = (text: string, chunkSize: number) => {
+    const bytes = new TextEncoder().encode(text)
+    let offset = 0
+    return new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        if (offset >= bytes.length) return controller.close()
+        controller.enqueue(bytes.slice(offset, (offset += chunkSize)))
+      }
+    })
+  }
+
+  it("reads a chunked body without a declared length, and stops one that grows past the limit", async () => {
+    const { app, key } = await makeApp({ maxBodyBytes: 1000 })
+    const post = (text: string) =>
+      app.handler(new Request("http://billkit.test/v1/customers", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: streamed(text, 64),
+        duplex: "half"
+      } as RequestInit))
+    const ok = await post(JSON.stringify({ email: "streamed@example.com", name: "Ada" }))
+    expect(ok.status).toBe(201)
+    expect((await ok.json()).email).toBe("streamed@example.com")
+    const big = await post(JSON.stringify({ email: "big@example.com", metadata: { a: "x".repeat(500), b: "y".repeat(500) } }))
+    expect(big.status).toBe(413)
+  })
+})

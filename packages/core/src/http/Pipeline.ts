@@ -6,7 +6,7 @@
  */
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
-import { Clock, Effect, FiberRef, Option } from "effect"
+import { Clock, Effect, FiberRef, Option, Stream } from "effect"
 import type { BillkitOptions, Principal, RateLimitRule } from "../Billkit.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
 import { Storage } from "../ports/Storage.js"
@@ -14,7 +14,7 @@ import { ApiKeys } from "../services/ApiKeys.js"
 import { withIdempotency } from "./Idempotency.js"
 import { resolvedPrincipal } from "./Principal.js"
 import { internalError, problemOf, problemResponse } from "./ProblemResponse.js"
-import { payloadTooLarge, rateLimited, unauthorized } from "./Problems.js"
+import { PayloadTooLarge, payloadTooLarge, rateLimited, unauthorized } from "./Problems.js"
 import { checkRateLimit, makeLocalRateLimitStore, type RateLimitVerdict } from "./RateLimiter.js"
 
 /** Paths anyone may read: the API's own description. */
@@ -101,8 +101,13 @@ export const pipeline = (options: BillkitOptions) =>
             }
             // Read only for a known caller, and only up to the limit.
             const text = hasBody ? yield* readBody(original, maxBodyBytes) : ""
-            // An empty body on POST means "no parameters", as `{}` would.
-            const request = hasBody && text.trim() === "" ? withBody(original, "{}") : original
+            const request = !hasBody
+              ? original
+              : text.trim() === ""
+              ? withBody(original, "{}", "application/json") // no body means "no parameters", as `{}` would
+              : original.headers["content-length"] === undefined
+              ? withBody(original, text) // a streamed body was consumed above: hand on what was read
+              : original
             const run = renderFailures(
               Effect.provideService(Effect.locally(app, resolvedPrincipal, principal), HttpServerRequest.HttpServerRequest, request)
             )
@@ -123,20 +128,47 @@ export const pipeline = (options: BillkitOptions) =>
   )
 
 const encoder = new TextEncoder()
+const decoder = new TextDecoder()
 
-/** The body as text, refused with a 413 when it is larger than `max` bytes. */
-const readBody = (request: HttpServerRequest.HttpServerRequest, max: number) => {
+/**
+ * The body as text, refused with a 413 once it passes `max` bytes. A declared length is checked
+ * before reading; a chunked body (no length) is counted as it streams in, so no client makes the
+ * server buffer more than `max`.
+ */
+const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Effect.Effect<string, PayloadTooLarge> => {
   const tooLarge = payloadTooLarge(`The request body exceeds ${max} bytes`)
-  const declared = Number(request.headers["content-length"] ?? "0")
-  if (declared > max) return Effect.fail(tooLarge)
-  return Effect.flatMap(Effect.orElseSucceed(request.text, () => ""), (text) =>
-    // UTF-8 is at most 3 bytes per UTF-16 unit: only long texts need counting.
-    text.length * 3 > max && encoder.encode(text).length > max ? Effect.fail(tooLarge) : Effect.succeed(text))
+  const declared = request.headers["content-length"]
+  if (declared !== undefined) {
+    if (Number(declared) > max) return Effect.fail(tooLarge)
+    return Effect.flatMap(Effect.orElseSucceed(request.text, () => ""), (text) =>
+      // UTF-8 is at most 3 bytes per UTF-16 unit: only long texts need counting.
+      text.length * 3 > max && encoder.encode(text).length > max ? Effect.fail(tooLarge) : Effect.succeed(text))
+  }
+  return request.stream.pipe(
+    Stream.runFoldEffect({ chunks: [] as Array<Uint8Array>, size: 0 }, (read, chunk) => {
+      const size = read.size + chunk.length
+      if (size > max) return Effect.fail(tooLarge)
+      read.chunks.push(chunk)
+      return Effect.succeed({ chunks: read.chunks, size })
+    }),
+    Effect.map(({ chunks, size }) => {
+      const bytes = new Uint8Array(size)
+      let offset = 0
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset)
+        offset += chunk.length
+      }
+      return decoder.decode(bytes)
+    }),
+    Effect.catchIf((e): e is Exclude<typeof e, PayloadTooLarge> => !(e instanceof PayloadTooLarge), () => Effect.succeed(""))
+  )
 }
 
-const withBody = (request: HttpServerRequest.HttpServerRequest, body: string) => {
+/** The same request with `body` (already read, or `{}` for an empty one) as its body. */
+const withBody = (request: HttpServerRequest.HttpServerRequest, body: string, contentType?: string) => {
   const headers = new Headers(request.headers as Record<string, string>)
-  headers.set("content-type", "application/json")
+  if (contentType !== undefined) headers.set("content-type", contentType)
   headers.delete("content-length")
+  headers.delete("transfer-encoding")
   return HttpServerRequest.fromWeb(new Request(new URL(request.url, "http://local"), { method: request.method, headers, body }))
 }
