@@ -1,9 +1,9 @@
 /** Billkit storage on PostgreSQL through a `pg` pool: the scale-out path, shared by many processes. */
-import { Effect, Layer } from "effect"
+import type { Layer } from "effect"
 import { Kysely, PostgresDialect } from "kysely"
 import pg from "pg"
-import { Storage, type StoragePort } from "@billkit/core"
-import { makeSqlStorage, migrate, migrateEffect, type MigrationError } from "@billkit/sql"
+import type { Storage, StoragePort } from "@billkit/core"
+import { layerStorage, makeSqlStorage, migrate, type MigrationError } from "@billkit/sql"
 
 export interface PostgresOptions {
   readonly connectionString: string
@@ -39,15 +39,6 @@ export const makePostgresStorage = (options: PostgresOptions): PostgresStorage =
   }
 }
 
-/**
- * Connects, migrates and provides `Storage`; ends the pool when the scope ends. Fails with a
- * `MigrationError` when the schema cannot be brought up to date, an unreachable server included.
- */
+/** Connects, migrates and provides `Storage`; ends the pool when the scope ends. */
 export const layerPostgres = (options: PostgresOptions): Layer.Layer<Storage, MigrationError> =>
-  Layer.scoped(
-    Storage,
-    Effect.acquireRelease(
-      Effect.sync(() => makePostgresStorage(options)),
-      (postgres) => Effect.promise(postgres.close)
-    ).pipe(Effect.tap((postgres) => migrateEffect(postgres.db)), Effect.map((postgres) => postgres.storage))
-  )
+  layerStorage(() => makePostgresStorage(options))

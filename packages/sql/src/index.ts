@@ -10,3 +10,4 @@ export {
 export { dialectOf } from "./internal/dialect.js"
 export { SqlError } from "./internal/SqlExecutor.js"
 export { deleteAllRows, recordTables, tables } from "./Tables.js"
+export { layerStorage, type OpenedStorage } from "./StorageLayer.js"

@@ -1,9 +1,9 @@
 /** Billkit storage on a SQLite file (or in memory) through better-sqlite3. */
 import Database from "better-sqlite3"
-import { Effect, Layer } from "effect"
+import type { Layer } from "effect"
 import { Kysely } from "kysely"
-import { Storage, type StoragePort } from "@billkit/core"
-import { makeSqlStorage, migrate, migrateEffect, type MigrationError } from "@billkit/sql"
+import type { Storage, StoragePort } from "@billkit/core"
+import { layerStorage, makeSqlStorage, migrate, type MigrationError } from "@billkit/sql"
 import { ImmediateSqliteDialect } from "./internal/ImmediateSqliteDialect.js"
 import { withStatementCache } from "./internal/StatementCache.js"
 
@@ -43,15 +43,6 @@ export const makeSqliteStorage = (options: SqliteOptions): SqliteStorage => {
   }
 }
 
-/**
- * Opens the database, migrates it and provides `Storage`; closes it when the scope ends. A file
- * that cannot be opened is a defect; a migration that fails is a `MigrationError`.
- */
+/** Opens the database, migrates it and provides `Storage`; closes it when the scope ends. */
 export const layerSqlite = (options: SqliteOptions): Layer.Layer<Storage, MigrationError> =>
-  Layer.scoped(
-    Storage,
-    Effect.acquireRelease(
-      Effect.sync(() => makeSqliteStorage(options)),
-      (sqlite) => Effect.promise(sqlite.close)
-    ).pipe(Effect.tap((sqlite) => migrateEffect(sqlite.db)), Effect.map((sqlite) => sqlite.storage))
-  )
+  layerStorage(() => makeSqliteStorage(options))
