@@ -100,14 +100,7 @@ export const pipeline = (options: BillkitOptions) =>
               return yield* Effect.fail(rateLimited(`Rate limit of ${verdict.limit} requests exceeded; retry in ${verdict.retryAfter} s`))
             }
             // Read only for a known caller, and only up to the limit.
-            const text = hasBody ? yield* readBody(original, maxBodyBytes) : ""
-            const request = !hasBody
-              ? original
-              : text.trim() === ""
-              ? withBody(original, "{}", "application/json") // no body means "no parameters", as `{}` would
-              : original.headers["content-length"] === undefined
-              ? withBody(original, text) // a streamed body was consumed above: hand on what was read
-              : original
+            const { request, text } = hasBody ? yield* withBodyRead(original, maxBodyBytes) : { request: original, text: "" }
             const run = renderFailures(
               Effect.provideService(Effect.locally(app, resolvedPrincipal, principal), HttpServerRequest.HttpServerRequest, request)
             )
@@ -163,6 +156,17 @@ const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Ef
     Effect.catchIf((e): e is Exclude<typeof e, PayloadTooLarge> => !(e instanceof PayloadTooLarge), () => Effect.succeed(""))
   )
 }
+
+/** The body, read once, and the request to hand on (with that body where it had to be rebuilt). */
+const withBodyRead = (original: HttpServerRequest.HttpServerRequest, max: number) =>
+  Effect.map(readBody(original, max), (text) => ({
+    text,
+    request: text.trim() === ""
+      ? withBody(original, "{}", "application/json") // no body means "no parameters", as `{}` would
+      : original.headers["content-length"] === undefined
+      ? withBody(original, text) // a streamed body was consumed while counting: hand on what was read
+      : original
+  }))
 
 /** The same request with `body` (already read, or `{}` for an empty one) as its body. */
 const withBody = (request: HttpServerRequest.HttpServerRequest, body: string, contentType?: string) => {
