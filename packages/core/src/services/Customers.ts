@@ -1,5 +1,5 @@
 /** Customers: create, read, update, archive; email unique within a project and mode. */
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { Conflict } from "../domain/Errors.js"
 import type { Address, CustomerCreate, CustomerUpdate } from "../domain/Customer.js"
 import { Customer, emptyAddress } from "../domain/Customer.js"
@@ -109,8 +109,6 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
       return yield* repo.list(page, { where })
     })
 
-    const findByEmail = (email: string) => repo.findBy("email", email.toLowerCase()).pipe(Effect.map(Option.getOrUndefined))
-
-    return { create, get, update, archive, list, findByEmail } as const
+    return { create, get, update, archive, list } as const
   })
 }) {}
