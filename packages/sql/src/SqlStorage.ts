@@ -5,6 +5,7 @@
 import type { Kysely } from "kysely"
 import type { StoragePort } from "@billkit/core"
 import type { SqlDialect } from "./internal/dialect.js"
+import { makeBulkRecords } from "./internal/bulkRecords.js"
 import { makeIdempotencyStore } from "./internal/idempotencyStore.js"
 import { makeListRecords } from "./internal/listRecords.js"
 import { makeProjectStore } from "./internal/projectStore.js"
@@ -29,6 +30,7 @@ export const makeSqlStorage = (db: Kysely<any>, traits: SqlTraits): StoragePort 
     withTransaction: executor.withTransaction,
     ...makeRecordStore(executor),
     list: makeListRecords(executor),
+    ...makeBulkRecords(executor),
     projects: makeProjectStore(executor),
     idempotency: makeIdempotencyStore(executor),
     rateLimits: makeRateLimitStore(executor)

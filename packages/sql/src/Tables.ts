@@ -7,7 +7,27 @@ export const recordTables = [
   "billkit_prices",
   "billkit_features",
   "billkit_plans",
-  "billkit_api_keys"
+  "billkit_api_keys",
+  "billkit_subscriptions",
+  "billkit_invoices",
+  "billkit_invoice_items",
+  "billkit_credit_notes",
+  "billkit_payments",
+  "billkit_refunds",
+  "billkit_payment_methods",
+  "billkit_vouchers",
+  "billkit_redemptions",
+  "billkit_balances",
+  "billkit_balance_transactions",
+  "billkit_events",
+  "billkit_billing_runs",
+  "billkit_sequences",
+  "billkit_clocks",
+  "billkit_metrics",
+  "billkit_usage_events",
+  "billkit_usage_rollups",
+  "billkit_usage_distinct",
+  "billkit_usage_limits"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe } from "vitest"
 import type { StoragePort } from "@billkit/core"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
+import { bulkTests } from "./conformance/bulk.js"
 import { idempotencyTests } from "./conformance/idempotency.js"
 import { listingTests } from "./conformance/listing.js"
 import { projectTests } from "./conformance/projects.js"
@@ -39,5 +40,6 @@ export const storageConformance = (name: string, make: () => Promise<StorageUnde
     projectTests(storage)
     idempotencyTests(storage)
     rateLimitTests(storage)
+    bulkTests(storage)
   })
 }

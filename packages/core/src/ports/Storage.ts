@@ -60,6 +60,19 @@ export interface ListResult {
   readonly total?: number
 }
 
+/** Records whose `field` (an indexed text field, e.g. an ISO timestamp) is at most `upTo`. */
+export interface DueQuery {
+  readonly field: string
+  /** Inclusive upper bound, compared as text: ISO-8601 UTC timestamps of one format sort by time. */
+  readonly upTo: string
+  readonly limit: number
+  /**
+   * Inside a transaction on Postgres, lock the rows picked (`FOR UPDATE SKIP LOCKED`), so that
+   * concurrent workers each take different rows. Elsewhere transactions are serialized already.
+   */
+  readonly skipLocked?: boolean
+}
+
 export class UniqueViolation extends Data.TaggedError("UniqueViolation")<{
   readonly collection: string
   readonly field: string
@@ -120,6 +133,8 @@ export interface ProjectStore {
   readonly insert: (project: ProjectRecord) => Effect.Effect<void>
   readonly get: (id: string) => Effect.Effect<Option.Option<ProjectRecord>>
   readonly count: Effect.Effect<number>
+  /** Every project, oldest first: the billing loop visits each. */
+  readonly all: Effect.Effect<ReadonlyArray<ProjectRecord>>
   /** The oldest project (lowest id), if any: single-tenant hosts (the example server) use it. */
   readonly first: Effect.Effect<Option.Option<ProjectRecord>>
 }
@@ -167,6 +182,18 @@ export interface StoragePort {
     value: string
   ) => Effect.Effect<Option.Option<{ readonly tenant: Tenant; readonly data: Json }>>
   readonly list: (spec: CollectionSpec, tenant: Tenant, query: ListQuery) => Effect.Effect<ListResult>
+  /** Due records, ordered by `field` then id (see `DueQuery`). */
+  readonly due: (spec: CollectionSpec, tenant: Tenant, query: DueQuery) => Effect.Effect<ReadonlyArray<Json>>
+  /**
+   * Inserts many records at once, skipping (not failing on) any whose id or unique field is
+   * taken, including by an earlier record of the same batch. Returns the ids inserted, so a
+   * caller can tell new records from duplicates (usage events deduplicated by `event_id`).
+   */
+  readonly insertMany: (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    records: ReadonlyArray<StoredRecord>
+  ) => Effect.Effect<ReadonlyArray<string>>
 
   readonly projects: ProjectStore
   readonly idempotency: IdempotencyStore

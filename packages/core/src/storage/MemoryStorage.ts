@@ -8,6 +8,7 @@ import type {
   CollectionSpec,
   IdempotencyStore,
   Json,
+  DueQuery,
   ListQuery,
   ListResult,
   ProjectRecord,
@@ -179,6 +180,34 @@ export const makeMemoryStorage = (): StoragePort => {
     return { ...result, total }
   }
 
+  const due = (spec: CollectionSpec, tenant: Tenant, q: DueQuery): Array<Json> => {
+    const t = tables.get(spec.name)
+    const found: Array<{ key: string; id: string; data: Json }> = []
+    for (const id of t?.ids.get(tenantKey(tenant)) ?? []) {
+      const row = t!.rows.get(id)!
+      const key = row.index[q.field]
+      if (key != null && key <= q.upTo) found.push({ key, id, data: row.data })
+    }
+    found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    return found.slice(0, q.limit).map((f) => copy(f.data))
+  }
+
+  /** Inserts each record unless its id or a unique field is taken; returns the ids inserted. */
+  const insertMany = (spec: CollectionSpec, tenant: Tenant, records: ReadonlyArray<StoredRecord>) =>
+    Effect.suspend(() => {
+      const inserted: Array<string> = []
+      return Effect.as(
+        Effect.forEach(records, (record) =>
+          table(spec).rows.has(record.id)
+            ? Effect.void
+            : put(spec, tenant, record, "insert").pipe(
+              Effect.tap(() => inserted.push(record.id)),
+              Effect.catchTag("UniqueViolation", () => Effect.void)
+            ), { discard: true }),
+        inserted
+      )
+    })
+
   const projectsById = new Map<string, ProjectRecord>()
   const projects: ProjectStore = {
     insert: (project) =>
@@ -188,6 +217,7 @@ export const makeMemoryStorage = (): StoragePort => {
       })),
     get: (id) => guarded(Effect.sync(() => Option.map(Option.fromNullable(projectsById.get(id)), copy))),
     count: guarded(Effect.sync(() => projectsById.size)),
+    all: guarded(Effect.sync(() => [...projectsById.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map(copy))),
     first: guarded(Effect.sync(() => {
       let oldest: ProjectRecord | undefined
       for (const p of projectsById.values()) if (oldest === undefined || p.id < oldest.id) oldest = p
@@ -293,6 +323,9 @@ export const makeMemoryStorage = (): StoragePort => {
         return Option.some({ tenant: { projectId, mode }, data: copy(row.data) })
       })),
     list: (spec, tenant, query) => guarded(Effect.sync(() => list(spec, tenant, query))),
+    due: (spec, tenant, query) => guarded(Effect.sync(() => due(spec, tenant, query))),
+    // One transaction, so a batch is all-or-nothing like a multi-row INSERT.
+    insertMany: (spec, tenant, records) => withTransaction(insertMany(spec, tenant, records)),
     projects,
     idempotency,
     rateLimits

@@ -44,6 +44,11 @@ export const makeProjectStore = ({ query }: SqlExecutor): ProjectStore => ({
     Effect.orDie,
     Effect.withSpan("SqlStorage.projects.first")
   ),
+  all: query((db) => db.selectFrom(table).selectAll().orderBy("id").execute()).pipe(
+    Effect.map((rows) => (rows as ReadonlyArray<ProjectRow>).map(decode)),
+    Effect.orDie,
+    Effect.withSpan("SqlStorage.projects.all")
+  ),
   count: query((db) =>
     db
       .selectFrom(table)

@@ -1,10 +1,12 @@
 import type { Migration } from "kysely"
 import { initial } from "./0001_initial.js"
+import { billing } from "./0002_billing.js"
 
 /**
  * Every Billkit migration, bundled as code (a file provider breaks once bundled). Names sort in
  * the order they run; append, never edit.
  */
 export const migrations: Readonly<Record<string, Migration>> = {
-  "0001_initial": initial
+  "0001_initial": initial,
+  "0002_billing": billing
 }

@@ -28,4 +28,11 @@ export const projectTests = (storage: CurrentStorage) =>
       for (const id of ["proj_b", "proj_c", "proj_a"]) await run(s.projects.insert(project(id)))
       expect(await run(s.projects.first)).toEqual(some(project("proj_a")))
     })
+
+    it("all lists every project, oldest first", async () => {
+      const s = storage()
+      expect(await run(s.projects.all)).toEqual([])
+      for (const id of ["proj_b", "proj_c", "proj_a"]) await run(s.projects.insert(project(id)))
+      expect(await run(s.projects.all)).toEqual(["proj_a", "proj_b", "proj_c"].map((id) => project(id)))
+    })
   })
