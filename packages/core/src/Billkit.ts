@@ -3,12 +3,14 @@
  * any framework, and a few calls for the host (bootstrap, dispose).
  */
 import { HttpApiBuilder, HttpApiScalar, HttpServer, OpenApi } from "@effect/platform"
-import { Effect, Layer, ManagedRuntime, type Tracer } from "effect"
+import { type Clock, Effect, Layer, ManagedRuntime, type Tracer } from "effect"
 import { BillkitApi } from "./http/Api.js"
 import { HandlersLive, ServicesLive } from "./http/Handlers.js"
 import { pipeline } from "./http/Pipeline.js"
 import type { Mode, StoragePort } from "./ports/Storage.js"
 import { Storage } from "./ports/Storage.js"
+import { BillingConfig, type BillingSettings, defaultBillingSettings } from "./services/BillingConfig.js"
+import { BillingLoop, type LoopReport } from "./services/BillingLoop.js"
 import { Projects } from "./services/Projects.js"
 import { makeFacade, runOrThrow, type ProjectFacade } from "./Facade.js"
 
@@ -45,6 +47,13 @@ export interface BillkitOptions {
    * tenth of a request's CPU.
    */
   readonly tracer?: Tracer.Tracer
+  /** Dunning schedule, default tax rate, invoice number prefix, net terms (see `BillingSettings`). */
+  readonly billing?: Partial<BillingSettings>
+  /**
+   * The clock Billkit reads as real time. Default: the system clock. A test suite may pass a
+   * fixed clock (e.g. standing at 2024-01-31) to start test mode at a chosen instant.
+   */
+  readonly clock?: Clock.Clock
 }
 
 export interface Billkit {
@@ -70,6 +79,11 @@ export interface Billkit {
   readonly project: (projectId: string, mode?: Mode) => ProjectFacade
   /** The OpenAPI document of this handler (with its base path as the server URL). */
   readonly openApi: () => OpenApi.OpenAPISpec
+  /**
+   * Runs all billing work due now in every project (renewals, trial ends, scheduled changes and
+   * cancellations, dunning retries). Idempotent; call it on an interval (the example server does).
+   */
+  readonly runBilling: () => Promise<LoopReport>
   readonly dispose: () => Promise<void>
 }
 
@@ -88,7 +102,12 @@ export const billkit = (options: BillkitOptions): Billkit => {
   const basePath = normalizeBasePath(options.basePath)
   const api = BillkitApi.annotate(OpenApi.Servers, [{ url: basePath === "" ? "/" : basePath }])
   const tracing = options.tracer === undefined ? Layer.setTracerEnabled(false) : Layer.setTracer(options.tracer)
-  const services = ServicesLive.pipe(Layer.provideMerge(Layer.succeed(Storage, options.storage)), Layer.provideMerge(tracing))
+  const clock = options.clock === undefined ? Layer.empty : Layer.setClock(options.clock)
+  const settings = Layer.succeed(BillingConfig, { ...defaultBillingSettings, ...options.billing })
+  const services = ServicesLive.pipe(
+    Layer.provideMerge(Layer.succeed(Storage, options.storage)),
+    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings))
+  )
   const runtime = ManagedRuntime.make(services)
 
   const app = Layer.mergeAll(
@@ -125,6 +144,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
     createProject: (name) => runOrThrow(runtime, Effect.flatMap(Projects, (projects) => projects.createWithKeys(name))),
     project: makeFacade(runtime),
     openApi: () => OpenApi.fromApi(api),
+    runBilling: () => runOrThrow(runtime, Effect.flatMap(BillingLoop, (loop) => loop.runAll())),
     dispose: async () => {
       await web.dispose()
       await runtime.dispose()

@@ -10,7 +10,9 @@ export const prefixes = {
   subscription: "sub", invoice: "inv", payment: "pay", refund: "re", paymentMethod: "pm",
   usageEvent: "ue", usageLimit: "ul", voucher: "vou", checkoutSession: "cs", portalSession: "ps",
   webhookEndpoint: "we", event: "evt", apiKey: "key", connection: "conn", referralCode: "rc",
-  creditNote: "cn", balance: "bal", project: "proj", request: "req"
+  creditNote: "cn", balance: "bal", project: "proj", request: "req",
+  invoiceItem: "ii", redemption: "red", balanceTransaction: "btx", billingRun: "run", sequence: "seq",
+  clock: "clk", usageRollup: "ur", usageDistinct: "ud"
 } as const
 
 export type IdKind = keyof typeof prefixes

@@ -6,6 +6,7 @@ import { NonEmptyTrimmed, Timestamp, optionalWire, strict, wire } from "./Wire.j
 
 /** Decides which of the customer's tax rates applies: `digital_tax_rate` or `standard_tax_rate`. */
 export const TaxType = Schema.Literal("standard", "digital")
+export type TaxType = typeof TaxType.Type
 
 export const Product = Schema.Struct({
   id: Id("product"),

@@ -2,6 +2,7 @@
 import { Effect } from "effect"
 import type { Conflict, Invalid, NotFound } from "../domain/Errors.js"
 import { CurrentTenant } from "../services/Tenancy.js"
+import { TestClocks } from "../services/TestClocks.js"
 import { authorize, type CurrentPrincipal } from "./Principal.js"
 import { fromDomain } from "./Problems.js"
 
@@ -18,7 +19,8 @@ export const command = <A, E, R>(
   options: { readonly publishable?: boolean } = {}
 ) =>
   Effect.flatMap(authorize(resource, access, options), ({ tenant }) =>
-    self.pipe(
+    // Test mode runs at its test clock once that has been advanced (TestClocks).
+    Effect.flatMap(TestClocks, (clocks) => clocks.withTenantClock(self)).pipe(
       Effect.provideService(CurrentTenant, tenant),
       Effect.mapError((e) => (isDomainError(e) ? fromDomain(e) : e) as Exclude<E, DomainError> | ReturnType<typeof fromDomain>)
-    )) as Effect.Effect<A, Exclude<E, DomainError> | ReturnType<typeof fromDomain> | Effect.Effect.Error<ReturnType<typeof authorize>>, Exclude<R, CurrentTenant> | CurrentPrincipal>
+    )) as Effect.Effect<A, Exclude<E, DomainError> | ReturnType<typeof fromDomain> | Effect.Effect.Error<ReturnType<typeof authorize>>, Exclude<R, CurrentTenant> | CurrentPrincipal | TestClocks>

@@ -45,7 +45,7 @@ export const makeProjectStore = ({ query }: SqlExecutor): ProjectStore => ({
     Effect.withSpan("SqlStorage.projects.first")
   ),
   all: query((db) => db.selectFrom(table).selectAll().orderBy("id").execute()).pipe(
-    Effect.map((rows) => (rows as ReadonlyArray<ProjectRow>).map(decode)),
+    Effect.map((rows) => (rows as unknown as ReadonlyArray<ProjectRow>).map(decode)),
     Effect.orDie,
     Effect.withSpan("SqlStorage.projects.all")
   ),

@@ -1,0 +1,25 @@
+/** The test clock of a project's test mode (API.md: test clock). */
+import { Schema } from "effect"
+import { Id } from "./Ids.js"
+import { InstantInput } from "./Instant.js"
+import { Timestamp, strict } from "./Wire.js"
+
+export const TestClock = Schema.Struct({
+  id: Id("clock"),
+  object: Schema.Literal("test_clock"),
+  name: Schema.Literal("test"),
+  /** Where test-mode time stands; it moves only when advanced. */
+  now: Timestamp
+}).annotations({ identifier: "TestClock" })
+export type TestClock = typeof TestClock.Type
+
+export const ClockView = Schema.Struct({
+  object: Schema.Literal("test_clock"),
+  now: Timestamp,
+  frozen: Schema.Boolean
+}).annotations({ identifier: "ClockView" })
+
+export const ClockAdvance = Schema.Struct({
+  to: Schema.optional(InstantInput),
+  seconds: Schema.optional(Schema.Int.pipe(Schema.between(0, 20 * 366 * 86_400, { message: () => "must be a whole number of seconds, at most 20 years" })))
+}).annotations({ identifier: "ClockAdvance", ...strict })

@@ -1,0 +1,30 @@
+/**
+ * Project-independent billing settings of one Billkit instance. A `Context.Reference`, so the
+ * defaults apply without any wiring and `billkit({ billing })` overrides them.
+ */
+import { BigDecimal, Context } from "effect"
+
+export interface BillingSettings {
+  /** Tax rate (percent) for customers without a rate of their own. */
+  readonly defaultTaxRate: BigDecimal.BigDecimal
+  /** Days after the first failed payment at which it is retried. */
+  readonly dunningRetryDays: ReadonlyArray<number>
+  /** What a subscription becomes when the last retry fails. */
+  readonly afterFinalFailure: "unpaid" | "canceled"
+  /** Days an `invoice` customer has to pay. */
+  readonly netTermsDays: number
+  /** Invoice numbers read `<prefix>-000001`. */
+  readonly invoiceNumberPrefix: string
+}
+
+export const defaultBillingSettings: BillingSettings = {
+  defaultTaxRate: BigDecimal.fromBigInt(0n),
+  dunningRetryDays: [1, 3, 5],
+  afterFinalFailure: "unpaid",
+  netTermsDays: 30,
+  invoiceNumberPrefix: "INV"
+}
+
+export class BillingConfig extends Context.Reference<BillingConfig>()("@billkit/core/BillingConfig", {
+  defaultValue: () => defaultBillingSettings
+}) {}

@@ -1,0 +1,350 @@
+/**
+ * What happens to a subscription as time passes: a trial's notice and end, each renewal, and a
+ * scheduled cancellation. Each step computes its invoice with the same code the upcoming-invoice
+ * preview uses, then writes it, in the caller's transaction.
+ */
+import { BigDecimal, Clock, DateTime, Effect, Schema } from "effect"
+import type { DraftLine } from "../domain/DraftLine.js"
+import type { BillingReason, Invoice, InvoiceItem } from "../domain/Invoice.js"
+import { nthPeriod, periodAt, type Period } from "../domain/Period.js"
+import type { Plan } from "../domain/Plan.js"
+import type { Price } from "../domain/Price.js"
+import { Subscription, type RefundType } from "../domain/Subscription.js"
+import { trialWillEndNotice } from "../domain/SubscriptionSchedule.js"
+import { currentPeriod, periodLine, type Terms, unusedPrepaid } from "../domain/SubscriptionLines.js"
+import { lineTax } from "../domain/Tax.js"
+import * as Collections from "../storage/Collections.js"
+import { BillingConfig } from "./BillingConfig.js"
+import { Customers } from "./Customers.js"
+import { Events } from "./Events.js"
+import { InvoiceDrafts, taxRateFor } from "./InvoiceDrafts.js"
+import { Invoices } from "./Invoices.js"
+import { Payments } from "./Payments.js"
+import { Plans } from "./Plans.js"
+import { Prices } from "./Prices.js"
+import { Products } from "./Products.js"
+import { makeRepository } from "./Repository.js"
+import { makeSubscriptionStore } from "./SubscriptionStore.js"
+import { isoAt } from "./Time.js"
+import { IdGenerator } from "../ports/IdGenerator.js"
+
+const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
+const encodeSubscription = Schema.encodeSync(Subscription)
+
+/** One step of work the billing loop has done, recorded so that it is never done twice. */
+const BillingRun = Schema.Struct({
+  id: Schema.String,
+  object: Schema.Literal("billing_run"),
+  key: Schema.String,
+  createdAt: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("created_at"))
+})
+
+interface UsageCharge {
+  readonly price: string
+  readonly quantity: BigDecimal.BigDecimal
+  readonly amount: number
+  readonly period: Period
+  readonly description: string
+  readonly adjustment: boolean
+}
+
+/** The lines, items and usage an invoice of a subscription will carry. */
+export interface InvoicePlan {
+  readonly lines: ReadonlyArray<DraftLine>
+  readonly items: ReadonlyArray<InvoiceItem>
+  readonly usage: ReadonlyArray<UsageCharge>
+  readonly reason: BillingReason
+  readonly period: Period | null
+}
+
+export type SubscriptionEvent = "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "subscription.paused" | "subscription.resumed"
+
+export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@billkit/core/SubscriptionCycle", {
+  effect: Effect.gen(function*() {
+    const ids = yield* IdGenerator
+    const store = yield* makeSubscriptionStore
+    const runs = yield* makeRepository(Collections.BillingRuns, BillingRun, { resource: "billing run", index: (r) => ({ key: r.key }) })
+    const customers = yield* Customers
+    const plans = yield* Plans
+    const prices = yield* Prices
+    const products = yield* Products
+    const drafts = yield* InvoiceDrafts
+    const invoices = yield* Invoices
+    const payments = yield* Payments
+    // INTEGRATE(usage): replaced by the Usage service once metering lands.
+    const usage = {
+      chargesFor: (_s: Subscription, _p: Period) => Effect.succeed([] as ReadonlyArray<UsageCharge>),
+      markBilled: (_c: ReadonlyArray<UsageCharge>) => Effect.void
+    }
+    const events = yield* Events
+
+    const emit = (type: SubscriptionEvent, s: Subscription) => events.emit(type, s.id, encodeSubscription(s))
+
+    /** Resolves the catalog objects a subscription (or a change to it) is billed with. */
+    const terms = (customerId: string, plan: Plan, price: Price, seats: number) =>
+      Effect.gen(function*() {
+        const customer = yield* customers.get(customerId).pipe(Effect.orDie)
+        const product = yield* products.get(price.product).pipe(Effect.orDie)
+        const config = yield* BillingConfig
+        return { plan, price, seats, taxRate: taxRateFor(customer, product.taxType, config.defaultTaxRate) } satisfies Terms
+      })
+
+    const termsOf = (s: Subscription) =>
+      Effect.gen(function*() {
+        const plan = yield* plans.get(s.plan).pipe(Effect.orDie)
+        const price = yield* prices.get(s.price).pipe(Effect.orDie)
+        return yield* terms(s.customer, plan, price, s.seats)
+      })
+
+    /** Usage charges of `period` (in arrears) as invoice lines, with the usage prices' tax. */
+    const usageLines = (s: Subscription, period: Period) =>
+      Effect.gen(function*() {
+        const charges = yield* usage.chargesFor(s, period)
+        const customer = yield* customers.get(s.customer).pipe(Effect.orDie)
+        const config = yield* BillingConfig
+        const lines: Array<DraftLine> = []
+        for (const c of charges) {
+          const price = yield* prices.get(c.price).pipe(Effect.orDie)
+          const product = yield* products.get(price.product).pipe(Effect.orDie)
+          lines.push({
+            type: c.adjustment ? "usage_adjustment" : "usage",
+            description: c.description,
+            subscription: s.id,
+            price: c.price,
+            quantity: c.quantity,
+            unitAmount: BigDecimal.isZero(c.quantity)
+              ? BigDecimal.fromBigInt(0n)
+              : BigDecimal.round(BigDecimal.unsafeDivide(BigDecimal.fromBigInt(BigInt(c.amount)), c.quantity), { scale: 6 }),
+            amount: c.amount,
+            taxRate: taxRateFor(customer, product.taxType, config.defaultTaxRate),
+            includingTax: price.includingTax,
+            period: c.period,
+            proration: null
+          })
+        }
+        return { lines, charges }
+      })
+
+    const itemLine = (i: InvoiceItem): DraftLine => ({
+      type: i.type,
+      description: i.description,
+      subscription: i.subscription,
+      price: i.price,
+      quantity: i.quantity,
+      unitAmount: i.unitAmount,
+      amount: i.amount,
+      taxRate: i.taxRate,
+      includingTax: i.includingTax,
+      period: i.period === null ? null : { start: ms(i.period.start), end: ms(i.period.end) },
+      proration: i.proration
+    })
+
+    /** Pending items + usage of `usagePeriod` + (if given) the next period's charge. */
+    const planInvoice = (s: Subscription, reason: BillingReason, usagePeriod: Period | null, next: { terms: Terms; period: Period } | null) =>
+      Effect.gen(function*() {
+        const items = yield* invoices.pendingItems(s.customer, s.id, s.currency)
+        const used = usagePeriod === null ? { lines: [], charges: [] } : yield* usageLines(s, usagePeriod)
+        const lines = [...items.map(itemLine), ...used.lines]
+        if (next !== null) lines.push(periodLine(s.id, next.terms, next.period))
+        return { lines, items, usage: used.charges, reason, period: next?.period ?? usagePeriod } satisfies InvoicePlan
+      })
+
+    /** Drafts the planned invoice (nothing stored): the preview. */
+    const preview = (s: Subscription, plan: InvoicePlan) =>
+      Effect.gen(function*() {
+        const customer = yield* customers.get(s.customer).pipe(Effect.orDie)
+        return yield* drafts.draft({ customer, currency: s.currency, subscription: s.id, billingReason: plan.reason, lines: plan.lines, period: plan.period })
+      })
+
+    /**
+     * Writes the planned invoice and finalizes (collects) it. Returns it with what was prepaid
+     * for the period line, if any. An invoice with no lines at all is not written.
+     */
+    const bill = (s: Subscription, plan: InvoicePlan) =>
+      Effect.gen(function*() {
+        if (plan.lines.length === 0) return null
+        const customer = yield* customers.get(s.customer).pipe(Effect.orDie)
+        const draft = yield* drafts.draft({ customer, currency: s.currency, subscription: s.id, billingReason: plan.reason, lines: plan.lines, period: plan.period })
+        // The subscription points at its invoice before collection, so a failed payment finds it.
+        const pointed = yield* store.get(s.id, true).pipe(Effect.orDie)
+        yield* store.update({ ...pointed, latestInvoice: draft.invoice.id }).pipe(Effect.orDie)
+        if (plan.usage.length > 0) yield* usage.markBilled(plan.usage)
+        const invoice = yield* invoices.issue(draft, { finalize: true, paymentMethod: s.paymentMethod, items: plan.items })
+        return invoice
+      })
+
+    /** What the period line of `invoice` prepaid (net of its discount), for later credits. */
+    const prepaidBy = (invoice: Invoice | null, since: number) => {
+      const line = invoice?.lines.find((l) => l.type === "subscription")
+      if (invoice === null || line === undefined) return null
+      return { since: isoAt(since), amount: line.amount - line.discount, taxRate: line.taxRate, includingTax: line.includingTax, invoice: invoice.id }
+    }
+
+    /** Claims a unit of loop work; false when another run (or process) already did it. */
+    const claim = (key: string) =>
+      Effect.gen(function*() {
+        const run = { id: yield* ids.next("billingRun"), object: "billing_run" as const, key, createdAt: isoAt(yield* Clock.currentTimeMillis) }
+        return yield* runs.insert(run).pipe(Effect.as(true), Effect.catchTag("UniqueViolation", () => Effect.succeed(false)))
+      })
+
+    /** Starts paid billing now: the first period from `at` (trial end, conversion, resume). */
+    const startBilling = (s: Subscription, at: number, reason: BillingReason) =>
+      Effect.gen(function*() {
+        const t = yield* termsOf(s)
+        const period = nthPeriod(at, s.interval, 0)
+        const started: Subscription = {
+          ...s,
+          status: "active",
+          billingAnchor: isoAt(at),
+          currentPeriodStart: isoAt(period.start),
+          currentPeriodEnd: isoAt(period.end),
+          trialEnd: s.trialEnd === null ? null : isoAt(Math.min(ms(s.trialEnd), at)),
+          pausedAt: null,
+          prepaid: null,
+          updatedAt: isoAt(at)
+        }
+        yield* store.update(started).pipe(Effect.orDie)
+        const invoice = yield* bill(started, yield* planInvoice(started, reason, null, { terms: t, period }))
+        const after = yield* store.get(s.id, true).pipe(Effect.orDie)
+        const final = { ...after, prepaid: prepaidBy(invoice, period.start) }
+        yield* store.update(final).pipe(Effect.orDie)
+        return final
+      })
+
+    /** Ends a subscription at `at`: refund as asked, invoice usage and pending items, status canceled. */
+    const end = (s: Subscription, at: number, refundType: RefundType) =>
+      Effect.gen(function*() {
+        const period = currentPeriod(s)
+        if (refundType !== "none" && s.prepaid !== null && s.prepaid.invoice !== null) {
+          const paidInvoice = yield* invoices.get(s.prepaid.invoice).pipe(Effect.orDie)
+          const amount = refundType === "full"
+            ? paidInvoice.amountPaid
+            : lineTax({ amount: unusedPrepaid(s.prepaid, period.end, at), rate: s.prepaid.taxRate, includingTax: s.prepaid.includingTax }).total
+          if (amount > 0 && paidInvoice.amountPaid > 0) {
+            yield* payments.refundInvoice(paidInvoice.id, Math.min(amount, paidInvoice.amountPaid), `Subscription ${s.id} canceled (${refundType} refund)`)
+          }
+        }
+        const usagePeriod = s.status === "trialing" ? null : { start: period.start, end: Math.max(period.start, Math.min(at, period.end)) }
+        yield* bill(s, yield* planInvoice(s, "subscription_cancel", usagePeriod, null))
+        const current = yield* store.get(s.id, true).pipe(Effect.orDie)
+        const ended: Subscription = {
+          ...current,
+          status: "canceled",
+          cancelAtPeriodEnd: false,
+          cancelAt: null,
+          canceledAt: current.canceledAt ?? isoAt(at),
+          endedAt: isoAt(at),
+          scheduledChange: null,
+          updatedAt: isoAt(at)
+        }
+        yield* store.update(ended).pipe(Effect.orDie)
+        yield* emit("subscription.canceled", ended)
+        return ended
+      })
+
+    /** The invoice the next renewal (or trial end) would write, computed now, stored nowhere. */
+    const upcoming = (s: Subscription) =>
+      Effect.gen(function*() {
+        if (s.status === "trialing") {
+          const at = ms(s.trialEnd ?? s.currentPeriodEnd)
+          if (s.cancelAtPeriodEnd) return null
+          const t = yield* termsOf(s)
+          return yield* preview(s, yield* planInvoice(s, "subscription_cycle", null, { terms: t, period: nthPeriod(at, s.interval, 0) }))
+        }
+        if (s.status !== "active" && s.status !== "past_due") return null
+        const period = currentPeriod(s)
+        if (s.cancelAtPeriodEnd) return yield* preview(s, yield* planInvoice(s, "subscription_cancel", period, null))
+        const next = yield* nextTerms(s, period.end)
+        return yield* preview(s, yield* planInvoice(s, "subscription_cycle", period, next))
+      })
+
+    /** The terms and period after `periodEnd`, with any scheduled change applied. */
+    const nextTerms = (s: Subscription, periodEnd: number) =>
+      Effect.gen(function*() {
+        const change = s.scheduledChange
+        const plan = yield* plans.get(change?.plan ?? s.plan).pipe(Effect.orDie)
+        const price = yield* prices.get(change?.price ?? s.price).pipe(Effect.orDie)
+        const interval = price.schedule === "one-off" ? s.interval : price.schedule
+        // A new interval restarts the anchor at the change.
+        const anchor = interval === s.interval ? ms(s.billingAnchor) : periodEnd
+        return { terms: yield* terms(s.customer, plan, price, change?.seats ?? s.seats), period: periodAt(anchor, interval, periodEnd), anchor, interval }
+      })
+
+    /** Renews at the end of the current period: usage in arrears, the next period in advance. */
+    const renew = (s: Subscription) =>
+      Effect.gen(function*() {
+        const period = currentPeriod(s)
+        if (!(yield* claim(`${s.id}:renew:${isoAt(period.end)}`))) return s
+        if (s.cancelAtPeriodEnd) return yield* end(s, period.end, "none")
+        const next = yield* nextTerms(s, period.end)
+        const plan = yield* planInvoice(s, "subscription_cycle", period, next)
+        const renewed: Subscription = {
+          ...s,
+          plan: next.terms.plan.id,
+          price: next.terms.price.id,
+          seats: next.terms.seats,
+          interval: next.interval,
+          billingAnchor: isoAt(next.anchor),
+          currentPeriodStart: isoAt(next.period.start),
+          currentPeriodEnd: isoAt(next.period.end),
+          scheduledChange: null,
+          prepaid: null,
+          updatedAt: isoAt(period.end)
+        }
+        yield* store.update(renewed).pipe(Effect.orDie)
+        const invoice = yield* bill(renewed, plan)
+        const after = yield* store.get(s.id, true).pipe(Effect.orDie)
+        const final = { ...after, prepaid: prepaidBy(invoice, next.period.start) }
+        yield* store.update(final).pipe(Effect.orDie)
+        if (s.scheduledChange !== null) yield* emit("subscription.updated", final)
+        return final
+      })
+
+    /**
+     * Does the earliest work due for subscription `id` at the current instant (the Clock): a
+     * trial notice or end, a renewal, a scheduled cancellation. Returns false when nothing was
+     * due. Safe to run twice, or from two processes: a done step is never redone.
+     */
+    const step = Effect.fn("SubscriptionCycle.step")(function*(id: string) {
+      const now = yield* Clock.currentTimeMillis
+      const s = yield* store.get(id, true).pipe(Effect.orDie)
+      const cancelAt = s.cancelAt === null ? Infinity : ms(s.cancelAt)
+      if (s.status === "trialing") {
+        const trialEnd = ms(s.trialEnd ?? s.currentPeriodEnd)
+        if (cancelAt <= now && cancelAt <= trialEnd) {
+          yield* end(s, cancelAt, s.cancelRefundType ?? "none")
+          return true
+        }
+        if (trialEnd <= now) {
+          if (!(yield* claim(`${s.id}:trial_end:${isoAt(trialEnd)}`))) return false
+          if (s.cancelAtPeriodEnd) yield* end(s, trialEnd, "none")
+          else yield* startBilling({ ...s, trialWillEndSent: true }, trialEnd, "subscription_cycle")
+          return true
+        }
+        if (!s.trialWillEndSent && trialEnd - trialWillEndNotice <= now) {
+          const notified = { ...s, trialWillEndSent: true }
+          yield* store.update(notified).pipe(Effect.orDie)
+          yield* emit("subscription.trial_will_end", notified)
+          return true
+        }
+        return false
+      }
+      if (s.status === "active" || s.status === "past_due") {
+        const periodEnd = ms(s.currentPeriodEnd)
+        if (cancelAt <= now && cancelAt <= periodEnd) {
+          yield* end(s, cancelAt, s.cancelRefundType ?? "none")
+          return true
+        }
+        if (periodEnd <= now) {
+          const before = s.currentPeriodEnd
+          const after = yield* renew(s)
+          return after.currentPeriodEnd !== before || after.status !== s.status
+        }
+      }
+      return false
+    })
+
+    return { step, terms, termsOf, planInvoice, preview, bill, prepaidBy, startBilling, end, upcoming, emit, store } as const
+  }),
+  dependencies: [Customers.Default, Plans.Default, Prices.Default, Products.Default, InvoiceDrafts.Default, Invoices.Default, Payments.Default, Events.Default]
+}) {}
