@@ -1,0 +1,81 @@
+/**
+ * The billing loop from several processes at once over one Postgres database: every period is
+ * billed exactly once and invoice numbers stay gapless (SKIP LOCKED rows, unique run keys).
+ */
+import { Clock } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { billkit, fixedClock } from "@billkit/core"
+import { makePostgresStorage } from "@billkit/postgres"
+import { createTestDatabase, type TestDatabase } from "@billkit/testing"
+
+const at = (iso: string) => fixedClock(Date.parse(iso), Clock.make())
+
+describe("billing loop on postgres, three workers at once", () => {
+  let database: TestDatabase
+  const pools: Array<ReturnType<typeof makePostgresStorage>> = []
+  const connect = async () => {
+    const pg = makePostgresStorage({ connectionString: database.url, max: 4 })
+    await pg.migrate()
+    pools.push(pg)
+    return pg
+  }
+  beforeAll(async () => {
+    database = await createTestDatabase()
+  })
+  afterAll(async () => {
+    for (const pg of pools) await pg.close()
+    await database.drop()
+  })
+
+  it("bills each subscription's periods once, with gapless invoice numbers", async () => {
+    const setup = billkit({ storage: (await connect()).storage, clock: at("2024-01-01T00:00:00Z"), defaultRateLimits: [{ window: "second", max: 100_000 }] })
+    const { apiKey } = await setup.bootstrap()
+    const call = async (method: string, path: string, body?: unknown) => {
+      const r = await setup.handler(new Request(`http://billkit.test${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      }))
+      return r.json() as Promise<any>
+    }
+    const product = await call("POST", "/v1/products", { name: "Pro" })
+    const price = await call("POST", `/v1/products/${product.id}/prices`, { amount: 1000, currency: "EUR", schedule: "month" })
+    await call("POST", "/v1/plans", { name: "Pro", code_name: "pro", product: product.id, prices: [price.id] })
+    const subscriptions = 40
+    for (let i = 0; i < subscriptions; i++) {
+      const customer = await call("POST", "/v1/customers", { email: `c${i}@example.com` })
+      await call("POST", `/v1/customers/${customer.id}/payment-methods`, { token: "tok_visa" })
+      const sub = await call("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: "pro" })
+      expect(sub.status).toBe("active")
+    }
+    await setup.dispose()
+
+    // Three workers wake on 1 April: each subscription owes the Feb, Mar and Apr renewals.
+    const workers = await Promise.all([connect(), connect(), connect()]).then((pgs) =>
+      pgs.map((pg) => billkit({ storage: pg.storage, clock: at("2024-04-01T00:00:00Z") })))
+    const reports = await Promise.all(workers.flatMap((w) => [w.runBilling(), w.runBilling()]))
+    expect(reports.reduce((n, r) => n + r.steps, 0)).toBeGreaterThanOrEqual(subscriptions * 3)
+    expect(reports.flatMap((r) => r.failed)).toEqual([])
+
+    const reader = workers[0]
+    const invoices = (await reader.handler(new Request("http://billkit.test/v1/invoices?limit=100&include_total=true", {
+      headers: { authorization: `Bearer ${apiKey}` }
+    })).then((r) => r.json())) as any
+    expect(invoices.total).toBe(subscriptions * 4)
+    const all: Array<any> = []
+    let page = invoices
+    for (;;) {
+      all.push(...page.data)
+      if (!page.has_more) break
+      page = await reader.handler(new Request(`http://billkit.test/v1/invoices?limit=100&starting_after=${page.next_cursor}`, {
+        headers: { authorization: `Bearer ${apiKey}` }
+      })).then((r) => r.json())
+    }
+    const expected = Array.from({ length: subscriptions * 4 }, (_, i) => `INV-${String(i + 1).padStart(6, "0")}`)
+    expect(all.map((i) => i.number).sort()).toEqual(expected)
+    // One invoice per subscription and period: none billed twice, none skipped.
+    const periods = new Set(all.map((i) => `${i.subscription} ${i.period_start}`))
+    expect(periods.size).toBe(subscriptions * 4)
+    for (const w of workers) await w.dispose()
+  }, 120_000)
+})
