@@ -13,6 +13,8 @@ export interface ServerConfig {
   readonly database: DatabaseConfig
   /** A secret key to provision instead of generating one (never printed). */
   readonly apiKey?: string
+  /** Seconds between billing runs (renewals, trial ends, dunning); 0 turns the loop off. */
+  readonly billingIntervalSeconds: number
 }
 
 export class ConfigError extends Error {
@@ -61,6 +63,16 @@ const parsePort = (value: string | undefined): number => {
   return port
 }
 
+const defaultBillingIntervalSeconds = 60
+
+const parseInterval = (value: string | undefined): number => {
+  if (value === undefined) return defaultBillingIntervalSeconds
+  if (!/^\d+$/.test(value) || Number(value) > 86_400) {
+    throw new ConfigError(`BILLING_INTERVAL_SECONDS must be whole seconds from 0 (off) to 86400; got "${value}"`)
+  }
+  return Number(value)
+}
+
 const parseApiKey = (value: string | undefined): string | undefined => {
   if (value === undefined) return undefined
   if (!secretKeyPattern.test(value)) {
@@ -77,6 +89,7 @@ export const loadConfig = (env: Env): ServerConfig => {
     port: parsePort(read(env, "PORT")),
     host: read(env, "HOST") ?? defaultHost,
     database: parseDatabaseUrl(read(env, "DATABASE_URL")),
+    billingIntervalSeconds: parseInterval(read(env, "BILLING_INTERVAL_SECONDS")),
     ...(apiKey === undefined ? {} : { apiKey })
   }
 }

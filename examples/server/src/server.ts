@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from "node:net"
 import { serve, type ServerType } from "@hono/node-server"
-import { billkit } from "@billkit/core"
+import { billkit, type Billkit } from "@billkit/core"
 import { toHonoHandler } from "@billkit/hono"
 import { Hono } from "hono"
 import type { ServerConfig } from "./config.js"
@@ -46,6 +46,34 @@ const stopAccepting = (server: ServerType, graceMs: number): Promise<void> =>
 const urlOf = (host: string, address: AddressInfo): string =>
   `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`
 
+/**
+ * Runs the billing loop now and then every `seconds`, never two runs at once. A failed run is
+ * logged and retried at the next tick; the loop is idempotent, so nothing is billed twice.
+ */
+const startBillingLoop = (billing: Billkit, seconds: number) => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let running: Promise<void> = Promise.resolve()
+  let stopped = seconds === 0
+  const tick = () => {
+    running = billing.runBilling().then(
+      (report) => {
+        if (report.steps > 0) console.log(`billing: ${report.steps} step(s) done${report.failed.length > 0 ? `, ${report.failed.length} failed` : ""}`)
+      },
+      (error: unknown) => console.error("billing: the run failed; it will be retried", error)
+    ).finally(() => {
+      if (!stopped) timer = setTimeout(tick, seconds * 1000)
+    })
+  }
+  if (!stopped) tick()
+  return {
+    stop: async () => {
+      stopped = true
+      clearTimeout(timer)
+      await running
+    }
+  }
+}
+
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const database = await openDatabase(config.database)
   const billing = billkit({ storage: database.storage })
@@ -56,11 +84,13 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     app.get("/healthz", (c) => c.json({ status: "ok" }))
     app.all("*", toHonoHandler(billing))
     const server = await listen(app, config.host, config.port)
+    const loop = startBillingLoop(billing, config.billingIntervalSeconds)
 
     let closing: Promise<void> | undefined
     const close = (options: { readonly graceMs?: number } = {}) =>
       (closing ??= (async () => {
         await stopAccepting(server, options.graceMs ?? defaultGraceMs)
+        await loop.stop()
         await billing.dispose()
         await database.close()
       })())

@@ -4,7 +4,12 @@ import { ConfigError, describeDatabase, loadConfig, redactUrl } from "../src/con
 
 describe("loadConfig", () => {
   it("defaults to a SQLite file in the working directory on 127.0.0.1:3000", () => {
-    expect(loadConfig({})).toEqual({ port: 3000, host: "127.0.0.1", database: { kind: "sqlite", filename: "./billkit.db" } })
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: "127.0.0.1",
+      database: { kind: "sqlite", filename: "./billkit.db" },
+      billingIntervalSeconds: 60
+    })
     // Empty is unset, as a shell's `PORT=` means.
     expect(loadConfig({ PORT: "", DATABASE_URL: " " }).port).toBe(3000)
   })
@@ -21,6 +26,8 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ DATABASE_URL: "file:" })).toThrow(/DATABASE_URL=file: needs a path/)
     expect(() => loadConfig({ PORT: "http" })).toThrow(/PORT must be an integer/)
     expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT/)
+    expect(() => loadConfig({ BILLING_INTERVAL_SECONDS: "soon" })).toThrow(/BILLING_INTERVAL_SECONDS must be whole seconds/)
+    expect(loadConfig({ BILLING_INTERVAL_SECONDS: "0" }).billingIntervalSeconds).toBe(0)
     expect(() => loadConfig({ BILLKIT_API_KEY: "sk_test_short" })).toThrow(/BILLKIT_API_KEY/)
   })
 

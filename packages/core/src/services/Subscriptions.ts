@@ -64,14 +64,16 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         for (const id of plan.prices) {
           const p = yield* prices.get(id).pipe(Effect.orDie)
           if (p.schedule === "one-off" || isUsagePrice(p)) continue
-          if ((schedule ?? "month") !== p.schedule) continue
+          if (schedule !== undefined && schedule !== p.schedule) continue
           if (currency !== undefined && p.currency !== currency) continue
           candidates.push(p)
         }
+        // Without a schedule, the monthly price if there is one, else the plan's first.
+        candidates.sort((a, b) => Number(b.schedule === "month") - Number(a.schedule === "month"))
         if (candidates.length === 0) {
           return yield* new Invalid({
             field: schedule === undefined && currency === undefined ? "plan" : "schedule",
-            message: `plan ${plan.codeName} has no ${schedule ?? "month"}ly price${currency === undefined ? "" : ` in ${currency}`}`
+            message: `plan ${plan.codeName} has no ${schedule === undefined ? "recurring" : `${schedule}ly`} price${currency === undefined ? "" : ` in ${currency}`}`
           })
         }
         return candidates[0]
