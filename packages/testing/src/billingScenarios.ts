@@ -7,6 +7,7 @@ import type { BillingSettings } from "@billkit/core"
 import type { ScenarioContext } from "./billing/context.js"
 import { makeHarness, type Harness } from "./billing/harness.js"
 import { trialAndRenewalScenarios } from "./billing/trialAndRenewal.js"
+import { upgradeProrationScenarios } from "./billing/upgradeProration.js"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
 
 export const billingScenarios = (name: string, make: () => Promise<StorageUnderTest>): void => {
@@ -32,5 +33,6 @@ export const billingScenarios = (name: string, make: () => Promise<StorageUnderT
       }
     }
     trialAndRenewalScenarios(ctx)
+    upgradeProrationScenarios(ctx)
   })
 }
