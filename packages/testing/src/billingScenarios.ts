@@ -8,6 +8,9 @@ import type { ScenarioContext } from "./billing/context.js"
 import { makeHarness, type Harness } from "./billing/harness.js"
 import { trialAndRenewalScenarios } from "./billing/trialAndRenewal.js"
 import { upgradeProrationScenarios } from "./billing/upgradeProration.js"
+import { seatScenarios } from "./billing/seats.js"
+import { downgradeNextCycleScenarios } from "./billing/downgradeNextCycle.js"
+import { intervalChangeScenarios } from "./billing/intervalChange.js"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
 
 export const billingScenarios = (name: string, make: () => Promise<StorageUnderTest>): void => {
@@ -34,5 +37,8 @@ export const billingScenarios = (name: string, make: () => Promise<StorageUnderT
     }
     trialAndRenewalScenarios(ctx)
     upgradeProrationScenarios(ctx)
+    seatScenarios(ctx)
+    downgradeNextCycleScenarios(ctx)
+    intervalChangeScenarios(ctx)
   })
 }
