@@ -4,11 +4,15 @@
  */
 import { HttpApi, OpenApi } from "@effect/platform"
 import { ApiKeysGroup } from "./groups/ApiKeys.js"
+import { BalancesGroup } from "./groups/Balances.js"
 import { CustomersGroup } from "./groups/Customers.js"
+import { EventsGroup } from "./groups/Events.js"
 import { FeaturesGroup } from "./groups/Features.js"
+import { PaymentMethodsGroup } from "./groups/PaymentMethods.js"
 import { PlansGroup } from "./groups/Plans.js"
 import { PricesGroup } from "./groups/Prices.js"
 import { ProductsGroup } from "./groups/Products.js"
+import { VouchersGroup } from "./groups/Vouchers.js"
 import { applyConventions } from "./OpenApiConventions.js"
 import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, PayloadTooLarge, RateLimited, ValidationProblem } from "./Problems.js"
 
@@ -19,6 +23,10 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(FeaturesGroup)
   .add(PlansGroup)
   .add(ApiKeysGroup)
+  .add(VouchersGroup)
+  .add(PaymentMethodsGroup)
+  .add(BalancesGroup)
+  .add(EventsGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

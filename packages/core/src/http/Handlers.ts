@@ -1,32 +1,56 @@
 /** Every group's handlers, the authentication middleware, and the services behind them. */
 import { Layer } from "effect"
+import { layerFakePaymentProvider } from "../payments/FakePaymentProvider.js"
 import { layerIdGenerator } from "../ports/IdGenerator.js"
+import type { PaymentProvider } from "../ports/PaymentProvider.js"
 import { ApiKeys } from "../services/ApiKeys.js"
+import { Balances } from "../services/Balances.js"
 import { Customers } from "../services/Customers.js"
+import { Events } from "../services/Events.js"
 import { Features } from "../services/Features.js"
+import { PaymentMethods } from "../services/PaymentMethods.js"
 import { Plans } from "../services/Plans.js"
 import { Prices } from "../services/Prices.js"
 import { Products } from "../services/Products.js"
 import { Projects } from "../services/Projects.js"
+import { Vouchers } from "../services/Vouchers.js"
 import { ApiKeysLive } from "./handlers/ApiKeys.js"
+import { BalancesLive } from "./handlers/Balances.js"
 import { CustomersLive } from "./handlers/Customers.js"
+import { EventsLive } from "./handlers/Events.js"
 import { FeaturesLive } from "./handlers/Features.js"
+import { PaymentMethodsLive } from "./handlers/PaymentMethods.js"
 import { PlansLive } from "./handlers/Plans.js"
 import { PricesLive } from "./handlers/Prices.js"
 import { ProductsLive } from "./handlers/Products.js"
+import { VouchersLive } from "./handlers/Vouchers.js"
 import { AuthenticationLive } from "./Principal.js"
 
-/** The services, needing only `Storage` (and `IdGenerator`, which they get by default). */
-export const ServicesLive = Layer.mergeAll(
-  Customers.Default,
-  Products.Default,
-  Prices.Default,
-  Features.Default,
-  Plans.Default,
-  ApiKeys.Default,
-  Projects.Default
-).pipe(Layer.provideMerge(layerIdGenerator))
+/**
+ * The services over a given payment provider (`@billkit/stripe` passes its own), needing only
+ * `Storage` (and `IdGenerator`, which they get by default).
+ */
+export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider, E, R>) =>
+  Layer.mergeAll(
+    Customers.Default,
+    Products.Default,
+    Prices.Default,
+    Features.Default,
+    Plans.Default,
+    ApiKeys.Default,
+    Projects.Default,
+    Events.Default,
+    Vouchers.Default,
+    PaymentMethods.Default,
+    Balances.Default
+  ).pipe(Layer.provideMerge(paymentProvider), Layer.provideMerge(layerIdGenerator))
 
-export const HandlersLive = Layer.mergeAll(CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive).pipe(
+/** The services on the fake payment provider (no network): the default. */
+export const ServicesLive = servicesWith(layerFakePaymentProvider)
+
+export const HandlersLive = Layer.mergeAll(
+  CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive,
+  VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive
+).pipe(
   Layer.provide(AuthenticationLive)
 )

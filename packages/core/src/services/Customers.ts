@@ -1,11 +1,15 @@
-/** Customers: create, read, update, archive; email unique within a project and mode. */
-import { Effect } from "effect"
+/**
+ * Customers: create, read, update, archive; email unique within a project and mode. Each change
+ * emits its `customer.*` event in the same transaction.
+ */
+import { Effect, Schema } from "effect"
 import { Conflict } from "../domain/Errors.js"
 import type { Address, CustomerCreate, CustomerUpdate } from "../domain/Customer.js"
 import { Customer, emptyAddress } from "../domain/Customer.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
 import type { UniqueViolation } from "../ports/Storage.js"
 import * as Collections from "../storage/Collections.js"
+import { Events } from "./Events.js"
 import type { PageRequest } from "./Page.js"
 import { makeRepository } from "./Repository.js"
 import { patch } from "./Patch.js"
@@ -22,12 +26,15 @@ export interface CustomerFilters {
 const duplicateEmail = (_: UniqueViolation) =>
   new Conflict({ field: "email", message: "A customer with this email already exists" })
 
+const encode = (customer: Customer) => Effect.orDie(Schema.encode(Customer)(customer))
+
 const mergeAddress = (base: Address, input: Partial<Address> | undefined): Address =>
   input === undefined ? base : patch(base, input)
 
 export class Customers extends Effect.Service<Customers>()("@billkit/core/Customers", {
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
+    const events = yield* Events
     const repo = yield* makeRepository(Collections.Customers, Customer, {
       resource: "customer",
       index: (c) => ({
@@ -65,11 +72,25 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
         updatedAt: now,
         archivedAt: null
       }
-      return yield* repo.insert(customer).pipe(Effect.mapError(duplicateEmail))
+      return yield* repo.transaction(
+        Effect.gen(function*() {
+          yield* repo.insert(customer).pipe(Effect.mapError(duplicateEmail))
+          yield* events.emit("customer.created", customer.id, yield* encode(customer))
+          return customer
+        })
+      )
     })
 
     const get = Effect.fn("Customers.get")(function*(id: string) {
       return yield* repo.get(id)
+    })
+
+    /**
+     * The customer, its row locked until the caller's transaction ends (on Postgres): commands
+     * that must not interleave for one customer (its default payment method) take this first.
+     */
+    const lock = Effect.fn("Customers.lock")(function*(id: string) {
+      return yield* repo.get(id, true)
     })
 
     const update = Effect.fn("Customers.update")(function*(id: string, input: CustomerUpdate) {
@@ -82,7 +103,9 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
             address: mergeAddress(current.address, address),
             updatedAt: yield* nowIso
           }
-          return yield* repo.update(next).pipe(Effect.mapError(duplicateEmail))
+          yield* repo.update(next).pipe(Effect.mapError(duplicateEmail))
+          yield* events.emit("customer.updated", next.id, yield* encode(next))
+          return next
         })
       )
     })
@@ -94,7 +117,10 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
           const current = yield* repo.get(id, true)
           if (current.status === "archived") return current
           const now = yield* nowIso
-          return yield* repo.update({ ...current, status: "archived", archivedAt: now, updatedAt: now }).pipe(Effect.orDie)
+          const archived: Customer = { ...current, status: "archived", archivedAt: now, updatedAt: now }
+          yield* repo.update(archived).pipe(Effect.orDie)
+          yield* events.emit("customer.deleted", archived.id, yield* encode(archived))
+          return archived
         })
       )
     })
@@ -109,6 +135,7 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
       return yield* repo.list(page, { where })
     })
 
-    return { create, get, update, archive, list } as const
-  })
+    return { create, get, lock, update, archive, list } as const
+  }),
+  dependencies: [Events.Default]
 }) {}

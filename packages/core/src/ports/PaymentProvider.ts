@@ -1,0 +1,60 @@
+/**
+ * The payment provider port: where card details become a reusable payment method, and where
+ * charges and refunds happen. The fake provider in core (the default, no network) implements it;
+ * `@billkit/stripe` implements it on Stripe. Failures that a retry or another card could fix are
+ * outcomes (`failed`, `requires_action`), not errors; infrastructure failures are defects.
+ */
+import { Context, Data } from "effect"
+import type { Effect } from "effect"
+
+/** The provider refused the token (unknown, expired, already used): a 422 on `token`. */
+export class PaymentMethodRejected extends Data.TaggedError("PaymentMethodRejected")<{
+  readonly message: string
+}> {}
+
+/** A card the provider stored, by its reference there. */
+export interface ProviderPaymentMethod {
+  readonly providerRef: string
+  readonly brand: string
+  readonly last4: string
+  readonly expMonth: number
+  readonly expYear: number
+}
+
+export interface ChargeRequest {
+  /** The payment method's `providerRef`. */
+  readonly providerRef: string
+  /** Minor units, > 0. */
+  readonly amount: number
+  readonly currency: string
+  readonly description: string
+  /** The same key charges once, however often it is retried. */
+  readonly idempotencyKey: string
+}
+
+export type ChargeOutcome =
+  | { readonly status: "succeeded"; readonly providerRef: string }
+  | { readonly status: "failed"; readonly providerRef: string; readonly failureCode: string; readonly failureMessage: string }
+  | { readonly status: "requires_action"; readonly providerRef: string }
+
+export interface RefundRequest {
+  /** The `providerRef` of the succeeded charge. */
+  readonly providerPaymentRef: string
+  /** Minor units, > 0. */
+  readonly amount: number
+  readonly currency: string
+}
+
+export interface RefundOutcome {
+  readonly providerRef: string
+  readonly status: "succeeded" | "failed"
+}
+
+export interface PaymentProviderService {
+  /** Turns a token completed in the browser (`tok_visa`) into a stored payment method. */
+  readonly createPaymentMethod: (token: string) => Effect.Effect<ProviderPaymentMethod, PaymentMethodRejected>
+  readonly charge: (request: ChargeRequest) => Effect.Effect<ChargeOutcome>
+  readonly refund: (request: RefundRequest) => Effect.Effect<RefundOutcome>
+}
+
+export class PaymentProvider extends Context.Tag("@billkit/core/PaymentProvider")<PaymentProvider, PaymentProviderService>() {}
