@@ -11,6 +11,12 @@ import { upgradeProrationScenarios } from "./billing/upgradeProration.js"
 import { seatScenarios } from "./billing/seats.js"
 import { downgradeNextCycleScenarios } from "./billing/downgradeNextCycle.js"
 import { intervalChangeScenarios } from "./billing/intervalChange.js"
+import { cancelScenarios } from "./billing/cancel.js"
+import { voucherScenarios } from "./billing/voucher.js"
+import { taxScenarios } from "./billing/tax.js"
+import { dunningScenarios } from "./billing/dunning.js"
+import { upcomingInvoiceScenarios } from "./billing/upcomingInvoice.js"
+import { oneOffAndCreditScenarios } from "./billing/oneOffAndCredit.js"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
 
 export const billingScenarios = (name: string, make: () => Promise<StorageUnderTest>): void => {
@@ -40,5 +46,11 @@ export const billingScenarios = (name: string, make: () => Promise<StorageUnderT
     seatScenarios(ctx)
     downgradeNextCycleScenarios(ctx)
     intervalChangeScenarios(ctx)
+    cancelScenarios(ctx)
+    voucherScenarios(ctx)
+    taxScenarios(ctx)
+    dunningScenarios(ctx)
+    upcomingInvoiceScenarios(ctx)
+    oneOffAndCreditScenarios(ctx)
   })
 }

@@ -60,4 +60,41 @@ export const intervalChangeScenarios = (ctx: ScenarioContext) =>
       expect(all[2]).toMatchObject({ number: "INV-000003", created_at: "2025-02-15T12:00:00.000Z", total: 129623 })
       expect(all[2].lines[0].period).toEqual({ start: "2025-02-15T12:00:00.000Z", end: "2026-02-15T12:00:00.000Z" })
     })
+
+    it("year → month in the leap year 2024: the unused half-year becomes a credit invoice, and the balance pays the next months (EUR)", async () => {
+      // No tax. Yearly 1,200.00 € from 1 Jan 2024; 2024 has 366 days = 31,622,400 s.
+      const h = await ctx.harness("2024-01-01T00:00:00Z")
+      const { plan, price: yearly } = await h.catalog({ currency: "EUR", amount: 120000, schedule: "year" })
+      const monthly = await h.addPrice(plan, { amount: 10000, currency: "EUR", schedule: "month" })
+      const customer = await h.customer()
+      const sub = await h.ok("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: plan.code_name, price: yearly.id })
+      expect(sub).toMatchObject({ interval: "year", current_period_end: "2025-01-01T00:00:00.000Z" })
+
+      // 1 Jul 2024: 1 Jul → 1 Jan 2025 = 31 + 31 + 30 + 31 + 30 + 31 = 184 days = 15,897,600 s left.
+      //   credit: −120000 × 184/366 = −22,080,000/366 = −60,327.87 → −60328
+      //   a month 1 Jul → 1 Aug: 10000
+      //   total 10000 − 60328 = −50328: nothing due, the 50328 goes to the balance.
+      await h.advance("2024-07-01T00:00:00Z")
+      const changed = await h.ok("POST", `/v1/subscriptions/${sub.id}/change-price`, { price: monthly.id })
+      expect(changed).toMatchObject({ interval: "month", billing_anchor: "2024-07-01T00:00:00.000Z", current_period_end: "2024-08-01T00:00:00.000Z" })
+      const [, now] = await h.invoicesOf(sub.id)
+      expect(linesOf(now)).toEqual([["proration", -60328, -60328], ["subscription", 10000, 10000]])
+      expect(now.lines[0].proration).toEqual({ seconds_left: 15_897_600, seconds_in_period: 31_622_400, basis: -120000 })
+      expect(now).toMatchObject({ total: -50328, amount_due: 0, amount_paid: 0, status: "paid" })
+      expect((await h.ok("GET", `/v1/customers/${customer.id}/balance`)).balances).toEqual([{ currency: "EUR", amount: 50328 }])
+
+      // 1 Aug … 1 Dec: five months of 10000 from the balance: 50328 − 5 × 10000 = 328 left.
+      // 1 Jan 2025: 10000 − 328 = 9672 charged to the card.
+      await h.advance("2025-01-01T00:00:00Z")
+      const renewals = (await h.invoicesOf(sub.id)).slice(2)
+      expect(renewals.map((i: any) => [i.created_at.slice(0, 10), i.total, i.balance_applied, i.amount_due, i.amount_paid])).toEqual([
+        ["2024-08-01", 10000, 10000, 0, 0],
+        ["2024-09-01", 10000, 10000, 0, 0],
+        ["2024-10-01", 10000, 10000, 0, 0],
+        ["2024-11-01", 10000, 10000, 0, 0],
+        ["2024-12-01", 10000, 10000, 0, 0],
+        ["2025-01-01", 10000, 328, 9672, 9672]
+      ])
+      expect((await h.ok("GET", `/v1/customers/${customer.id}/balance`)).balances).toEqual([{ currency: "EUR", amount: 0 }])
+    })
   })
