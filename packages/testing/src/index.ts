@@ -3,3 +3,4 @@ export { createTestDatabase, testPostgresUrl, type TestDatabase } from "./TestDa
 export { PostgresNotFound, startPostgresServer, type PostgresServer } from "./PostgresServer.js"
 export { mountConformance, type MountedServer } from "./mountConformance.js"
 export { billingScenarios } from "./billingScenarios.js"
+export { usageConformance } from "./usageConformance.js"

@@ -8,10 +8,12 @@ import { BalancesGroup } from "./groups/Balances.js"
 import { CustomersGroup } from "./groups/Customers.js"
 import { EventsGroup } from "./groups/Events.js"
 import { FeaturesGroup } from "./groups/Features.js"
+import { MetricsGroup } from "./groups/Metrics.js"
 import { PaymentMethodsGroup } from "./groups/PaymentMethods.js"
 import { PlansGroup } from "./groups/Plans.js"
 import { PricesGroup } from "./groups/Prices.js"
 import { ProductsGroup } from "./groups/Products.js"
+import { UsageGroup } from "./groups/Usage.js"
 import { VouchersGroup } from "./groups/Vouchers.js"
 import { applyConventions } from "./OpenApiConventions.js"
 import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, PayloadTooLarge, RateLimited, ValidationProblem } from "./Problems.js"
@@ -22,6 +24,8 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(PricesGroup)
   .add(FeaturesGroup)
   .add(PlansGroup)
+  .add(MetricsGroup)
+  .add(UsageGroup)
   .add(ApiKeysGroup)
   .add(VouchersGroup)
   .add(PaymentMethodsGroup)

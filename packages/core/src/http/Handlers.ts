@@ -8,21 +8,26 @@ import { Balances } from "../services/Balances.js"
 import { Customers } from "../services/Customers.js"
 import { Events } from "../services/Events.js"
 import { Features } from "../services/Features.js"
+import { Metrics } from "../services/Metrics.js"
 import { PaymentMethods } from "../services/PaymentMethods.js"
 import { Plans } from "../services/Plans.js"
 import { Prices } from "../services/Prices.js"
 import { Products } from "../services/Products.js"
 import { Projects } from "../services/Projects.js"
+import { Usage } from "../services/Usage.js"
+import { UsageLimits } from "../services/UsageLimits.js"
 import { Vouchers } from "../services/Vouchers.js"
 import { ApiKeysLive } from "./handlers/ApiKeys.js"
 import { BalancesLive } from "./handlers/Balances.js"
 import { CustomersLive } from "./handlers/Customers.js"
 import { EventsLive } from "./handlers/Events.js"
 import { FeaturesLive } from "./handlers/Features.js"
+import { MetricsLive } from "./handlers/Metrics.js"
 import { PaymentMethodsLive } from "./handlers/PaymentMethods.js"
 import { PlansLive } from "./handlers/Plans.js"
 import { PricesLive } from "./handlers/Prices.js"
 import { ProductsLive } from "./handlers/Products.js"
+import { UsageLive } from "./handlers/Usage.js"
 import { VouchersLive } from "./handlers/Vouchers.js"
 import { AuthenticationLive } from "./Principal.js"
 
@@ -37,6 +42,9 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Prices.Default,
     Features.Default,
     Plans.Default,
+    Metrics.Default,
+    Usage.Default,
+    UsageLimits.Default,
     ApiKeys.Default,
     Projects.Default,
     Events.Default,
@@ -49,7 +57,7 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
 export const ServicesLive = servicesWith(layerFakePaymentProvider)
 
 export const HandlersLive = Layer.mergeAll(
-  CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive,
+  CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive
 ).pipe(
   Layer.provide(AuthenticationLive)

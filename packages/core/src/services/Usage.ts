@@ -1,0 +1,501 @@
+/**
+ * Usage metering: event ingestion with rollups, the customer views (usage, costs), and the two
+ * calls the invoice engine makes (`chargesFor`, `markBilled`).
+ *
+ * Ingesting a batch is one transaction: the events are inserted with `insertMany`, which skips
+ * event_ids already taken (also by a concurrent identical post, on every backend), and only the
+ * events actually inserted update the rollups of their (customer, metric, period). Each rollup a
+ * batch touches is read once (locked on Postgres) and written once, in key order; metric filters
+ * apply here, so an event a metric filters out never enters its rollup. Then the customer's usage
+ * limits are checked in the same transaction.
+ */
+import { BigDecimal, Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { Customer } from "../domain/Customer.js"
+import { NotFound } from "../domain/Errors.js"
+import { highestIdAt, lowestIdAt } from "../domain/Ids.js"
+import { Metric, passesFilters } from "../domain/Metric.js"
+import type { Period } from "../domain/Period.js"
+import { Subscription } from "../domain/Subscription.js"
+import {
+  maxEventAgeMs,
+  maxEventLeadMs,
+  type IngestResult,
+  type Rejection,
+  UsageEvent,
+  UsageEventInput
+} from "../domain/UsageEvent.js"
+import type { CustomerCosts, CustomerUsage } from "../domain/UsageLimit.js"
+import {
+  addContribution,
+  applyDelta,
+  applyLevel,
+  divideRounded,
+  emptyDelta,
+  emptyLevel,
+  emptyPeriodRollup,
+  isoAt,
+  levelKey,
+  msOf,
+  parseQuantity,
+  plain,
+  quantityOf,
+  type RollupDelta,
+  rollupKey,
+  zero
+} from "../domain/UsageRollup.js"
+import { IdGenerator } from "../ports/IdGenerator.js"
+import type { Json, StoredRecord } from "../ports/Storage.js"
+import { Storage } from "../ports/Storage.js"
+import * as Collections from "../storage/Collections.js"
+import type { PageRequest } from "./Page.js"
+import { makeRepository } from "./Repository.js"
+import { CurrentTenant } from "./Tenancy.js"
+import { UsageLimits } from "./UsageLimits.js"
+import { UsageRollups } from "./UsageRollups.js"
+
+export type { UsageCharge } from "./UsageRollups.js"
+
+export interface UsageEventFilters {
+  readonly customer?: string | undefined
+  readonly code?: string | undefined
+  /** Epoch ms, inclusive, on the events' timestamps. */
+  readonly from?: number | undefined
+  readonly to?: number | undefined
+}
+
+export interface UsageQuery {
+  readonly code?: string | undefined
+  /** Epoch ms: every period overlapping [from, to]; by default the current period. */
+  readonly from?: number | undefined
+  readonly to?: number | undefined
+}
+
+const one = BigDecimal.fromBigInt(1n)
+const maxPeriods = 100
+
+const decodeInput = Schema.decodeUnknownEither(UsageEventInput)
+
+/** `["properties", "x"]` → `properties.x` */
+const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`, "")
+
+type Properties = Readonly<Record<string, string | number>>
+
+/** An event that passed every check that needs no storage. */
+interface Checked {
+  readonly index: number
+  readonly input: UsageEventInput
+  readonly properties: Properties
+  readonly timestamp: number
+  readonly value: BigDecimal.BigDecimal
+}
+
+/** An event ready to store, with what it adds to its metric's rollup. */
+interface Ready {
+  readonly index: number
+  readonly record: StoredRecord
+  readonly eventId: string
+  readonly customer: string
+  readonly metric: Metric
+  readonly period: Period
+  /** False when the metric's filters drop the event. */
+  readonly counted: boolean
+  readonly quantity: BigDecimal.BigDecimal
+  readonly timestamp: number
+  readonly distinct: string | undefined
+}
+
+interface Group {
+  readonly key: string
+  readonly customer: string
+  readonly metric: Metric
+  readonly period: Period
+  readonly delta: RollupDelta
+  readonly distinct: Set<string>
+}
+
+export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
+  effect: Effect.gen(function*() {
+    const storage = yield* Storage
+    const ids = yield* IdGenerator
+    const rollups = yield* UsageRollups
+    const limits = yield* UsageLimits
+    const events = yield* makeRepository(Collections.UsageEvents, UsageEvent, {
+      resource: "usage event",
+      index: (e) => ({ event_id: e.eventId, customer: e.customer, subscription: e.subscription, code: e.code })
+    })
+    const metrics = yield* makeRepository(Collections.Metrics, Metric, { resource: "metric", index: (m) => ({ code: m.code }) })
+    const subscriptions = yield* makeRepository(Collections.Subscriptions, Subscription, { resource: "subscription", index: () => ({}) })
+    const customers = yield* makeRepository(Collections.Customers, Customer, { resource: "customer", index: () => ({}) })
+
+    const exists = (spec: typeof Collections.Customers, id: string) =>
+      Effect.flatMap(CurrentTenant, (tenant) => storage.get(spec, tenant, id)).pipe(Effect.map(Option.isSome))
+
+    /** Checks that need no storage: shape, one of customer/subscription, value, timestamp bounds. */
+    const precheck = (inputs: ReadonlyArray<unknown>, now: number) => {
+      const rejected: Array<Rejection> = []
+      const checked: Array<Checked> = []
+      inputs.forEach((raw, index) => {
+        const decoded = decodeInput(raw)
+        if (Either.isLeft(decoded)) {
+          for (const issue of ParseResult.ArrayFormatter.formatErrorSync(decoded.left)) {
+            rejected.push({ index, field: fieldPath(issue.path) || "body", message: issue.message })
+          }
+          return
+        }
+        const input = decoded.right
+        const before = rejected.length
+        if ((input.customer === undefined) === (input.subscription === undefined)) {
+          rejected.push({ index, field: "customer", message: "give exactly one of customer or subscription" })
+        }
+        const value = input.value === undefined ? one : parseQuantity(input.value)
+        if (value === undefined) rejected.push({ index, field: "value", message: "must be a decimal with at most 20 digits and 12 decimals" })
+        const timestamp = input.timestamp === undefined ? now : msOf(input.timestamp)
+        if (timestamp < now - maxEventAgeMs) {
+          rejected.push({ index, field: "timestamp", message: `is more than 35 days before now (${isoAt(now)}): usage that old can no longer be recorded` })
+        } else if (timestamp > now + maxEventLeadMs) {
+          rejected.push({ index, field: "timestamp", message: `is more than 5 minutes ahead of now (${isoAt(now)})` })
+        }
+        if (rejected.length === before) checked.push({ index, input, properties: input.properties ?? {}, timestamp, value: value! })
+      })
+      return { rejected, checked }
+    }
+
+    /**
+     * Records events (each an unknown JSON value, validated here one by one). Good events are kept
+     * and bad ones reported by index with the field at fault; duplicates of an `event_id` already
+     * recorded are counted and ignored.
+     */
+    const ingest = Effect.fn("Usage.ingest")(function*(inputs: ReadonlyArray<unknown>) {
+      const now = yield* Clock.currentTimeMillis
+      const nowIso = isoAt(now)
+      const { checked, rejected } = precheck(inputs, now)
+      const reject = (index: number, field: string, message: string) => rejected.push({ index, field, message })
+
+      const result = yield* storage.withTransaction(Effect.gen(function*() {
+        const tenant = yield* CurrentTenant
+        const lookup = rollups.makeLookup()
+
+        // References, each read once per batch.
+        const metricByCode = new Map<string, Metric | undefined>()
+        const subscriptionById = new Map<string, Subscription | undefined>()
+        const customerExists = new Map<string, boolean>()
+        for (const c of checked) {
+          if (!metricByCode.has(c.input.code)) metricByCode.set(c.input.code, Option.getOrUndefined(yield* metrics.findBy("code", c.input.code)))
+          const sub = c.input.subscription
+          if (sub !== undefined && !subscriptionById.has(sub)) subscriptionById.set(sub, Option.getOrUndefined(yield* subscriptions.find(sub)))
+          const cus = c.input.customer
+          if (cus !== undefined && !customerExists.has(cus)) customerExists.set(cus, yield* exists(Collections.Customers, cus))
+        }
+        const live = new Map<string, ReadonlyArray<Subscription>>()
+        const liveOf = (customer: string) =>
+          Effect.suspend(() => {
+            const cached = live.get(customer)
+            return cached !== undefined
+              ? Effect.succeed(cached)
+              : Effect.tap(rollups.liveSubscriptions(customer), (subs) => Effect.sync(() => live.set(customer, subs)))
+          })
+        const billingSub = new Map<string, Subscription | undefined>()
+
+        // Each event, resolved: customer, metric, quantity, period.
+        const ready: Array<Ready> = []
+        for (const c of checked) {
+          const metric = metricByCode.get(c.input.code)
+          if (metric === undefined) {
+            reject(c.index, "code", `no such metric: ${c.input.code}`)
+            continue
+          }
+          let customer: string
+          let sub: Subscription | undefined
+          if (c.input.subscription !== undefined) {
+            sub = subscriptionById.get(c.input.subscription)
+            if (sub === undefined) {
+              reject(c.index, "subscription", `no such subscription: ${c.input.subscription}`)
+              continue
+            }
+            customer = sub.customer
+          } else {
+            customer = c.input.customer!
+            if (!customerExists.get(customer)) {
+              reject(c.index, "customer", `no such customer: ${customer}`)
+              continue
+            }
+            const key = `${customer}:${metric.id}`
+            if (!billingSub.has(key)) billingSub.set(key, yield* rollups.billingSubscription(yield* liveOf(customer), metric.id, lookup))
+            sub = billingSub.get(key)
+          }
+          const property = metric.aggregationProperty
+          const raw = property === null ? undefined : c.properties[property]
+          let quantity = c.value
+          if (raw !== undefined && metric.aggregationMethod !== "count" && metric.aggregationMethod !== "unique_count") {
+            const parsed = parseQuantity(raw)
+            if (parsed === undefined) {
+              reject(c.index, `properties.${property}`, `must be a number (metric ${metric.code} aggregates it with ${metric.aggregationMethod})`)
+              continue
+            }
+            quantity = parsed
+          }
+          const receivedId = yield* ids.next("usageEvent")
+          // The id carries the event's own time (see domain/UsageEvent.ts): ue_ + 10 time chars + 16 random.
+          const id = `${lowestIdAt("usageEvent", c.timestamp).slice(0, 13)}${receivedId.slice(13)}`
+          // The encoded (wire) form of a UsageEvent, built directly: this is the hot path.
+          const data: Json = {
+            id,
+            object: "usage_event",
+            event_id: c.input.eventId,
+            customer,
+            subscription: c.input.subscription ?? null,
+            code: metric.code,
+            metric: metric.id,
+            value: plain(c.value),
+            properties: c.properties,
+            timestamp: isoAt(c.timestamp),
+            received_at: nowIso
+          }
+          ready.push({
+            index: c.index,
+            record: {
+              id,
+              data,
+              index: { event_id: c.input.eventId, customer, subscription: c.input.subscription ?? null, code: metric.code }
+            },
+            eventId: c.input.eventId,
+            customer,
+            metric,
+            period: rollups.periodAt(sub, c.timestamp),
+            counted: passesFilters(metric.filters, c.properties),
+            quantity,
+            timestamp: c.timestamp,
+            distinct: metric.aggregationMethod === "unique_count" && raw !== undefined ? String(raw) : undefined
+          })
+        }
+
+        // Insert, skipping taken event_ids; sorted, so concurrent batches wait on each other in one order.
+        const sorted = [...ready].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : a.index - b.index))
+        const inserted = new Set(yield* storage.insertMany(Collections.UsageEvents, tenant, sorted.map((r) => r.record)))
+
+        // What the new events add to each rollup.
+        const groups = new Map<string, Group>()
+        for (const r of ready) {
+          if (!r.counted || !inserted.has(r.record.id)) continue
+          const key = rollupKey(r.customer, r.metric.id, r.period.start)
+          let group = groups.get(key)
+          if (group === undefined) {
+            group = { key, customer: r.customer, metric: r.metric, period: r.period, delta: emptyDelta(), distinct: new Set() }
+            groups.set(key, group)
+          }
+          addContribution(group.delta, { quantity: r.quantity, timestamp: r.timestamp })
+          if (r.distinct !== undefined) group.distinct.add(r.distinct)
+        }
+
+        if (groups.size > 0) {
+          // unique_count: a value counts when its record is new (insertMany skips those seen before).
+          const distinctRecords: Array<StoredRecord> = []
+          const rollupOfDistinct = new Map<string, string>()
+          for (const group of groups.values()) {
+            for (const value of group.distinct) {
+              const key = `${group.key}:${value}`
+              const id = `ud_${key}`
+              rollupOfDistinct.set(id, group.key)
+              distinctRecords.push({ id, data: { id, key, rollup: group.key, value }, index: { key } })
+            }
+          }
+          if (distinctRecords.length > 0) {
+            distinctRecords.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+            for (const id of yield* storage.insertMany(Collections.UsageDistinct, tenant, distinctRecords)) {
+              groups.get(rollupOfDistinct.get(id)!)!.delta.distinct += 1
+            }
+          }
+
+          // weighted_sum levels first, then the period rollups: the order markBilled locks in too.
+          const weighted = new Map<string, { customer: string; metric: Metric; deltas: Map<string, BigDecimal.BigDecimal> }>()
+          for (const g of groups.values()) {
+            if (g.metric.aggregationMethod !== "weighted_sum") continue
+            const key = levelKey(g.customer, g.metric.id)
+            const entry = weighted.get(key) ?? { customer: g.customer, metric: g.metric, deltas: new Map() }
+            entry.deltas.set(isoAt(g.period.start), g.delta.sum)
+            weighted.set(key, entry)
+          }
+          const levels = yield* rollups.lockLevels([...weighted.values()].map((w) => emptyLevel(w.customer, w.metric.id, nowIso)))
+          const current = yield* rollups.lockPeriods([...groups.values()].map((g) => emptyPeriodRollup(g.customer, g.metric.id, g.period, nowIso)))
+
+          const newLevels = new Map<string, ReturnType<typeof applyLevel>>()
+          for (const [key, w] of weighted) {
+            const next = applyLevel(levels.get(key)!, w.deltas, nowIso)
+            newLevels.set(key, next)
+            yield* rollups.write(next)
+          }
+
+          // Billed rollups this batch changed: the next invoice adjusts them (see UsageRollups).
+          const pendingAdd = new Map<string, Set<string>>()
+          const pendingRemove = new Map<string, Set<string>>()
+          const mark = (customer: string, key: string, differs: boolean) => {
+            const target = differs ? pendingAdd : pendingRemove
+            const set = target.get(customer) ?? new Set<string>()
+            set.add(key)
+            target.set(customer, set)
+          }
+          for (const g of groups.values()) {
+            const next = applyDelta(current.get(g.key)!, g.delta, nowIso)
+            yield* rollups.write(next)
+            if (Object.keys(next.billed).length > 0) {
+              mark(g.customer, g.key, rollups.differsFromBilled(g.metric, next, newLevels.get(levelKey(g.customer, g.metric.id))))
+            }
+          }
+          // A late increment changes the level of every later period of a weighted_sum metric.
+          for (const [key, w] of weighted) {
+            const changed = [...w.deltas].filter(([, d]) => !BigDecimal.isZero(d)).map(([start]) => start).sort()
+            if (changed.length === 0) continue
+            for (const p of levels.get(key)!.periods) {
+              if (p.start <= changed[0]) continue
+              const laterKey = rollupKey(w.customer, w.metric.id, msOf(p.start))
+              if (groups.has(laterKey)) continue
+              const later = yield* rollups.readPeriod(laterKey)
+              if (later === undefined || Object.keys(later.billed).length === 0) continue
+              mark(w.customer, laterKey, rollups.differsFromBilled(w.metric, later, newLevels.get(key)))
+            }
+          }
+          const touched = new Set([...pendingAdd.keys(), ...pendingRemove.keys()])
+          for (const customer of touched) {
+            yield* rollups.updatePending(customer, pendingAdd.get(customer) ?? new Set(), pendingRemove.get(customer) ?? new Set(), nowIso)
+          }
+
+          // Usage limits of every customer whose usage moved.
+          const customersTouched = new Set([...groups.values()].map((g) => g.customer))
+          for (const customer of customersTouched) yield* limits.check(customer, live.get(customer), lookup)
+        }
+
+        const accepted = ready.filter((r) => inserted.has(r.record.id)).length
+        return { accepted, duplicates: ready.length - accepted }
+      }))
+
+      return {
+        object: "usage_event_result",
+        accepted: result.accepted,
+        duplicates: result.duplicates,
+        rejected: rejected.sort((a, b) => a.index - b.index)
+      } satisfies IngestResult as IngestResult
+    })
+
+    const listEvents = Effect.fn("Usage.listEvents")(function*(page: PageRequest, filters: UsageEventFilters = {}) {
+      const where: Record<string, string> = {}
+      if (filters.customer !== undefined) where.customer = filters.customer
+      if (filters.code !== undefined) where.code = filters.code
+      return yield* events.list(page, {
+        where,
+        ...(filters.from === undefined ? {} : { idFrom: lowestIdAt("usageEvent", filters.from) }),
+        ...(filters.to === undefined ? {} : { idTo: highestIdAt("usageEvent", filters.to) })
+      })
+    })
+
+    const requireCustomer = (id: string) =>
+      Effect.flatMap(customers.find(id), Option.match({
+        onNone: () => Effect.fail(new NotFound({ resource: "customer", id })),
+        onSome: Effect.succeed
+      }))
+
+    /**
+     * A customer's aggregated usage per metric: the current period by default, or every period
+     * overlapping [from, to] (at most 100), from rollups only.
+     */
+    const usage = Effect.fn("Usage.usage")(function*(customerId: string, query: UsageQuery = {}) {
+      const customer = yield* requireCustomer(customerId)
+      const now = yield* Clock.currentTimeMillis
+      const lookup = rollups.makeLookup()
+      let selected: ReadonlyArray<Metric>
+      if (query.code !== undefined) {
+        const found = yield* metrics.findBy("code", query.code)
+        if (Option.isNone(found)) return yield* new NotFound({ resource: "metric", id: query.code })
+        selected = [found.value]
+      } else {
+        selected = (yield* metrics.list({ limit: 100 })).data
+      }
+      const live = yield* rollups.liveSubscriptions(customer.id)
+      const from = query.from ?? query.to ?? now
+      const to = Math.max(query.to ?? now, from)
+      const data: Array<CustomerUsage["data"][number]> = []
+      for (const metric of selected) {
+        const sub = yield* rollups.billingSubscription(live, metric.id, lookup)
+        const periods: Array<{ period: Period; value: BigDecimal.BigDecimal; latestAt: number | undefined }> = []
+        let period = rollups.periodAt(sub, from)
+        while (period.start <= to && periods.length < maxPeriods) {
+          const rollup = yield* rollups.readPeriod(rollupKey(customer.id, metric.id, period.start))
+          const level = metric.aggregationMethod === "weighted_sum" ? yield* rollups.readLevel(customer.id, metric.id) : undefined
+          const value = quantityOf(metric.aggregationMethod, rollup, period, level)
+          periods.push({ period, value, latestAt: rollup?.latest == null ? undefined : msOf(rollup.latest.timestamp) })
+          if (period.end > to) break
+          period = rollups.periodAt(sub, period.end)
+        }
+        data.push({
+          metric: metric.id,
+          code: metric.code,
+          name: metric.name,
+          aggregationMethod: metric.aggregationMethod,
+          value: plain(combine(metric, periods)),
+          periods: periods.map((p) => ({ start: isoAt(p.period.start), end: isoAt(p.period.end), value: plain(p.value) }))
+        })
+      }
+      return { object: "customer_usage", customer: customer.id, data } satisfies CustomerUsage as CustomerUsage
+    })
+
+    /** The current period's estimated usage cost per price, and in total per currency. */
+    const costs = Effect.fn("Usage.costs")(function*(customerId: string) {
+      const customer = yield* requireCustomer(customerId)
+      const estimate = yield* rollups.estimate(customer.id)
+      return {
+        object: "customer_costs",
+        customer: customer.id,
+        lines: estimate.lines.map((l) => ({
+          subscription: l.subscription, price: l.price, metric: l.metric, code: l.code, currency: l.currency,
+          quantity: plain(l.quantity), amount: l.amount, period: { start: isoAt(l.period.start), end: isoAt(l.period.end) }
+        })),
+        totals: [...estimate.totals].map(([currency, amount]) => {
+          const period = estimate.periods.get(currency)!
+          return { currency, amount, period: { start: isoAt(period.start), end: isoAt(period.end) } }
+        })
+      } satisfies CustomerCosts as CustomerCosts
+    })
+
+    return {
+      ingest,
+      listEvents,
+      usage,
+      costs,
+      /** See UsageRollups.chargesFor. */
+      chargesFor: rollups.chargesFor,
+      /** See UsageRollups.markBilled. */
+      markBilled: rollups.markBilled
+    } as const
+  }),
+  dependencies: [UsageRollups.Default, UsageLimits.Default]
+}) {}
+
+/** Several periods' values as one (see CustomerUsage.value). */
+const combine = (
+  metric: Metric,
+  periods: ReadonlyArray<{ readonly period: Period; readonly value: BigDecimal.BigDecimal; readonly latestAt: number | undefined }>
+): BigDecimal.BigDecimal => {
+  switch (metric.aggregationMethod) {
+    case "count":
+    case "sum":
+    case "unique_count":
+      return periods.reduce((acc, p) => BigDecimal.sum(acc, p.value), zero)
+    case "max":
+      return periods.reduce<BigDecimal.BigDecimal | undefined>((acc, p) => (acc === undefined ? p.value : BigDecimal.max(acc, p.value)), undefined) ?? zero
+    case "latest": {
+      let best: { at: number; value: BigDecimal.BigDecimal } | undefined
+      for (const p of periods) if (p.latestAt !== undefined && (best === undefined || p.latestAt >= best.at)) best = { at: p.latestAt, value: p.value }
+      return best?.value ?? zero
+    }
+    case "weighted_sum": {
+      let weighted = zero
+      let span = 0
+      for (const p of periods) {
+        const length = p.period.end - p.period.start
+        weighted = BigDecimal.sum(weighted, BigDecimal.multiply(p.value, BigDecimal.fromBigInt(BigInt(length))))
+        span += length
+      }
+      return span === 0 ? zero : BigDecimal.normalize(divideRounded(weighted, BigInt(span)))
+    }
+  }
+}
