@@ -9,6 +9,10 @@ import { CustomersGroup } from "./groups/Customers.js"
 import { EventsGroup } from "./groups/Events.js"
 import { FeaturesGroup } from "./groups/Features.js"
 import { MetricsGroup } from "./groups/Metrics.js"
+import { InvoicesGroup } from "./groups/Invoices.js"
+import { PaymentsGroup } from "./groups/Payments.js"
+import { SubscriptionsGroup } from "./groups/Subscriptions.js"
+import { TestClockGroup } from "./groups/TestClock.js"
 import { PaymentMethodsGroup } from "./groups/PaymentMethods.js"
 import { PlansGroup } from "./groups/Plans.js"
 import { PricesGroup } from "./groups/Prices.js"
@@ -26,6 +30,10 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(PlansGroup)
   .add(MetricsGroup)
   .add(UsageGroup)
+  .add(SubscriptionsGroup)
+  .add(InvoicesGroup)
+  .add(PaymentsGroup)
+  .add(TestClockGroup)
   .add(ApiKeysGroup)
   .add(VouchersGroup)
   .add(PaymentMethodsGroup)

@@ -25,6 +25,7 @@ import { Prices } from "./Prices.js"
 import { Products } from "./Products.js"
 import { makeRepository } from "./Repository.js"
 import { makeSubscriptionStore } from "./SubscriptionStore.js"
+import { Usage, type UsageCharge } from "./Usage.js"
 import { isoAt } from "./Time.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
 
@@ -38,15 +39,6 @@ const BillingRun = Schema.Struct({
   key: Schema.String,
   createdAt: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("created_at"))
 })
-
-interface UsageCharge {
-  readonly price: string
-  readonly quantity: BigDecimal.BigDecimal
-  readonly amount: number
-  readonly period: Period
-  readonly description: string
-  readonly adjustment: boolean
-}
 
 /** The lines, items and usage an invoice of a subscription will carry. */
 export interface InvoicePlan {
@@ -71,11 +63,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     const drafts = yield* InvoiceDrafts
     const invoices = yield* Invoices
     const payments = yield* Payments
-    // INTEGRATE(usage): replaced by the Usage service once metering lands.
-    const usage = {
-      chargesFor: (_s: Subscription, _p: Period) => Effect.succeed([] as ReadonlyArray<UsageCharge>),
-      markBilled: (_c: ReadonlyArray<UsageCharge>) => Effect.void
-    }
+    const usage = yield* Usage
     const events = yield* Events
 
     const emit = (type: SubscriptionEvent, s: Subscription) => events.emit(type, s.id, encodeSubscription(s))
@@ -346,5 +334,5 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
 
     return { step, terms, termsOf, planInvoice, preview, bill, prepaidBy, startBilling, end, upcoming, emit, store } as const
   }),
-  dependencies: [Customers.Default, Plans.Default, Prices.Default, Products.Default, InvoiceDrafts.Default, Invoices.Default, Payments.Default, Events.Default]
+  dependencies: [Customers.Default, Plans.Default, Prices.Default, Products.Default, InvoiceDrafts.Default, Invoices.Default, Payments.Default, Usage.Default, Events.Default]
 }) {}

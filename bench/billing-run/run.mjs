@@ -1,0 +1,147 @@
+// How long the billing loop takes to renew and invoice N monthly subscriptions, on SQLite and on
+// Postgres: subscriptions per second and peak memory (RSS) during the run.
+//
+//   npm run bench:billing                         # 10,000 and 100,000 on both backends
+//   node bench/billing-run/run.mjs --sizes 10000 --backends sqlite
+//
+// Seeding: N customers with a tok_visa card, each subscribed to a 30-day-trial monthly plan
+// (cheap to create: no invoice). A first loop run at the trial end bills every first period; the
+// measured run is the next one, a month later: N renewals, each an invoice charged to the card.
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs"
+import { cpus, tmpdir, totalmem } from "node:os"
+import { join } from "node:path"
+import { Clock, Effect, Layer } from "effect"
+import { CurrentTenant, Customers, PaymentMethods, Plans, Prices, Products, ServicesLive, Storage, Subscriptions, billkit, fixedClock } from "@billkit/core"
+import { makeSqliteStorage } from "@billkit/sqlite"
+import { makePostgresStorage } from "@billkit/postgres"
+import { startPostgresServer } from "@billkit/testing/postgres"
+
+const args = process.argv.slice(2)
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`)
+  return i === -1 ? fallback : args[i + 1]
+}
+const sizes = option("sizes", "10000,100000").split(",").map(Number)
+const backends = option("backends", "sqlite,postgres").split(",")
+
+const start = Date.parse("2024-01-01T00:00:00Z")
+const trialEnd = Date.parse("2024-01-31T00:00:00Z")
+const renewal = Date.parse("2024-02-29T00:00:00Z")
+
+/** Runs `effect` on the storage's services at `now`, as tenant `tenant`. */
+const runAt = (storage, now, tenant, effect) =>
+  Effect.runPromise(
+    effect.pipe(
+      Effect.provideService(CurrentTenant, tenant),
+      // As billkit() runs them: spans off unless a tracer is configured.
+      Effect.provide(ServicesLive.pipe(Layer.provideMerge(Layer.succeed(Storage, storage)), Layer.provideMerge(Layer.setTracerEnabled(false)))),
+      Effect.withClock(fixedClock(now, Clock.make()))
+    )
+  )
+
+const seed = async (storage, n) => {
+  const app = billkit({ storage, clock: fixedClock(start, Clock.make()) })
+  const { projectId } = await app.bootstrap()
+  await app.dispose()
+  const tenant = { projectId, mode: "test" }
+  const plan = await runAt(storage, start, tenant, Effect.gen(function* () {
+    const product = yield* (yield* Products).create({ name: "Pro" })
+    const price = yield* (yield* Prices).create(product.id, { amount: 2900, currency: "EUR", schedule: "month" })
+    return yield* (yield* Plans).create({ name: "Pro", codeName: "pro", product: product.id, prices: [price.id], trialLengthDays: 30 })
+  }))
+  const batch = 500
+  for (let done = 0; done < n; done += batch) {
+    await runAt(storage, start, tenant, Effect.gen(function* () {
+      const customers = yield* Customers
+      const methods = yield* PaymentMethods
+      const subscriptions = yield* Subscriptions
+      // One transaction per batch: seeding is not what is measured.
+      yield* storage.withTransaction(Effect.forEach(Array.from({ length: Math.min(batch, n - done) }, (_, i) => done + i), (i) =>
+        Effect.gen(function* () {
+          const customer = yield* customers.create({ email: `c${i}@example.com` })
+          yield* methods.attach(customer.id, "tok_visa")
+          yield* subscriptions.create(customer.id, { plan: plan.id })
+        }), { discard: true }))
+    }))
+  }
+  return tenant
+}
+
+/** Wall time and peak RSS of one loop run at `now`. */
+const measure = async (storage, tenant, now) => {
+  let peak = process.memoryUsage().rss
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
+  const rssBefore = process.memoryUsage().rss
+  const began = performance.now()
+  // The loop as a host runs it: billkit().runBilling(), real time pinned at `now`.
+  const app = billkit({ storage, clock: fixedClock(now, Clock.make()) })
+  const report = await app.runBilling()
+  await app.dispose()
+  const seconds = (performance.now() - began) / 1000
+  clearInterval(sampler)
+  peak = Math.max(peak, process.memoryUsage().rss)
+  return { seconds, steps: report.steps, failed: report.failed.length, rssBeforeMb: rssBefore / 2 ** 20, peakRssMb: peak / 2 ** 20 }
+}
+
+const countInvoices = (storage, tenant) =>
+  Effect.runPromise(storage.list({ name: "invoices", indexed: [], unique: [] }, tenant, { limit: 1, includeTotal: true })).then((r) => r.total)
+
+const openBackend = async (backend) => {
+  if (backend === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "billkit-bench-"))
+    const sqlite = makeSqliteStorage({ filename: join(dir, "billkit.db") })
+    await sqlite.migrate()
+    return { storage: sqlite.storage, close: async () => { await sqlite.close(); rmSync(dir, { recursive: true, force: true }) } }
+  }
+  const server = process.env.BILLKIT_BENCH_DATABASE_URL === undefined ? await startPostgresServer() : undefined
+  const url = process.env.BILLKIT_BENCH_DATABASE_URL ?? server.url
+  const pg = makePostgresStorage({ connectionString: url, max: 4 })
+  await pg.migrate()
+  return { storage: pg.storage, close: async () => { await pg.close(); await server?.stop() } }
+}
+
+const results = []
+for (const backend of backends) {
+  for (const n of sizes) {
+    const db = await openBackend(backend)
+    try {
+      const seedBegan = performance.now()
+      const tenant = await seed(db.storage, n)
+      const seedSeconds = (performance.now() - seedBegan) / 1000
+      const first = await measure(db.storage, tenant, trialEnd)
+      global.gc?.()
+      const run = await measure(db.storage, tenant, renewal)
+      const invoices = await countInvoices(db.storage, tenant)
+      if (invoices !== 2 * n) throw new Error(`${backend} ${n}: expected ${2 * n} invoices, found ${invoices}`)
+      const row = {
+        backend,
+        subscriptions: n,
+        seedSeconds: +seedSeconds.toFixed(1),
+        trialEnd: { seconds: +first.seconds.toFixed(2), perSecond: Math.round(n / first.seconds) },
+        renewal: {
+          seconds: +run.seconds.toFixed(2),
+          perSecond: Math.round(n / run.seconds),
+          rssBeforeMb: Math.round(run.rssBeforeMb),
+          peakRssMb: Math.round(run.peakRssMb),
+          failed: run.failed
+        }
+      }
+      results.push(row)
+      console.log(JSON.stringify(row))
+    } finally {
+      await db.close()
+    }
+  }
+}
+
+const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30) }
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true })
+writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2)}\n`)
+console.table(results.map((r) => ({
+  backend: r.backend,
+  subscriptions: r.subscriptions,
+  "renewal s": r.renewal.seconds,
+  "subs/s": r.renewal.perSecond,
+  "peak RSS MB": r.renewal.peakRssMb,
+  "first-period subs/s": r.trialEnd.perSecond
+})))
