@@ -4,10 +4,12 @@
  * TestClock. The behaviours every backend shares are in @billkit/testing's usage conformance.
  */
 import { it as effectIt } from "@effect/vitest"
-import { BigDecimal, Effect, Layer, TestClock } from "effect"
+import { BigDecimal, DateTime, Effect, Either, Layer, TestClock } from "effect"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Customers, CurrentTenant, Metrics, Plans, Prices, Products, ServicesLive, Subscriptions, Usage, layerMemory } from "@billkit/core"
-import { quantityOf, emptyPeriodRollup, applyDelta, addContribution, emptyDelta, emptyLevel, applyLevel } from "../src/domain/UsageRollup.js"
+import { quantityOf, emptyPeriodRollup, applyDelta, addContribution, emptyDelta, emptyLevel, applyLevel, fromScaled, isoAt } from "../src/domain/UsageRollup.js"
+import { fastDecode, schemaDecode } from "../src/services/Usage.js"
 import { makeApp } from "./support.js"
 
 describe("metrics", () => {
@@ -121,15 +123,54 @@ describe("usage prices", () => {
   })
 })
 
+describe("event decoding", () => {
+  it("the fast path accepts only what the Schema accepts, with the same result (property)", () => {
+    const text = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom("", "12.5", "-3", "1e3", "2024-03-01T00:00:00Z", "1709251200", "x".repeat(256), "x".repeat(501)))
+    const scalar = fc.oneof(text, fc.integer(), fc.double(), fc.constantFrom(null, true, 1e21, Number.NaN), fc.constant(undefined))
+    const properties = fc.oneof(
+      fc.dictionary(fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom("", "k".repeat(101))), scalar, { maxKeys: 4 }),
+      fc.array(fc.integer(), { maxLength: 2 }),
+      scalar
+    )
+    const event = fc.record({
+      event_id: scalar,
+      customer: scalar,
+      subscription: scalar,
+      code: scalar,
+      value: scalar,
+      properties,
+      timestamp: scalar,
+      extra: scalar
+    }, { requiredKeys: [] }).map((e) => JSON.parse(JSON.stringify(e)))
+    fc.assert(fc.property(fc.oneof(event, scalar), (raw) => {
+      const fast = fastDecode(raw)
+      if (fast === undefined) return
+      const slow = schemaDecode(raw)
+      expect(Either.isRight(slow), JSON.stringify(raw)).toBe(true)
+      expect(Either.getOrThrow(slow)).toEqual(fast)
+    }), { numRuns: 2000 })
+    // And the common case does take it.
+    expect(fastDecode({ event_id: "e", customer: "cus_1", code: "calls", value: "2.5", properties: { n: 1 }, timestamp: 1709251200 }))
+      .toEqual({ eventId: "e", customer: "cus_1", subscription: undefined, code: "calls", value: "2.5", properties: { n: 1 }, timestamp: 1709251200000 })
+  })
+})
+
 describe("rollup math", () => {
+  it("formats instants as DateTime.formatIso does", () => {
+    for (const ms of [0, 1, 999, 86_399_999, 951_782_400_000, 1_709_164_800_123, 1_735_689_599_999, 253_402_300_799_999, -1, -86_400_001]) {
+      expect(isoAt(ms), String(ms)).toBe(DateTime.formatIso(DateTime.unsafeMake(ms)))
+    }
+  })
+
   it("weighted_sum over a period cut short weighs over the shorter span", () => {
     // [0, 100 ms): level 2 at the start; +4 at t = 20; −1 at t = 60.
     const period = { start: 0, end: 100 }
     const delta = emptyDelta()
-    addContribution(delta, { quantity: BigDecimal.unsafeFromString("4"), timestamp: 20 })
-    addContribution(delta, { quantity: BigDecimal.unsafeFromString("-1"), timestamp: 60 })
+    // Quantities in 10⁻¹² units.
+    addContribution(delta, { quantity: 4n * 10n ** 12n, timestamp: 20 })
+    addContribution(delta, { quantity: -1n * 10n ** 12n, timestamp: 60 })
     const rollup = applyDelta(emptyPeriodRollup("cus_1", "met_1", period, "x"), delta, "x")
-    const level = applyLevel(emptyLevel("cus_1", "met_1", "x"), new Map([["1969-12-31T00:00:00.000Z", BigDecimal.unsafeFromString("2")], [rollup.start, delta.sum]]), "x")
+    const level = applyLevel(emptyLevel("cus_1", "met_1", "x"), new Map([["1969-12-31T00:00:00.000Z", BigDecimal.unsafeFromString("2")], [rollup.start, fromScaled(delta.sum)]]), "x")
     // Whole period: 2 + (4 × 80 − 1 × 40) / 100 = 2 + 2.8 = 4.8
     expect(BigDecimal.format(quantityOf("weighted_sum", rollup, period, level))).toBe("4.8")
     // Cut at 80 (a subscription ended; no event after it): 2 + (4 × 60 − 1 × 20) / 80 = 2 + 2.75 = 4.75

@@ -59,14 +59,53 @@ const decimalPattern = /^-?\d{1,20}(\.\d{1,12})?$/
 
 /** An event's number: a finite number or a decimal string, at most 20 digits and 12 decimals. */
 export const parseQuantity = (input: unknown): BigDecimal.BigDecimal | undefined => {
-  const text = typeof input === "number" ? (Number.isFinite(input) ? String(input) : "") : typeof input === "string" ? input.trim() : ""
-  return decimalPattern.test(text) ? BigDecimal.unsafeFromString(text) : undefined
+  const scaled = parseScaled(input)
+  return scaled === undefined ? undefined : BigDecimal.normalize(fromScaled(scaled))
 }
+
+/**
+ * Quantities while a batch is summed: integers of 10⁻¹² units (every accepted quantity has at most
+ * 12 decimals), so that adding a thousand of them is bigint arithmetic, exact and quick.
+ */
+export const quantityScale = 12
+
+/** A number or decimal string (at most 20 digits and 12 decimals) in 10⁻¹² units. */
+export const parseScaled = (input: unknown): bigint | undefined => {
+  const text = typeof input === "number" ? (Number.isFinite(input) ? String(input) : "") : typeof input === "string" ? input.trim() : ""
+  if (!decimalPattern.test(text)) return undefined
+  const negative = text.charCodeAt(0) === 45
+  const body = negative ? text.slice(1) : text
+  const dot = body.indexOf(".")
+  const units = BigInt(dot === -1 ? `${body}000000000000` : `${body.slice(0, dot)}${body.slice(dot + 1).padEnd(quantityScale, "0")}`)
+  return negative ? -units : units
+}
+
+export const fromScaled = (units: bigint): BigDecimal.BigDecimal => BigDecimal.make(units, quantityScale)
 
 // ---------------------------------------------------------------------------------------------
 // Periods.
 
-export const isoAt = (ms: number): string => DateTime.formatIso(DateTime.unsafeMake(ms))
+const DAY = 86_400_000
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`)
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`)
+let isoDay = Number.NaN
+let isoPrefix = ""
+
+/**
+ * ISO 8601 UTC with milliseconds, as DateTime.formatIso writes it; the date part is formatted
+ * once per day, since a batch's timestamps mostly share one (this runs for every event).
+ */
+export const isoAt = (ms: number): string => {
+  const day = Math.floor(ms / DAY)
+  // Years 0000–9999 only; anything else the slow, general way.
+  if (day < -719_528 || day > 2_932_896) return DateTime.formatIso(DateTime.unsafeMake(ms))
+  if (day !== isoDay) {
+    isoPrefix = DateTime.formatIso(DateTime.unsafeMake(day * DAY)).slice(0, 11)
+    isoDay = day
+  }
+  const rest = ms - day * DAY
+  return `${isoPrefix}${pad2(Math.floor(rest / 3_600_000))}:${pad2(Math.floor(rest / 60_000) % 60)}:${pad2(Math.floor(rest / 1000) % 60)}.${pad3(rest % 1000)}Z`
+}
 /** Epoch ms of an ISO 8601 UTC timestamp this code wrote. */
 export const msOf = (iso: string): number => Date.parse(iso)
 
@@ -201,50 +240,46 @@ export const emptyPending = (customer: string, now: string): PendingAdjustments 
 // ---------------------------------------------------------------------------------------------
 // Applying events.
 
-/** One counted event, as a rollup sees it. */
+/** One counted event, as a rollup sees it: its quantity in 10⁻¹² units, its time in epoch ms. */
 export interface Contribution {
-  readonly quantity: BigDecimal.BigDecimal
+  readonly quantity: bigint
   readonly timestamp: number
 }
 
-/** A batch's changes to one period rollup, accumulated before the one write. */
+/** A batch's changes to one period rollup, accumulated (in 10⁻¹² units) before the one write. */
 export interface RollupDelta {
   count: number
-  sum: BigDecimal.BigDecimal
-  max: BigDecimal.BigDecimal | undefined
-  latest: { value: BigDecimal.BigDecimal; timestamp: number } | undefined
+  sum: bigint
+  max: bigint | undefined
+  latest: { value: bigint; timestamp: number } | undefined
   /** Σ v_i · t_i: with the rollup's end it gives Σ v_i · (end − t_i) = end · Σ v_i − Σ v_i · t_i. */
-  sumTimed: BigDecimal.BigDecimal
+  sumTimed: bigint
   distinct: number
 }
 
-export const emptyDelta = (): RollupDelta => ({ count: 0, sum: zero, max: undefined, latest: undefined, sumTimed: zero, distinct: 0 })
+export const emptyDelta = (): RollupDelta => ({ count: 0, sum: 0n, max: undefined, latest: undefined, sumTimed: 0n, distinct: 0 })
 
 /** Adds one event to a batch's delta. */
 export const addContribution = (delta: RollupDelta, c: Contribution): void => {
   delta.count += 1
-  delta.sum = BigDecimal.sum(delta.sum, c.quantity)
-  delta.max = delta.max === undefined || BigDecimal.greaterThan(c.quantity, delta.max) ? c.quantity : delta.max
+  delta.sum += c.quantity
+  if (delta.max === undefined || c.quantity > delta.max) delta.max = c.quantity
   // A later event, or one at the same instant received later, becomes the latest.
   if (delta.latest === undefined || c.timestamp >= delta.latest.timestamp) delta.latest = { value: c.quantity, timestamp: c.timestamp }
-  delta.sumTimed = BigDecimal.sum(delta.sumTimed, BigDecimal.multiply(c.quantity, BigDecimal.fromBigInt(BigInt(c.timestamp))))
+  delta.sumTimed += c.quantity * BigInt(c.timestamp)
 }
 
 export const applyDelta = (rollup: PeriodRollup, delta: RollupDelta, now: string): PeriodRollup => {
-  const max = rollup.max === null
-    ? delta.max
-    : delta.max === undefined
-    ? decimal(rollup.max)
-    : BigDecimal.max(decimal(rollup.max), delta.max)
+  const deltaMax = delta.max === undefined ? undefined : fromScaled(delta.max)
+  const max = rollup.max === null ? deltaMax : deltaMax === undefined ? decimal(rollup.max) : BigDecimal.max(decimal(rollup.max), deltaMax)
   const latest = delta.latest === undefined || (rollup.latest !== null && msOf(rollup.latest.timestamp) > delta.latest.timestamp)
     ? rollup.latest
-    : { value: plain(delta.latest.value), timestamp: isoAt(delta.latest.timestamp) }
-  const end = BigDecimal.fromBigInt(BigInt(msOf(rollup.end)))
-  const weighted = BigDecimal.subtract(BigDecimal.multiply(end, delta.sum), delta.sumTimed)
+    : { value: plain(fromScaled(delta.latest.value)), timestamp: isoAt(delta.latest.timestamp) }
+  const weighted = fromScaled(BigInt(msOf(rollup.end)) * delta.sum - delta.sumTimed)
   return {
     ...rollup,
     count: rollup.count + delta.count,
-    sum: plain(BigDecimal.sum(decimal(rollup.sum), delta.sum)),
+    sum: plain(BigDecimal.sum(decimal(rollup.sum), fromScaled(delta.sum))),
     max: max === undefined ? null : plain(max),
     latest,
     distinct: rollup.distinct + delta.distinct,
