@@ -291,4 +291,47 @@ describe("Usage.chargesFor and Usage.markBilled", () => {
       // 200 units: 100 − 50; 200 − 100; 400 − 200; 2 × 300 − 300.
       expect(adjustments.map((c) => c.amount)).toEqual([50, 100, 200, 300])
     }).pipe(Effect.provide(TestServices), Effect.provideService(CurrentTenant, { projectId: "proj_1", mode: "test" })))
+
+  effectIt.effect("weighted_sum: a late increment adjusts its own billed period and every billed period after it", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(at("2024-01-01T00:00:00Z"))
+      const product = yield* (yield* Products).create({ name: "Seats" })
+      yield* (yield* Metrics).create({ code: "seats", name: "Seats", aggregationMethod: "weighted_sum", aggregationProperty: "seats" })
+      const prices = yield* Prices
+      const seat = yield* prices.create(product.id, { currency: "EUR", metric: "seats", unitAmountDecimal: "100" }) // 1 EUR a seat-month
+      const base = yield* prices.create(product.id, { currency: "EUR", amount: 0, schedule: "month" })
+      yield* (yield* Plans).create({ name: "Seats", codeName: "seats", product: product.id, prices: [base.id, seat.id] })
+      const customer = yield* (yield* Customers).create({ email: "seats@example.com", billingType: "invoice" })
+      const subscription = yield* (yield* Subscriptions).create(customer.id, { plan: "seats" })
+      const usage = yield* Usage
+      const seats = (id: string, n: number, timestamp?: string) =>
+        ({ event_id: id, subscription: subscription.id, code: "seats", properties: { seats: n }, ...(timestamp ? { timestamp } : {}) })
+      const march = { start: feb.end, end: at("2024-04-01T00:00:00Z") }
+
+      yield* usage.ingest([seats("s1", 10)]) // +10 on 1 Jan
+      yield* TestClock.setTime(jan.end)
+      const january = yield* usage.chargesFor(subscription, jan)
+      expect(summary(january)).toEqual([[false, "10", 1000, "2024-01"]])
+      yield* usage.markBilled(january)
+      // February has no event: the 10 seats held all month.
+      yield* TestClock.setTime(feb.end)
+      const february = yield* usage.chargesFor(subscription, feb)
+      expect(summary(february)).toEqual([[false, "10", 1000, "2024-02"]])
+      yield* usage.markBilled(february)
+
+      // 1 Mar: +3 seats from 27 Jan arrive (33 days late). January: 10 + 3 × 5/31 = 10 + 15/31
+      // = 10.483870967742 (rounded once, 12 decimals) → 1048.387… → 1048, adjusting 48;
+      // February now holds 13 all month: 1300 − 1000 = 300. March holds 13: 1300.
+      yield* usage.ingest([seats("s2", 3, "2024-01-27T00:00:00Z")])
+      const adjusted = yield* usage.chargesFor(subscription, march)
+      expect(summary(adjusted)).toEqual([
+        [false, "13", 1300, "2024-03"],
+        [true, "10.483870967742", 48, "2024-01"],
+        [true, "13", 300, "2024-02"]
+      ])
+      yield* TestClock.setTime(march.end)
+      yield* usage.markBilled(adjusted)
+      const april = { start: march.end, end: at("2024-05-01T00:00:00Z") }
+      expect(summary(yield* usage.chargesFor(subscription, april))).toEqual([[false, "13", 1300, "2024-04"]])
+    }).pipe(Effect.provide(TestServices), Effect.provideService(CurrentTenant, { projectId: "proj_1", mode: "test" })))
 })

@@ -214,7 +214,8 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
     ) =>
       Effect.gen(function*() {
         const tenant = yield* CurrentTenant
-        const sorted = [...empties].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+        const unique = [...new Map(empties.map((e) => [e.key, e] as const)).values()]
+        const sorted = unique.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
         const inserted = new Set(yield* storage.insertMany(Collections.UsageRollups, tenant, sorted.map(stored)))
         const out = new Map<string, A>()
         for (const empty of sorted) {
