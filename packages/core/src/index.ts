@@ -58,5 +58,6 @@ export { BillingLoop, type LoopOptions, type LoopReport } from "./services/Billi
 export { BillingConfig, type BillingSettings, defaultBillingSettings } from "./services/BillingConfig.js"
 export { TestClocks, fixedClock } from "./services/TestClocks.js"
 export { CurrentTenant } from "./services/Tenancy.js"
+export { traced } from "./services/Traced.js"
 export { ServicesLive, servicesWith } from "./http/Handlers.js"
 export type { ProjectFacade } from "./Facade.js"

@@ -1,4 +1,4 @@
-export { makeSqlStorage, type SqlDialect, type SqlTraits } from "./SqlStorage.js"
+export { makeSqlStorage, type RunSync, type SqlDialect, type SqlTraits } from "./SqlStorage.js"
 export {
   migrate,
   migrateEffect,

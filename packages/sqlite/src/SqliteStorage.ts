@@ -3,7 +3,7 @@ import Database from "better-sqlite3"
 import type { Layer } from "effect"
 import { Kysely } from "kysely"
 import type { Storage, StoragePort } from "@billkit/core"
-import { layerStorage, makeSqlStorage, migrate, type MigrationError } from "@billkit/sql"
+import { layerStorage, makeSqlStorage, migrate, type MigrationError, type RunSync } from "@billkit/sql"
 import { ImmediateSqliteDialect } from "./internal/ImmediateSqliteDialect.js"
 import { withStatementCache } from "./internal/StatementCache.js"
 
@@ -33,10 +33,18 @@ const configure = (database: Database.Database): Database.Database => {
 
 export const makeSqliteStorage = (options: SqliteOptions): SqliteStorage => {
   const database = configure("database" in options ? options.database : new Database(options.filename))
-  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }) })
+  const cached = withStatementCache(database)
+  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: cached }) })
+  // better-sqlite3 is synchronous: Billkit's hot statements run on it directly, on the same
+  // connection (and so in the same transaction) as Kysely's queries.
+  const runSync: RunSync = (sql, parameters) => {
+    const statement = cached.prepare(sql) as unknown as Database.Statement
+    if (statement.reader) return { rows: statement.all(...parameters) as Array<Record<string, unknown>>, changes: 0 }
+    return { rows: [], changes: statement.run(...parameters).changes }
+  }
   return {
     // One process owns the file: rate limits may be counted in memory.
-    storage: makeSqlStorage(db, { dialect: "sqlite", sharedAcrossProcesses: false }),
+    storage: makeSqlStorage(db, { dialect: "sqlite", sharedAcrossProcesses: false, runSync }),
     db,
     migrate: () => migrate(db),
     close: () => db.destroy()

@@ -14,6 +14,7 @@ import type { PageRequest } from "./Page.js"
 import { makeRepository } from "./Repository.js"
 import { CurrentTenant } from "./Tenancy.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 export const keyPattern = /^(sk|pk)_(test|live)_[A-Za-z0-9]{16,128}$/
 
@@ -70,7 +71,7 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@billkit/core/ApiKeys", 
       })
 
     /** Creates a key of the current project and mode; the response alone carries the secret. */
-    const create = Effect.fn("ApiKeys.create")(function*(input: ApiKeyCreate) {
+    const create = traced("ApiKeys.create")(function*(input: ApiKeyCreate) {
       const tenant = yield* CurrentTenant
       const secret = keyPrefix(input.type, tenant.mode) + (yield* ids.secretHex(24))
       const key = yield* store(secret, input)
@@ -109,14 +110,14 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@billkit/core/ApiKeys", 
       })
 
     /** Stores a key the operator chose (the example server's `BILLKIT_API_KEY`), unless it exists. */
-    const provision = Effect.fn("ApiKeys.provision")(function*(secret: string, name: string) {
+    const provision = traced("ApiKeys.provision")(function*(secret: string, name: string) {
       const existing = yield* resolve(secret)
       if (Option.isSome(existing)) return existing.value.key
       const type: KeyType = secret.startsWith("pk_") ? "publishable" : "secret"
       return yield* store(secret, { name, type, scopes: ["*"], rateLimits: [] })
     })
 
-    const revoke = Effect.fn("ApiKeys.revoke")(function*(id: string) {
+    const revoke = traced("ApiKeys.revoke")(function*(id: string) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           const key = yield* repo.get(id, true)
@@ -128,7 +129,7 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@billkit/core/ApiKeys", 
       )
     })
 
-    const list = Effect.fn("ApiKeys.list")(function*(page: PageRequest) {
+    const list = traced("ApiKeys.list")(function*(page: PageRequest) {
       const result = yield* repo.list(page)
       return { ...result, data: result.data.map(toPublic) }
     })

@@ -13,6 +13,7 @@ import { Customers } from "./Customers.js"
 import type { Page, PageRequest } from "./Page.js"
 import { makeRepository } from "./Repository.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 /** A signed change to a customer's balance in one currency (positive credits the customer). */
 export interface BalanceEntry {
@@ -84,7 +85,7 @@ export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances
      * owes). Inside a transaction the balance row stays locked until it ends, so a `record`
      * that follows in the same transaction cannot overdraw it.
      */
-    const available = Effect.fn("Balances.available")(function*(customerId: string, currency: string) {
+    const available = traced("Balances.available")(function*(customerId: string, currency: string) {
       const row = yield* locked(customerId, currency.toUpperCase())
       return Option.match(row, { onNone: () => 0, onSome: (b) => b.amount })
     })
@@ -94,7 +95,7 @@ export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances
      * caller's transaction. Only an `adjustment` may take the balance below zero: a debit of
      * another type beyond what `available` reported is a defect in the caller.
      */
-    const record = Effect.fn("Balances.record")(function*(entry: BalanceEntry) {
+    const record = traced("Balances.record")(function*(entry: BalanceEntry) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           const currency = entry.currency.toUpperCase()
@@ -128,7 +129,7 @@ export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances
     })
 
     /** A credit or debit by hand (`POST …/balance/adjustments`); the balance may go negative. */
-    const adjust = Effect.fn("Balances.adjust")(function*(customerId: string, input: BalanceAdjustment) {
+    const adjust = traced("Balances.adjust")(function*(customerId: string, input: BalanceAdjustment) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           yield* customers.get(customerId)
@@ -148,7 +149,7 @@ export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances
     })
 
     /** Every balance of one customer, by currency. */
-    const forCustomer = Effect.fn("Balances.forCustomer")(function*(customerId: string) {
+    const forCustomer = traced("Balances.forCustomer")(function*(customerId: string) {
       yield* customers.get(customerId)
       const rows: Array<Balance> = []
       let page: Page<Balance> | undefined
@@ -167,7 +168,7 @@ export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances
       return result
     })
 
-    const listTransactions = Effect.fn("Balances.listTransactions")(function*(
+    const listTransactions = traced("Balances.listTransactions")(function*(
       customerId: string,
       page: PageRequest,
       filters: { readonly currency?: string } = {}
@@ -182,7 +183,7 @@ export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances
      * One page (from 1) of the project's balances, oldest first, with the total count. The
      * storage port pages by cursor, so earlier pages are walked over in chunks to reach it.
      */
-    const listPage = Effect.fn("Balances.listPage")(function*(
+    const listPage = traced("Balances.listPage")(function*(
       pageNum: number,
       pageSize: number,
       filters: { readonly customer?: string } = {}

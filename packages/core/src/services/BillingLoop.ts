@@ -14,9 +14,11 @@ import { Storage, type Mode, type Tenant } from "../ports/Storage.js"
 import * as Collections from "../storage/Collections.js"
 import { Invoices } from "./Invoices.js"
 import { SubscriptionCycle } from "./SubscriptionCycle.js"
+import { withRunMemo, withStepMemo } from "./RunMemo.js"
 import { CurrentTenant } from "./Tenancy.js"
 import { TestClocks, atInstant } from "./TestClocks.js"
 import { isoAt } from "./Time.js"
+import { traced } from "./Traced.js"
 
 const decodeSubscription = Schema.decodeUnknownSync(Subscription)
 const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
@@ -71,13 +73,13 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
     const runStep = (work: DueWork, atDueTime: boolean, skipped: Set<string>) => {
       const step: Effect.Effect<boolean, unknown, CurrentTenant> =
         work.kind === "subscription" ? cycle.step(work.id) : Effect.as(invoices.retryPayment(work.id), true)
-      return (atDueTime ? atInstant<boolean, unknown, CurrentTenant>(work.at)(step) : step).pipe(
+      return withStepMemo(atDueTime ? atInstant<boolean, unknown, CurrentTenant>(work.at)(step) : step).pipe(
         Effect.tap((progressed) => progressed ? Effect.void : Effect.sync(() => skipped.add(work.id)))
       )
     }
 
     /** All work of `tenant` due up to `upTo` (epoch ms). */
-    const runTenant = Effect.fn("BillingLoop.runTenant")(function*(tenant: Tenant, upTo: number, options: LoopOptions = {}) {
+    const runTenantOnce = traced("BillingLoop.runTenant")(function*(tenant: Tenant, upTo: number, options: LoopOptions = {}) {
       const batchSize = options.batchSize ?? 100
       const atDueTime = options.atDueTime ?? false
       const failed = new Set<string>()
@@ -110,12 +112,14 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
       }
       return { steps, failed: [...failed] } satisfies LoopReport
     })
+    /** All work of `tenant` due up to `upTo` (epoch ms); catalog reads memoized for the run. */
+    const runTenant = (tenant: Tenant, upTo: number, options: LoopOptions = {}) => withRunMemo(runTenantOnce(tenant, upTo, options))
 
     /**
      * Every tenant: live mode up to now; test mode up to its test clock (or now, while the clock
      * follows real time). The example server calls this on an interval.
      */
-    const runAll = Effect.fn("BillingLoop.runAll")(function*(options: LoopOptions = {}) {
+    const runAll = traced("BillingLoop.runAll")(function*(options: LoopOptions = {}) {
       const now = yield* Clock.currentTimeMillis
       let steps = 0
       const failed: Array<string> = []

@@ -14,6 +14,7 @@ import type { PageRequest } from "./Page.js"
 import { makeRepository } from "./Repository.js"
 import { patch } from "./Patch.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 export interface CustomerFilters {
   readonly email?: string
@@ -47,7 +48,7 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
       })
     })
 
-    const create = Effect.fn("Customers.create")(function*(input: CustomerCreate) {
+    const create = traced("Customers.create")(function*(input: CustomerCreate) {
       const now = yield* nowIso
       const customer: Customer = {
         id: yield* ids.next("customer"),
@@ -81,7 +82,7 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
       )
     })
 
-    const get = Effect.fn("Customers.get")(function*(id: string) {
+    const get = traced("Customers.get")(function*(id: string) {
       return yield* repo.get(id)
     })
 
@@ -89,11 +90,11 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
      * The customer, its row locked until the caller's transaction ends (on Postgres): commands
      * that must not interleave for one customer (its default payment method) take this first.
      */
-    const lock = Effect.fn("Customers.lock")(function*(id: string) {
+    const lock = traced("Customers.lock")(function*(id: string) {
       return yield* repo.get(id, true)
     })
 
-    const update = Effect.fn("Customers.update")(function*(id: string, input: CustomerUpdate) {
+    const update = traced("Customers.update")(function*(id: string, input: CustomerUpdate) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           const current = yield* repo.get(id, true)
@@ -111,7 +112,7 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
     })
 
     /** Deleting a customer archives it: invoices and payments keep pointing at it. */
-    const archive = Effect.fn("Customers.archive")(function*(id: string) {
+    const archive = traced("Customers.archive")(function*(id: string) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           const current = yield* repo.get(id, true)
@@ -125,7 +126,7 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
       )
     })
 
-    const list = Effect.fn("Customers.list")(function*(page: PageRequest, filters: CustomerFilters = {}) {
+    const list = traced("Customers.list")(function*(page: PageRequest, filters: CustomerFilters = {}) {
       const where: Record<string, string> = { status: "active" }
       if (filters.email !== undefined) where.email = filters.email.toLowerCase()
       if (filters.country !== undefined) where.country = filters.country.toUpperCase()

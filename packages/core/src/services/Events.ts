@@ -10,6 +10,7 @@ import * as Collections from "../storage/Collections.js"
 import type { PageRequest } from "./Page.js"
 import { makeRepository } from "./Repository.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 export interface EventFilters {
   readonly type?: EventType
@@ -32,7 +33,7 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
      * Records that `type` happened to `subject`. `data` is the record's encoded (wire) JSON.
      * Run it inside the command's transaction: it joins it, and rolls back with it.
      */
-    const emit = Effect.fn("Events.emit")(function*(type: EventType, subject: string, data: unknown) {
+    const emit = traced("Events.emit")(function*(type: EventType, subject: string, data: unknown) {
       // Time first: the id (whose time `from`/`to` filter on) is then never earlier than `created_at`.
       const createdAt = yield* nowIso
       const event: Event = { id: yield* ids.next("event"), object: "event", type, subject, data, createdAt }
@@ -40,11 +41,11 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
       yield* repo.insert(event).pipe(Effect.orDie)
     })
 
-    const get = Effect.fn("Events.get")(function*(id: string) {
+    const get = traced("Events.get")(function*(id: string) {
       return yield* repo.get(id)
     })
 
-    const list = Effect.fn("Events.list")(function*(page: PageRequest, filters: EventFilters = {}) {
+    const list = traced("Events.list")(function*(page: PageRequest, filters: EventFilters = {}) {
       const where: Record<string, string> = {}
       if (filters.type !== undefined) where.type = filters.type
       if (filters.subject !== undefined) where.subject = filters.subject

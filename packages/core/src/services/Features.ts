@@ -9,6 +9,7 @@ import type { PageRequest } from "./Page.js"
 import { patch } from "./Patch.js"
 import { makeRepository } from "./Repository.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 const duplicateCode = () => new Conflict({ field: "code", message: "A feature with this code already exists" })
 
@@ -20,7 +21,7 @@ export class Features extends Effect.Service<Features>()("@billkit/core/Features
       index: (f) => ({ code: f.code })
     })
 
-    const create = Effect.fn("Features.create")(function*(input: FeatureCreate) {
+    const create = traced("Features.create")(function*(input: FeatureCreate) {
       const now = yield* nowIso
       const feature: Feature = {
         id: yield* ids.next("feature"),
@@ -34,7 +35,7 @@ export class Features extends Effect.Service<Features>()("@billkit/core/Features
       return yield* repo.insert(feature).pipe(Effect.mapError(duplicateCode))
     })
 
-    const update = Effect.fn("Features.update")(function*(id: string, input: FeatureUpdate) {
+    const update = traced("Features.update")(function*(id: string, input: FeatureUpdate) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           const current = yield* repo.get(id, true)
@@ -47,7 +48,7 @@ export class Features extends Effect.Service<Features>()("@billkit/core/Features
     const resolve = (ref: string) =>
       ref.startsWith("feat_") ? repo.find(ref) : repo.findBy("code", ref)
 
-    const list = Effect.fn("Features.list")(function*(page: PageRequest) {
+    const list = traced("Features.list")(function*(page: PageRequest) {
       return yield* repo.list(page)
     })
 

@@ -17,6 +17,7 @@ import { Balances } from "./Balances.js"
 import { BillingConfig } from "./BillingConfig.js"
 import { isoAt, nowIso } from "./Time.js"
 import { Vouchers } from "./Vouchers.js"
+import { traced } from "./Traced.js"
 
 export interface DraftRequest {
   readonly customer: Customer
@@ -77,7 +78,7 @@ export class InvoiceDrafts extends Effect.Service<InvoiceDrafts>()("@billkit/cor
       })
 
     /** The invoice `request` would produce now: totals, discounts and balance, unsaved (`draft`). */
-    const draft = Effect.fn("InvoiceDrafts.draft")(function*(request: DraftRequest) {
+    const draft = traced("InvoiceDrafts.draft")(function*(request: DraftRequest) {
       const discounts = yield* discountsFor(request)
       const totals = invoiceTotals(
         request.lines.map((l, i) => ({ amount: l.amount, discount: discounts.perLine[i], taxRate: l.taxRate, includingTax: l.includingTax }))

@@ -24,6 +24,7 @@ import { Sequences } from "./Sequences.js"
 import { makeSubscriptionStore } from "./SubscriptionStore.js"
 import { isoAt, nowIso } from "./Time.js"
 import { Vouchers } from "./Vouchers.js"
+import { traced } from "./Traced.js"
 
 const day = 86_400_000
 const encodeInvoice = Schema.encodeSync(Invoice)
@@ -195,7 +196,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       })
 
     /** Stores a draft, consumes what it used (voucher cycles, pending items), and finalizes it if asked. */
-    const issue = Effect.fn("Invoices.issue")(function*(draft: Draft, options: IssueOptions) {
+    const issue = traced("Invoices.issue")(function*(draft: Draft, options: IssueOptions) {
       yield* repo.insert(draft.invoice).pipe(Effect.orDie)
       for (const redemption of draft.redemptionsUsed) yield* vouchers.recordCycle(redemption)
       for (const item of options.items ?? []) {
@@ -211,7 +212,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         ? Effect.void
         : Effect.fail(new Conflict({ message: `invoice ${invoice.id} is ${invoice.status}: cannot ${action}` }))
 
-    const finalize = Effect.fn("Invoices.finalize")(function*(id: string) {
+    const finalize = traced("Invoices.finalize")(function*(id: string) {
       return yield* repo.transaction(Effect.gen(function*() {
         const invoice = yield* repo.get(id, true)
         yield* inState(invoice, ["draft"], "finalize")
@@ -219,7 +220,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       }))
     })
 
-    const pay = Effect.fn("Invoices.pay")(function*(id: string, options: { readonly paidOutOfBand?: boolean; readonly paymentMethod?: string }) {
+    const pay = traced("Invoices.pay")(function*(id: string, options: { readonly paidOutOfBand?: boolean; readonly paymentMethod?: string }) {
       return yield* repo.transaction(Effect.gen(function*() {
         let invoice = yield* repo.get(id, true)
         if (invoice.status === "draft") invoice = yield* finalizeDraft(invoice, options.paymentMethod ?? null)
@@ -233,7 +234,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       }))
     })
 
-    const voidInvoice = Effect.fn("Invoices.void")(function*(id: string) {
+    const voidInvoice = traced("Invoices.void")(function*(id: string) {
       return yield* repo.transaction(Effect.gen(function*() {
         const invoice = yield* repo.get(id, true)
         yield* inState(invoice, ["draft", "open", "uncollectible"], "void")
@@ -257,7 +258,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       }))
     })
 
-    const markUncollectible = Effect.fn("Invoices.markUncollectible")(function*(id: string) {
+    const markUncollectible = traced("Invoices.markUncollectible")(function*(id: string) {
       return yield* repo.transaction(Effect.gen(function*() {
         const invoice = yield* repo.get(id, true)
         yield* inState(invoice, ["open"], "be marked uncollectible")
@@ -268,7 +269,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     })
 
     /** One dunning retry of an open invoice whose `next_payment_attempt` has come. */
-    const retryPayment = Effect.fn("Invoices.retryPayment")(function*(id: string) {
+    const retryPayment = traced("Invoices.retryPayment")(function*(id: string) {
       const invoice = yield* repo.get(id, true).pipe(Effect.orDie)
       if (invoice.status !== "open" || invoice.nextPaymentAttempt === null) return invoice
       if (ms(invoice.nextPaymentAttempt) > (yield* Clock.currentTimeMillis)) return invoice
@@ -276,7 +277,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     })
 
     /** A one-off invoice: a draft of free-form lines, or lines at a catalog price. */
-    const createOneOff = Effect.fn("Invoices.createOneOff")(function*(input: InvoiceCreate) {
+    const createOneOff = traced("Invoices.createOneOff")(function*(input: InvoiceCreate) {
       return yield* repo.transaction(Effect.gen(function*() {
         const customer = yield* customers.get(input.customer).pipe(
           Effect.catchTag("NotFound", () => new Invalid({ field: "customer", message: `no such customer: ${input.customer}` }))
@@ -329,7 +330,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     })
 
     /** Credits part of an invoice: off what is still due, or, once paid, to the customer's balance. */
-    const createCreditNote = Effect.fn("Invoices.createCreditNote")(function*(id: string, input: CreditNoteCreate) {
+    const createCreditNote = traced("Invoices.createCreditNote")(function*(id: string, input: CreditNoteCreate) {
       return yield* repo.transaction(Effect.gen(function*() {
         const invoice = yield* repo.get(id, true)
         yield* inState(invoice, ["open", "paid"], "be credited")
@@ -370,7 +371,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     })
 
     /** A customer's pending items in one currency, oldest first (at most 1,000 per invoice). */
-    const pendingItems = Effect.fn("Invoices.pendingItems")(function*(customer: string, subscription: string | null, currency: string) {
+    const pendingItems = traced("Invoices.pendingItems")(function*(customer: string, subscription: string | null, currency: string) {
       const page = yield* items.list({ limit: 1000 }, { where: { customer, status: "pending" } })
       return page.data.filter((i) => i.currency === currency && (subscription === null || i.subscription === subscription))
     })
@@ -379,7 +380,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
 
     const get = (id: string) => repo.get(id)
 
-    const list = Effect.fn("Invoices.list")(function*(
+    const list = traced("Invoices.list")(function*(
       page: PageRequest,
       filters: { readonly customer?: string; readonly subscription?: string; readonly status?: InvoiceStatus; readonly from?: number; readonly to?: number } = {}
     ) {
@@ -394,7 +395,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       })
     })
 
-    const listCreditNotes = Effect.fn("Invoices.listCreditNotes")(function*(page: PageRequest, filters: { readonly invoice?: string; readonly customer?: string } = {}) {
+    const listCreditNotes = traced("Invoices.listCreditNotes")(function*(page: PageRequest, filters: { readonly invoice?: string; readonly customer?: string } = {}) {
       const where: Record<string, string> = {}
       if (filters.invoice !== undefined) where.invoice = filters.invoice
       if (filters.customer !== undefined) where.customer = filters.customer

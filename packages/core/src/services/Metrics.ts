@@ -15,6 +15,7 @@ import { patch } from "./Patch.js"
 import { makeRepository } from "./Repository.js"
 import { CurrentTenant } from "./Tenancy.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 const duplicateCode = () => new Conflict({ field: "code", message: "A metric with this code already exists" })
 
@@ -33,7 +34,7 @@ export class Metrics extends Effect.Service<Metrics>()("@billkit/core/Metrics", 
       index: (m) => ({ code: m.code })
     })
 
-    const create = Effect.fn("Metrics.create")(function*(input: MetricCreate) {
+    const create = traced("Metrics.create")(function*(input: MetricCreate) {
       const now = yield* nowIso
       const metric: Metric = {
         id: yield* ids.next("metric"),
@@ -55,7 +56,7 @@ export class Metrics extends Effect.Service<Metrics>()("@billkit/core/Metrics", 
     const resolve = (ref: string): Effect.Effect<Option.Option<Metric>, never, CurrentTenant> =>
       ref.startsWith("met_") ? repo.find(ref) : repo.findBy("code", ref)
 
-    const get = Effect.fn("Metrics.get")(function*(ref: string) {
+    const get = traced("Metrics.get")(function*(ref: string) {
       return yield* Effect.flatMap(resolve(ref), Option.match({
         onNone: () => Effect.fail(new NotFound({ resource: "metric", id: ref })),
         onSome: Effect.succeed
@@ -67,7 +68,7 @@ export class Metrics extends Effect.Service<Metrics>()("@billkit/core/Metrics", 
         Effect.map(Option.isSome)
       )
 
-    const update = Effect.fn("Metrics.update")(function*(ref: string, input: MetricUpdate) {
+    const update = traced("Metrics.update")(function*(ref: string, input: MetricUpdate) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           const found = yield* get(ref)
@@ -85,7 +86,7 @@ export class Metrics extends Effect.Service<Metrics>()("@billkit/core/Metrics", 
       )
     })
 
-    const list = Effect.fn("Metrics.list")(function*(page: PageRequest) {
+    const list = traced("Metrics.list")(function*(page: PageRequest) {
       return yield* repo.list(page)
     })
 

@@ -13,6 +13,7 @@ import { Customers } from "./Customers.js"
 import type { Page, PageRequest } from "./Page.js"
 import { makeRepository } from "./Repository.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 export interface PaymentMethodFilters {
   /** Default `active`. */
@@ -46,19 +47,19 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
       })
 
     /** A method of this customer; another customer's method is as missing as an unknown one. */
-    const get = Effect.fn("PaymentMethods.get")(function*(customerId: string, paymentMethodId: string) {
+    const get = traced("PaymentMethods.get")(function*(customerId: string, paymentMethodId: string) {
       const method = yield* repo.get(paymentMethodId)
       if (method.customer !== customerId) return yield* new NotFound({ resource: "payment method", id: paymentMethodId })
       return method
     })
 
     /** A method of this customer, if there is one (detached ones included). */
-    const find = Effect.fn("PaymentMethods.find")(function*(customerId: string, paymentMethodId: string) {
+    const find = traced("PaymentMethods.find")(function*(customerId: string, paymentMethodId: string) {
       return Option.filter(yield* repo.find(paymentMethodId), (m) => m.customer === customerId)
     })
 
     /** Stores the card behind `token` at the provider and attaches it; the first one becomes the default. */
-    const attach = Effect.fn("PaymentMethods.attach")(function*(customerId: string, token: string) {
+    const attach = traced("PaymentMethods.attach")(function*(customerId: string, token: string) {
       yield* customers.get(customerId)
       // The provider is called outside the transaction: no row stays locked during a network call.
       const card = yield* provider.createPaymentMethod(token).pipe(
@@ -88,18 +89,18 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
       )
     })
 
-    const list = Effect.fn("PaymentMethods.list")(function*(customerId: string, page: PageRequest, filters: PaymentMethodFilters = {}) {
+    const list = traced("PaymentMethods.list")(function*(customerId: string, page: PageRequest, filters: PaymentMethodFilters = {}) {
       yield* customers.get(customerId)
       return yield* repo.list(page, { where: { customer: customerId, status: filters.status ?? "active" } })
     })
 
     /** The method a customer's invoices are charged to, if it has one. */
-    const defaultFor = Effect.fn("PaymentMethods.defaultFor")(function*(customerId: string) {
+    const defaultFor = traced("PaymentMethods.defaultFor")(function*(customerId: string) {
       return Option.fromNullable((yield* activeOf(customerId)).find((m) => m.isDefault))
     })
 
     /** Detaches a method (detaching a detached one changes nothing); the newest remaining one becomes the default. */
-    const detach = Effect.fn("PaymentMethods.detach")(function*(customerId: string, paymentMethodId: string) {
+    const detach = traced("PaymentMethods.detach")(function*(customerId: string, paymentMethodId: string) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           yield* customers.lock(customerId)
@@ -118,7 +119,7 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
     })
 
     /** Makes a method the customer's default, and the previous default an ordinary method. */
-    const setDefault = Effect.fn("PaymentMethods.setDefault")(function*(customerId: string, paymentMethodId: string) {
+    const setDefault = traced("PaymentMethods.setDefault")(function*(customerId: string, paymentMethodId: string) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           yield* customers.lock(customerId)

@@ -16,6 +16,7 @@ import type { PageRequest } from "./Page.js"
 import { PaymentMethods } from "./PaymentMethods.js"
 import { makeRepository } from "./Repository.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 export interface TimeFilters {
   /** Epoch milliseconds, inclusive. */
@@ -45,7 +46,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
      * Charges what remains of `invoice` to a payment method (the one given, else the customer's
      * default). Without any method it records nothing and answers `failed` with `no_payment_method`.
      */
-    const chargeInvoice = Effect.fn("Payments.chargeInvoice")(function*(invoice: Invoice, paymentMethodId: string | null) {
+    const chargeInvoice = traced("Payments.chargeInvoice")(function*(invoice: Invoice, paymentMethodId: string | null) {
       const method = paymentMethodId === null
         ? yield* paymentMethods.defaultFor(invoice.customer)
         : yield* Effect.map(paymentMethods.find(invoice.customer, paymentMethodId), Option.filter((pm) => pm.status === "active"))
@@ -81,7 +82,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     })
 
     /** Refunds up to the unrefunded remainder of a payment; 409 beyond it. */
-    const refund = Effect.fn("Payments.refund")(function*(paymentId: string, input: RefundCreate) {
+    const refund = traced("Payments.refund")(function*(paymentId: string, input: RefundCreate) {
       return yield* payments.transaction(Effect.gen(function*() {
         const payment = yield* payments.get(paymentId, true)
         if (payment.status !== "succeeded") {
@@ -122,7 +123,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     })
 
     /** Refunds `amount` spread over an invoice's succeeded payments, newest first. */
-    const refundInvoice = Effect.fn("Payments.refundInvoice")(function*(invoiceId: string, amount: number, reason: string) {
+    const refundInvoice = traced("Payments.refundInvoice")(function*(invoiceId: string, amount: number, reason: string) {
       let left = amount
       const paid = yield* paymentsOfInvoice(invoiceId)
       for (const p of [...paid].reverse()) {
@@ -143,7 +144,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       ...(f.to === undefined ? {} : { idTo: highestIdAt(kind, f.to) })
     })
 
-    const list = Effect.fn("Payments.list")(function*(
+    const list = traced("Payments.list")(function*(
       page: PageRequest,
       filters: TimeFilters & { readonly customer?: string; readonly status?: PaymentStatus } = {}
     ) {
@@ -153,7 +154,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       return yield* payments.list(page, { where, ...timeBounds("payment", filters) })
     })
 
-    const listRefunds = Effect.fn("Payments.listRefunds")(function*(
+    const listRefunds = traced("Payments.listRefunds")(function*(
       page: PageRequest,
       filters: TimeFilters & { readonly customer?: string } = {}
     ) {

@@ -16,6 +16,7 @@ import { Prices } from "./Prices.js"
 import { Products } from "./Products.js"
 import { makeRepository } from "./Repository.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 const duplicateCodeName = () => new Conflict({ field: "code_name", message: "A plan with this code_name already exists" })
 
@@ -64,7 +65,7 @@ export class Plans extends Effect.Service<Plans>()("@billkit/core/Plans", {
         ? Effect.fail(new Invalid({ field: "trial_length_days", message: "must be at least 1 when has_trial is true" }))
         : Effect.void
 
-    const create = Effect.fn("Plans.create")(function*(input: PlanCreate) {
+    const create = traced("Plans.create")(function*(input: PlanCreate) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           yield* products.find(input.product).pipe(
@@ -99,7 +100,7 @@ export class Plans extends Effect.Service<Plans>()("@billkit/core/Plans", {
     })
 
     /** A plan by id (`plan_…`) or by `code_name`. */
-    const get = Effect.fn("Plans.get")(function*(ref: string) {
+    const get = traced("Plans.get")(function*(ref: string) {
       const found = ref.startsWith("plan_") ? yield* repo.find(ref) : yield* repo.findBy("code_name", ref)
       return yield* Option.match(found, {
         onNone: () => Effect.fail(new NotFound({ resource: "plan", id: ref })),
@@ -107,7 +108,7 @@ export class Plans extends Effect.Service<Plans>()("@billkit/core/Plans", {
       })
     })
 
-    const update = Effect.fn("Plans.update")(function*(ref: string, input: PlanUpdate) {
+    const update = traced("Plans.update")(function*(ref: string, input: PlanUpdate) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           const current = yield* get(ref)
@@ -126,7 +127,7 @@ export class Plans extends Effect.Service<Plans>()("@billkit/core/Plans", {
       )
     })
 
-    const list = Effect.fn("Plans.list")(function*(page: PageRequest, filters: { readonly onlyPublic?: boolean; readonly product?: string } = {}) {
+    const list = traced("Plans.list")(function*(page: PageRequest, filters: { readonly onlyPublic?: boolean; readonly product?: string } = {}) {
       const where: Record<string, string> = {}
       if (filters.onlyPublic) where.public = "true"
       if (filters.product !== undefined) where.product = filters.product

@@ -14,6 +14,7 @@ import { patch } from "./Patch.js"
 import { Products } from "./Products.js"
 import { makeRepository } from "./Repository.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 export interface PriceFilters {
   readonly product?: string
@@ -124,7 +125,7 @@ export class Prices extends Effect.Service<Prices>()("@billkit/core/Prices", {
         return yield* usagePricing(input, metric.value.id)
       })
 
-    const create = Effect.fn("Prices.create")(function*(productId: string, input: PriceCreate) {
+    const create = traced("Prices.create")(function*(productId: string, input: PriceCreate) {
       const schedule = input.metric === undefined ? yield* resolveSchedule(input) : yield* usageSchedule(input)
       const pricing = yield* usage(input)
       return yield* repo.transaction(
@@ -150,13 +151,13 @@ export class Prices extends Effect.Service<Prices>()("@billkit/core/Prices", {
     })
 
     /** Only `public` and `metadata` change: amounts of a price are fixed once it exists. */
-    const update = Effect.fn("Prices.update")(function*(id: string, input: PriceUpdate) {
+    const update = traced("Prices.update")(function*(id: string, input: PriceUpdate) {
       return yield* repo.transaction(
         Effect.flatMap(repo.get(id, true), (current) => repo.update(patch(current, input)).pipe(Effect.orDie))
       )
     })
 
-    const list = Effect.fn("Prices.list")(function*(page: PageRequest, filters: PriceFilters = {}) {
+    const list = traced("Prices.list")(function*(page: PageRequest, filters: PriceFilters = {}) {
       const where: Record<string, string> = {}
       if (filters.product !== undefined) where.product = filters.product
       if (filters.currency !== undefined) where.currency = filters.currency.toUpperCase()

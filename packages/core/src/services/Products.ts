@@ -8,6 +8,7 @@ import type { PageRequest } from "./Page.js"
 import { patch } from "./Patch.js"
 import { makeRepository } from "./Repository.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 export class Products extends Effect.Service<Products>()("@billkit/core/Products", {
   effect: Effect.gen(function*() {
@@ -17,7 +18,7 @@ export class Products extends Effect.Service<Products>()("@billkit/core/Products
       index: (p) => ({ status: p.active ? "active" : "inactive" })
     })
 
-    const create = Effect.fn("Products.create")(function*(input: ProductCreate) {
+    const create = traced("Products.create")(function*(input: ProductCreate) {
       const now = yield* nowIso
       const product: Product = {
         id: yield* ids.next("product"),
@@ -34,7 +35,7 @@ export class Products extends Effect.Service<Products>()("@billkit/core/Products
       return yield* repo.insert(product).pipe(Effect.orDie)
     })
 
-    const update = Effect.fn("Products.update")(function*(id: string, input: ProductUpdate) {
+    const update = traced("Products.update")(function*(id: string, input: ProductUpdate) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           const current = yield* repo.get(id, true)
@@ -43,7 +44,7 @@ export class Products extends Effect.Service<Products>()("@billkit/core/Products
       )
     })
 
-    const list = Effect.fn("Products.list")(function*(page: PageRequest, filters: { readonly active?: boolean } = {}) {
+    const list = traced("Products.list")(function*(page: PageRequest, filters: { readonly active?: boolean } = {}) {
       const where: Record<string, string> = {}
       if (filters.active !== undefined) where.status = filters.active ? "active" : "inactive"
       return yield* repo.list(page, { where })

@@ -9,6 +9,7 @@ import { ApiKeys, keyPattern } from "./ApiKeys.js"
 import { CurrentTenant } from "./Tenancy.js"
 import { nowIso } from "./Time.js"
 import { Invalid } from "../domain/Errors.js"
+import { traced } from "./Traced.js"
 
 export interface BootstrapResult {
   readonly projectId: string
@@ -22,13 +23,13 @@ export class Projects extends Effect.Service<Projects>()("@billkit/core/Projects
     const ids = yield* IdGenerator
     const apiKeys = yield* ApiKeys
 
-    const create = Effect.fn("Projects.create")(function*(name: string) {
+    const create = traced("Projects.create")(function*(name: string) {
       const project = { id: yield* ids.next("project"), name, createdAt: yield* nowIso, settings: {} }
       yield* storage.projects.insert(project)
       return project
     })
 
-    const bootstrap = Effect.fn("Projects.bootstrap")(function*(options: { readonly projectName?: string; readonly apiKey?: string }) {
+    const bootstrap = traced("Projects.bootstrap")(function*(options: { readonly projectName?: string; readonly apiKey?: string }) {
       const { apiKey } = options
       if (apiKey !== undefined && !(keyPattern.test(apiKey) && apiKey.startsWith("sk_"))) {
         return yield* Effect.fail(new Invalid({ field: "apiKey", message: "must look like sk_test_… or sk_live_… (at least 16 letters or digits after the prefix)" }))
@@ -62,7 +63,7 @@ export class Projects extends Effect.Service<Projects>()("@billkit/core/Projects
     })
 
     /** A new project with one secret key per mode, for hosts that serve several tenants. */
-    const createWithKeys = Effect.fn("Projects.createWithKeys")(function*(name: string) {
+    const createWithKeys = traced("Projects.createWithKeys")(function*(name: string) {
       return yield* storage.withTransaction(
         Effect.gen(function*() {
           const project = yield* create(name)

@@ -8,6 +8,7 @@ import { Id } from "../domain/Ids.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
 import * as Collections from "../storage/Collections.js"
 import { makeRepository } from "./Repository.js"
+import { traced } from "./Traced.js"
 
 const Sequence = Schema.Struct({
   id: Id("sequence"),
@@ -23,7 +24,7 @@ export class Sequences extends Effect.Service<Sequences>()("@billkit/core/Sequen
     const repo = yield* makeRepository(Collections.Sequences, Sequence, { resource: "sequence", index: (s) => ({ name: s.name }) })
 
     /** The next value of `name` (1, 2, 3, …); call it inside a transaction. */
-    const next = Effect.fn("Sequences.next")(function*(name: string) {
+    const next = traced("Sequences.next")(function*(name: string) {
       const existing = yield* repo.findBy("name", name)
       if (Option.isNone(existing)) {
         const first: Sequence = { id: yield* ids.next("sequence"), object: "sequence", name, value: 1 }

@@ -24,10 +24,12 @@ import { Plans } from "./Plans.js"
 import { Prices } from "./Prices.js"
 import { Products } from "./Products.js"
 import { makeRepository } from "./Repository.js"
+import { memoForRun, memoForStep } from "./RunMemo.js"
 import { makeSubscriptionStore } from "./SubscriptionStore.js"
 import { Usage, type UsageCharge } from "./Usage.js"
 import { isoAt } from "./Time.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
+import { traced } from "./Traced.js"
 
 const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 const encodeSubscription = Schema.encodeSync(Subscription)
@@ -68,19 +70,25 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
 
     const emit = (type: SubscriptionEvent, s: Subscription) => events.emit(type, s.id, encodeSubscription(s))
 
+    // Reads the loop repeats for every subscription, memoized within a run (see RunMemo).
+    const customerOf = (id: string) => memoForStep(`customer:${id}`, customers.get(id).pipe(Effect.orDie))
+    const planOf = (id: string) => memoForRun(`plan:${id}`, plans.get(id).pipe(Effect.orDie))
+    const priceOf = (id: string) => memoForRun(`price:${id}`, prices.get(id).pipe(Effect.orDie))
+    const productOf = (id: string) => memoForRun(`product:${id}`, products.get(id).pipe(Effect.orDie))
+
     /** Resolves the catalog objects a subscription (or a change to it) is billed with. */
     const terms = (customerId: string, plan: Plan, price: Price, seats: number) =>
       Effect.gen(function*() {
-        const customer = yield* customers.get(customerId).pipe(Effect.orDie)
-        const product = yield* products.get(price.product).pipe(Effect.orDie)
+        const customer = yield* customerOf(customerId)
+        const product = yield* productOf(price.product)
         const config = yield* BillingConfig
         return { plan, price, seats, taxRate: taxRateFor(customer, product.taxType, config.defaultTaxRate) } satisfies Terms
       })
 
     const termsOf = (s: Subscription) =>
       Effect.gen(function*() {
-        const plan = yield* plans.get(s.plan).pipe(Effect.orDie)
-        const price = yield* prices.get(s.price).pipe(Effect.orDie)
+        const plan = yield* planOf(s.plan)
+        const price = yield* priceOf(s.price)
         return yield* terms(s.customer, plan, price, s.seats)
       })
 
@@ -88,12 +96,12 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     const usageLines = (s: Subscription, period: Period) =>
       Effect.gen(function*() {
         const charges = yield* usage.chargesFor(s, period)
-        const customer = yield* customers.get(s.customer).pipe(Effect.orDie)
+        const customer = yield* customerOf(s.customer)
         const config = yield* BillingConfig
         const lines: Array<DraftLine> = []
         for (const c of charges) {
-          const price = yield* prices.get(c.price).pipe(Effect.orDie)
-          const product = yield* products.get(price.product).pipe(Effect.orDie)
+          const price = yield* priceOf(c.price)
+          const product = yield* productOf(price.product)
           lines.push({
             type: c.adjustment ? "usage_adjustment" : "usage",
             description: c.description,
@@ -140,29 +148,36 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     /** Drafts the planned invoice (nothing stored): the preview. */
     const preview = (s: Subscription, plan: InvoicePlan) =>
       Effect.gen(function*() {
-        const customer = yield* customers.get(s.customer).pipe(Effect.orDie)
+        const customer = yield* customerOf(s.customer)
         return yield* drafts.draft({ customer, currency: s.currency, subscription: s.id, billingReason: plan.reason, lines: plan.lines, period: plan.period })
       })
 
     /**
-     * Writes the planned invoice and finalizes (collects) it. Returns it with what was prepaid
-     * for the period line, if any. An invoice with no lines at all is not written.
+     * Writes the planned invoice and finalizes (collects) it. `next` is the subscription's new
+     * state; it is stored once, pointing at the invoice (so that a failed payment finds it) and
+     * with what the invoice's period line prepaid. An invoice with no lines is not written.
      */
-    const bill = (s: Subscription, plan: InvoicePlan) =>
+    const bill = (next: Subscription, plan: InvoicePlan, prepaidSince: number | null = null) =>
       Effect.gen(function*() {
-        if (plan.lines.length === 0) return null
-        const customer = yield* customers.get(s.customer).pipe(Effect.orDie)
-        const draft = yield* drafts.draft({ customer, currency: s.currency, subscription: s.id, billingReason: plan.reason, lines: plan.lines, period: plan.period })
-        // The subscription points at its invoice before collection, so a failed payment finds it.
-        const pointed = yield* store.get(s.id, true).pipe(Effect.orDie)
-        yield* store.update({ ...pointed, latestInvoice: draft.invoice.id }).pipe(Effect.orDie)
+        if (plan.lines.length === 0) {
+          yield* store.update(next).pipe(Effect.orDie)
+          return { subscription: next, invoice: null }
+        }
+        const customer = yield* customerOf(next.customer)
+        const draft = yield* drafts.draft({ customer, currency: next.currency, subscription: next.id, billingReason: plan.reason, lines: plan.lines, period: plan.period })
+        const stored: Subscription = {
+          ...next,
+          latestInvoice: draft.invoice.id,
+          prepaid: prepaidSince === null ? next.prepaid : prepaidBy(draft.invoice, prepaidSince)
+        }
+        yield* store.update(stored).pipe(Effect.orDie)
         if (plan.usage.length > 0) yield* usage.markBilled(plan.usage)
-        const invoice = yield* invoices.issue(draft, { finalize: true, paymentMethod: s.paymentMethod, items: plan.items })
-        return invoice
+        const invoice = yield* invoices.issue(draft, { finalize: true, paymentMethod: next.paymentMethod, items: plan.items })
+        return { subscription: stored, invoice }
       })
 
     /** What the period line of `invoice` prepaid (net of its discount), for later credits. */
-    const prepaidBy = (invoice: Invoice | null, since: number) => {
+    const prepaidBy = (invoice: Invoice | null, since: number): Subscription["prepaid"] => {
       const line = invoice?.lines.find((l) => l.type === "subscription")
       if (invoice === null || line === undefined) return null
       return { since: isoAt(since), amount: line.amount - line.discount, taxRate: line.taxRate, includingTax: line.includingTax, invoice: invoice.id }
@@ -191,12 +206,9 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
           prepaid: null,
           updatedAt: isoAt(at)
         }
-        yield* store.update(started).pipe(Effect.orDie)
-        const invoice = yield* bill(started, yield* planInvoice(started, reason, null, { terms: t, period }))
-        const after = yield* store.get(s.id, true).pipe(Effect.orDie)
-        const final = { ...after, prepaid: prepaidBy(invoice, period.start) }
-        yield* store.update(final).pipe(Effect.orDie)
-        return final
+        yield* bill(started, yield* planInvoice(started, reason, null, { terms: t, period }), period.start)
+        // Collection may have moved the status (a failed payment): read it back.
+        return yield* store.get(s.id, true).pipe(Effect.orDie)
       })
 
     /** Ends a subscription at `at`: refund as asked, invoice usage and pending items, status canceled. */
@@ -250,8 +262,8 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     const nextTerms = (s: Subscription, periodEnd: number) =>
       Effect.gen(function*() {
         const change = s.scheduledChange
-        const plan = yield* plans.get(change?.plan ?? s.plan).pipe(Effect.orDie)
-        const price = yield* prices.get(change?.price ?? s.price).pipe(Effect.orDie)
+        const plan = yield* planOf(change?.plan ?? s.plan)
+        const price = yield* priceOf(change?.price ?? s.price)
         const interval = price.schedule === "one-off" ? s.interval : price.schedule
         // A new interval restarts the anchor at the change.
         const anchor = interval === s.interval ? ms(s.billingAnchor) : periodEnd
@@ -279,11 +291,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
           prepaid: null,
           updatedAt: isoAt(period.end)
         }
-        yield* store.update(renewed).pipe(Effect.orDie)
-        const invoice = yield* bill(renewed, plan)
-        const after = yield* store.get(s.id, true).pipe(Effect.orDie)
-        const final = { ...after, prepaid: prepaidBy(invoice, next.period.start) }
-        yield* store.update(final).pipe(Effect.orDie)
+        const { subscription: final } = yield* bill(renewed, plan, next.period.start)
         if (s.scheduledChange !== null) yield* emit("subscription.updated", final)
         return final
       })
@@ -293,7 +301,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
      * trial notice or end, a renewal, a scheduled cancellation. Returns false when nothing was
      * due. Safe to run twice, or from two processes: a done step is never redone.
      */
-    const step = Effect.fn("SubscriptionCycle.step")(function*(id: string) {
+    const step = traced("SubscriptionCycle.step")(function*(id: string) {
       const now = yield* Clock.currentTimeMillis
       const s = yield* store.get(id, true).pipe(Effect.orDie)
       const cancelAt = s.cancelAt === null ? Infinity : ms(s.cancelAt)

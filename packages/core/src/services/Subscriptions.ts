@@ -30,6 +30,7 @@ import { Plans } from "./Plans.js"
 import { Prices } from "./Prices.js"
 import { SubscriptionCycle } from "./SubscriptionCycle.js"
 import { isoAt } from "./Time.js"
+import { traced } from "./Traced.js"
 
 const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 const day = 86_400_000
@@ -82,7 +83,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     const planOf = (ref: string, field: string) =>
       plans.get(ref).pipe(Effect.catchTag("NotFound", () => new Invalid({ field, message: `no such plan: ${ref}` })))
 
-    const create = Effect.fn("Subscriptions.create")(function*(customerRef: string, input: SubscriptionCreate) {
+    const create = traced("Subscriptions.create")(function*(customerRef: string, input: SubscriptionCreate) {
       return yield* store.transaction(Effect.gen(function*() {
         const customer = yield* customers.get(customerRef)
         const plan = yield* planOf(input.plan, "plan")
@@ -152,7 +153,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
 
     const get = (id: string) => store.get(id)
 
-    const list = Effect.fn("Subscriptions.list")(function*(
+    const list = traced("Subscriptions.list")(function*(
       page: PageRequest,
       filters: { readonly status?: SubscriptionStatus; readonly customer?: string; readonly plan?: string } = {}
     ) {
@@ -164,7 +165,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     })
 
     /** Live subscriptions of a customer (trialing, active, past due). */
-    const activeOf = Effect.fn("Subscriptions.activeOf")(function*(customer: string) {
+    const activeOf = traced("Subscriptions.activeOf")(function*(customer: string) {
       const page = yield* store.list({ limit: 100 }, { where: { customer } })
       return page.data.filter((s) => liveStatuses.includes(s.status))
     })
@@ -239,8 +240,8 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
             billingAnchor: isoAt(at), currentPeriodStart: isoAt(next.start), currentPeriodEnd: isoAt(next.end), scheduledChange: null
           })
           const plan = yield* cycle.planInvoice(moved, "subscription_update", null, { terms: to, period: next })
-          const invoice = yield* cycle.bill(moved, { ...plan, lines: [...credit, ...plan.lines] })
-          return yield* save(s.id, { prepaid: cycle.prepaidBy(invoice, next.start) })
+          yield* cycle.bill(moved, { ...plan, lines: [...credit, ...plan.lines] }, next.start)
+          return yield* store.get(s.id).pipe(Effect.orDie)
         }
         const lines: Array<DraftLine> = []
         if (s.prepaid !== null && left !== 0) lines.push(prorationCredit(s.id, from, s.prepaid, period.end, at, { units: 1, of: 1 }, "Change"))
@@ -291,10 +292,10 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         return yield* changeTermsNow(s, from, to, proration, at)
       }))
 
-    const changePlan = Effect.fn("Subscriptions.changePlan")((id: string, input: PlanChange) =>
+    const changePlan = traced("Subscriptions.changePlan")((id: string, input: PlanChange) =>
       change(id, input.plan, input.price, input.when ?? "instantly", input.proration ?? "create_prorations"))
 
-    const changePrice = Effect.fn("Subscriptions.changePrice")((id: string, input: { readonly price: string; readonly when?: When; readonly proration?: Proration }) =>
+    const changePrice = traced("Subscriptions.changePrice")((id: string, input: { readonly price: string; readonly when?: When; readonly proration?: Proration }) =>
       change(id, undefined, input.price, input.when ?? "instantly", input.proration ?? "create_prorations"))
 
     /** Adds (positive) or removes (negative) seats now, prorating the difference. */
@@ -327,12 +328,12 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         })
       }))
 
-    const addSeats = Effect.fn("Subscriptions.addSeats")((id: string, input: { readonly seats: number; readonly proration?: Proration }) =>
+    const addSeats = traced("Subscriptions.addSeats")((id: string, input: { readonly seats: number; readonly proration?: Proration }) =>
       changeSeats(id, input.seats, input.proration ?? "create_prorations"))
-    const removeSeats = Effect.fn("Subscriptions.removeSeats")((id: string, input: { readonly seats: number; readonly proration?: Proration }) =>
+    const removeSeats = traced("Subscriptions.removeSeats")((id: string, input: { readonly seats: number; readonly proration?: Proration }) =>
       changeSeats(id, -input.seats, input.proration ?? "create_prorations"))
 
-    const cancel = Effect.fn("Subscriptions.cancel")(function*(id: string, input: Cancellation) {
+    const cancel = traced("Subscriptions.cancel")(function*(id: string, input: Cancellation) {
       return yield* store.transaction(Effect.gen(function*() {
         const s = yield* locked(id, ["trialing", "active", "past_due", "unpaid", "paused", "incomplete"], "cancel")
         const when = input.when ?? "end_of_period"
@@ -353,7 +354,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
       }))
     })
 
-    const resume = Effect.fn("Subscriptions.resume")(function*(id: string) {
+    const resume = traced("Subscriptions.resume")(function*(id: string) {
       return yield* store.transaction(Effect.gen(function*() {
         const s = yield* locked(id, ["trialing", "active", "past_due", "paused"], "resume")
         if (s.status === "paused") {
@@ -370,14 +371,14 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     })
 
     /** Pauses billing now; the unused rest of the period is neither credited nor billed again. */
-    const pause = Effect.fn("Subscriptions.pause")(function*(id: string) {
+    const pause = traced("Subscriptions.pause")(function*(id: string) {
       return yield* store.transaction(Effect.gen(function*() {
         const s = yield* locked(id, ["active", "past_due"], "pause")
         return yield* save(s.id, { status: "paused", pausedAt: isoAt(yield* now) }, "subscription.paused")
       }))
     })
 
-    const convertTrial = Effect.fn("Subscriptions.convertTrial")(function*(id: string, input: { readonly price?: string }) {
+    const convertTrial = traced("Subscriptions.convertTrial")(function*(id: string, input: { readonly price?: string }) {
       return yield* store.transaction(Effect.gen(function*() {
         const s = yield* locked(id, ["trialing"], "convert its trial")
         const plan = yield* plans.get(s.plan).pipe(Effect.orDie)
@@ -393,7 +394,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     })
 
     /** The next invoice, prorations and usage so far included, computed now and stored nowhere. */
-    const upcomingInvoice = Effect.fn("Subscriptions.upcomingInvoice")(function*(id: string) {
+    const upcomingInvoice = traced("Subscriptions.upcomingInvoice")(function*(id: string) {
       const s = yield* store.get(id)
       const draft = yield* cycle.upcoming(s)
       if (draft === null) return yield* new NotFound({ resource: "upcoming invoice", id: `subscription ${s.id} is ${s.status}${s.cancelAtPeriodEnd ? " and ends at period end" : ""}` })

@@ -12,6 +12,7 @@ import * as Collections from "../storage/Collections.js"
 import { makeRepository } from "./Repository.js"
 import { CurrentTenant } from "./Tenancy.js"
 import { isoAt } from "./Time.js"
+import { traced } from "./Traced.js"
 
 /** A Clock standing at `ms`; sleeping still takes real time. */
 export const fixedClock = (ms: number, underlying: Clock.Clock): Clock.Clock => ({
@@ -47,7 +48,7 @@ export class TestClocks extends Effect.Service<TestClocks>()("@billkit/core/Test
       tenant.mode === "test" ? Effect.void : Effect.fail(new NotFound({ resource: "test clock", id: "live mode has no test clock" }))
     )
 
-    const view = Effect.fn("TestClocks.view")(function*() {
+    const view = traced("TestClocks.view")(function*() {
       yield* requireTestMode
       const frozen = yield* frozenAt
       const now = Option.isSome(frozen) ? frozen.value : yield* Clock.currentTimeMillis
@@ -55,7 +56,7 @@ export class TestClocks extends Effect.Service<TestClocks>()("@billkit/core/Test
     })
 
     /** Moves test time to `to` (never back) and freezes it there; returns the previous instant. */
-    const moveTo = Effect.fn("TestClocks.moveTo")(function*(to: number) {
+    const moveTo = traced("TestClocks.moveTo")(function*(to: number) {
       yield* requireTestMode
       return yield* repo.transaction(Effect.gen(function*() {
         const existing = yield* repo.findBy("name", "test")

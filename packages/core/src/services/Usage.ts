@@ -54,6 +54,7 @@ import { makeRepository } from "./Repository.js"
 import { CurrentTenant } from "./Tenancy.js"
 import { UsageLimits } from "./UsageLimits.js"
 import { UsageRollups } from "./UsageRollups.js"
+import { traced } from "./Traced.js"
 
 export type { UsageCharge } from "./UsageRollups.js"
 
@@ -264,7 +265,7 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
      * and bad ones reported by index with the field at fault; duplicates of an `event_id` already
      * recorded are counted and ignored.
      */
-    const ingest = Effect.fn("Usage.ingest")(function*(inputs: ReadonlyArray<unknown>) {
+    const ingest = traced("Usage.ingest")(function*(inputs: ReadonlyArray<unknown>) {
       const now = yield* Clock.currentTimeMillis
       const nowIso = isoAt(now)
       const { checked, rejected } = precheck(inputs, now)
@@ -468,7 +469,7 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
       } satisfies IngestResult as IngestResult
     })
 
-    const listEvents = Effect.fn("Usage.listEvents")(function*(page: PageRequest, filters: UsageEventFilters = {}) {
+    const listEvents = traced("Usage.listEvents")(function*(page: PageRequest, filters: UsageEventFilters = {}) {
       const where: Record<string, string> = {}
       if (filters.customer !== undefined) where.customer = filters.customer
       if (filters.code !== undefined) where.code = filters.code
@@ -489,7 +490,7 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
      * A customer's aggregated usage per metric: the current period by default, or every period
      * overlapping [from, to] (at most 100), from rollups only.
      */
-    const usage = Effect.fn("Usage.usage")(function*(customerId: string, query: UsageQuery = {}) {
+    const usage = traced("Usage.usage")(function*(customerId: string, query: UsageQuery = {}) {
       const customer = yield* requireCustomer(customerId)
       const now = yield* Clock.currentTimeMillis
       const lookup = rollups.makeLookup()
@@ -530,7 +531,7 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
     })
 
     /** The current period's estimated usage cost per price, and in total per currency. */
-    const costs = Effect.fn("Usage.costs")(function*(customerId: string) {
+    const costs = traced("Usage.costs")(function*(customerId: string) {
       const customer = yield* requireCustomer(customerId)
       const estimate = yield* rollups.estimate(customer.id)
       return {

@@ -17,6 +17,7 @@ import { Events } from "./Events.js"
 import type { PageRequest } from "./Page.js"
 import { makeRepository } from "./Repository.js"
 import { type Estimate, UsageRollups } from "./UsageRollups.js"
+import { traced } from "./Traced.js"
 
 const encodeLimit = Schema.encodeSync(UsageLimit)
 
@@ -44,7 +45,7 @@ export class UsageLimits extends Effect.Service<UsageLimits>()("@billkit/core/Us
      * Fires every active limit of the customer that the current estimate reaches and that has not
      * fired this period. Run inside the transaction that changed the usage.
      */
-    const check = Effect.fn("UsageLimits.check")(function*(
+    const check = traced("UsageLimits.check")(function*(
       customer: string,
       live?: ReadonlyArray<Subscription>,
       lookup?: ReturnType<typeof rollups.makeLookup>
@@ -76,7 +77,7 @@ export class UsageLimits extends Effect.Service<UsageLimits>()("@billkit/core/Us
         onSome: Effect.succeed
       }))
 
-    const create = Effect.fn("UsageLimits.create")(function*(customerId: string, input: UsageLimitCreate) {
+    const create = traced("UsageLimits.create")(function*(customerId: string, input: UsageLimitCreate) {
       return yield* repo.transaction(Effect.gen(function*() {
         const customer = yield* requireCustomer(customerId)
         const live = yield* rollups.liveSubscriptions(customer.id)
@@ -114,13 +115,13 @@ export class UsageLimits extends Effect.Service<UsageLimits>()("@billkit/core/Us
       }))
     })
 
-    const list = Effect.fn("UsageLimits.list")(function*(customerId: string, page: PageRequest) {
+    const list = traced("UsageLimits.list")(function*(customerId: string, page: PageRequest) {
       yield* requireCustomer(customerId)
       return yield* repo.list(page, { where: { customer: customerId, status: "active" } })
     })
 
     /** Deletes (archives) a limit: it stops firing and stops disabling entitlements. */
-    const remove = Effect.fn("UsageLimits.remove")(function*(customerId: string, id: string) {
+    const remove = traced("UsageLimits.remove")(function*(customerId: string, id: string) {
       return yield* repo.transaction(Effect.gen(function*() {
         const limit = yield* repo.get(id, true)
         if (limit.customer !== customerId) return yield* new NotFound({ resource: "usage limit", id })
@@ -133,7 +134,7 @@ export class UsageLimits extends Effect.Service<UsageLimits>()("@billkit/core/Us
      * Features and limits of the plans of the customer's live subscriptions; all marked disabled
      * while a DISABLE limit is reached this period.
      */
-    const entitlements = Effect.fn("UsageLimits.entitlements")(function*(customerId: string) {
+    const entitlements = traced("UsageLimits.entitlements")(function*(customerId: string) {
       const customer = yield* requireCustomer(customerId)
       const live = yield* rollups.liveSubscriptions(customer.id)
       const limits = (yield* active(customer.id)).filter((l) => l.action === "DISABLE")

@@ -50,6 +50,7 @@ import { Storage } from "../ports/Storage.js"
 import * as Collections from "../storage/Collections.js"
 import { makeRepository } from "./Repository.js"
 import { CurrentTenant } from "./Tenancy.js"
+import { traced } from "./Traced.js"
 
 type UsagePrice = Price & { readonly metric: string; readonly chargeModel: ChargeModels.ChargeModel["chargeModel"] }
 
@@ -159,7 +160,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
     type Lookup = ReturnType<typeof makeLookup>
 
     /** The customer's live subscriptions, oldest first. */
-    const liveSubscriptions = Effect.fn("UsageRollups.liveSubscriptions")(function*(customer: string) {
+    const liveSubscriptions = traced("UsageRollups.liveSubscriptions")(function*(customer: string) {
       const live: Array<Subscription> = []
       let startingAfter: string | undefined
       for (;;) {
@@ -272,7 +273,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
     // Costs.
 
     /** The estimated cost of each live subscription's current usage, from rollups alone. */
-    const estimate = Effect.fn("UsageRollups.estimate")(function*(customer: string, live?: ReadonlyArray<Subscription>, lookup: Lookup = makeLookup()) {
+    const estimate = traced("UsageRollups.estimate")(function*(customer: string, live?: ReadonlyArray<Subscription>, lookup: Lookup = makeLookup()) {
       const now = yield* Clock.currentTimeMillis
       const subs = live ?? (yield* liveSubscriptions(customer))
       const lines: Array<CostLine> = []
@@ -304,7 +305,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
      * transaction. Pass every charge returned to `markBilled`, zero amounts included, even when
      * the invoice leaves zero lines out.
      */
-    const chargesFor = Effect.fn("Usage.chargesFor")(function*(subscription: Subscription, period: { readonly start: number; readonly end: number }) {
+    const chargesFor = traced("Usage.chargesFor")(function*(subscription: Subscription, period: { readonly start: number; readonly end: number }) {
       const lookup = makeLookup()
       const charges: Array<UsageCharge> = []
       const own = new Set<string>()
@@ -352,7 +353,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
      * later event is billed once, as an adjustment, and takes billed rollups off the pending list.
      * Run it in the transaction that stores the invoice.
      */
-    const markBilled = Effect.fn("Usage.markBilled")(function*(charges: ReadonlyArray<UsageCharge>) {
+    const markBilled = traced("Usage.markBilled")(function*(charges: ReadonlyArray<UsageCharge>) {
       if (charges.length === 0) return
       const now = isoAt(yield* Clock.currentTimeMillis)
       const lookup = makeLookup()

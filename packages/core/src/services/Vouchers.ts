@@ -15,6 +15,7 @@ import type { Page, PageRequest } from "./Page.js"
 import { patch } from "./Patch.js"
 import { makeRepository } from "./Repository.js"
 import { nowIso } from "./Time.js"
+import { traced } from "./Traced.js"
 
 /**
  * A discount a customer holds: what the invoice engine applies before tax. `amounts` holds one
@@ -94,7 +95,7 @@ export class Vouchers extends Effect.Service<Vouchers>()("@billkit/core/Vouchers
         return out
       })
 
-    const create = Effect.fn("Vouchers.create")(function*(input: VoucherCreate) {
+    const create = traced("Vouchers.create")(function*(input: VoucherCreate) {
       const now = yield* nowIso
       yield* checkShape(input, now)
       const voucher: Voucher = {
@@ -118,12 +119,12 @@ export class Vouchers extends Effect.Service<Vouchers>()("@billkit/core/Vouchers
       return yield* repo.transaction(repo.insert(voucher).pipe(Effect.mapError(duplicateCode)))
     })
 
-    const get = Effect.fn("Vouchers.get")(function*(id: string) {
+    const get = traced("Vouchers.get")(function*(id: string) {
       return yield* repo.get(id)
     })
 
     /** Name, status, limit, expiry and metadata; the discount itself never changes. */
-    const update = Effect.fn("Vouchers.update")(function*(id: string, input: VoucherUpdate) {
+    const update = traced("Vouchers.update")(function*(id: string, input: VoucherUpdate) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           const current = yield* repo.get(id, true)
@@ -138,7 +139,7 @@ export class Vouchers extends Effect.Service<Vouchers>()("@billkit/core/Vouchers
       )
     })
 
-    const list = Effect.fn("Vouchers.list")(function*(page: PageRequest, filters: VoucherFilters = {}) {
+    const list = traced("Vouchers.list")(function*(page: PageRequest, filters: VoucherFilters = {}) {
       const where: Record<string, string> = {}
       if (filters.status !== undefined) where.status = filters.status
       if (filters.code !== undefined) where.code = codeKey(filters.code)
@@ -149,7 +150,7 @@ export class Vouchers extends Effect.Service<Vouchers>()("@billkit/core/Vouchers
      * Applies the voucher with `code` to a customer. The voucher row is locked while its limit is
      * checked and its count raised, so concurrent redemptions never exceed `max_redemptions`.
      */
-    const redeem = Effect.fn("Vouchers.redeem")(function*(customerId: string, input: RedemptionCreate) {
+    const redeem = traced("Vouchers.redeem")(function*(customerId: string, input: RedemptionCreate) {
       return yield* repo.transaction(
         Effect.gen(function*() {
           yield* customers.get(customerId)
@@ -185,7 +186,7 @@ export class Vouchers extends Effect.Service<Vouchers>()("@billkit/core/Vouchers
     })
 
     /** A customer's redemptions, active and exhausted, oldest first. */
-    const listRedemptions = Effect.fn("Vouchers.listRedemptions")(function*(customerId: string, page: PageRequest) {
+    const listRedemptions = traced("Vouchers.listRedemptions")(function*(customerId: string, page: PageRequest) {
       yield* customers.get(customerId)
       return yield* redemptions.list(page, { where: { customer: customerId } })
     })
@@ -194,7 +195,7 @@ export class Vouchers extends Effect.Service<Vouchers>()("@billkit/core/Vouchers
      * The discounts a customer's next invoice gets: its active redemptions, oldest first. A
      * redeemed voucher keeps applying for its duration even once it expires or is disabled.
      */
-    const activeDiscounts = Effect.fn("Vouchers.activeDiscounts")(function*(customerId: string) {
+    const activeDiscounts = traced("Vouchers.activeDiscounts")(function*(customerId: string) {
       const active = yield* allRedemptions({ customer: customerId, status: "active" })
       const discounts: Array<ActiveDiscount> = []
       for (const redemption of active) {
@@ -221,7 +222,7 @@ export class Vouchers extends Effect.Service<Vouchers>()("@billkit/core/Vouchers
      * `repeating` after `duration_in_cycles`, `forever` never. An exhausted redemption is left as
      * it is; an unknown id is a defect in the caller.
      */
-    const recordCycle = Effect.fn("Vouchers.recordCycle")(function*(redemptionId: string) {
+    const recordCycle = traced("Vouchers.recordCycle")(function*(redemptionId: string) {
       yield* repo.transaction(
         Effect.gen(function*() {
           const found = yield* redemptions.find(redemptionId, true)

@@ -7,7 +7,7 @@
  * writes. Postgres runs transactions concurrently on the pool.
  */
 import { Data, Effect, Exit, FiberRef, Option } from "effect"
-import type { ControlledTransaction, Kysely } from "kysely"
+import { CompiledQuery, type Compilable, type ControlledTransaction, type Kysely } from "kysely"
 import type { SqlDialect } from "./dialect.js"
 
 /** A query failed for a reason other than one the port names: a defect once it leaves the store. */
@@ -17,17 +17,43 @@ export class SqlError extends Data.TaggedError("SqlError")<{ readonly cause: unk
   }
 }
 
+/** Runs SQL synchronously on the connection (better-sqlite3), skipping Kysely's async driver. */
+export type RunSync = (sql: string, parameters: ReadonlyArray<unknown>) => StatementResult
+
+export interface StatementResult {
+  readonly rows: ReadonlyArray<Record<string, unknown>>
+  /** Rows changed by an insert, update or delete without `returning`. */
+  readonly changes: number
+}
+
+/**
+ * A statement whose SQL depends only on its key: built and compiled by Kysely once, with
+ * placeholders for its arguments, then run with each call's arguments.
+ */
+export type Prepared = (args: ReadonlyArray<unknown>) => Effect.Effect<StatementResult, SqlError>
+
 export interface SqlExecutor {
   readonly dialect: SqlDialect
   readonly query: <A>(run: (db: Kysely<any>) => Promise<A>) => Effect.Effect<A, SqlError>
   readonly inTransaction: Effect.Effect<boolean>
   readonly withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * The statement `build` makes, compiled once per `key`: `arg(i)` stands for the i-th argument.
+   * The key must determine the SQL (table, columns, filters), never the values.
+   */
+  readonly prepare: (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>) => Prepared
 }
+
+const placeholder = (i: number) => `\u0000billkit-arg-${i}\u0000`
+const placeholderPattern = /^\u0000billkit-arg-(\d+)\u0000$/
+
+/** Where each compiled parameter comes from: an argument, or a constant Kysely put there. */
+type ParameterSource = { readonly arg: number } | { readonly value: unknown }
 
 const attempt = <A>(run: () => Promise<A>): Effect.Effect<A, SqlError> =>
   Effect.tryPromise({ try: run, catch: (cause) => new SqlError({ cause }) })
 
-export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect): SqlExecutor => {
+export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: RunSync): SqlExecutor => {
   const current = FiberRef.unsafeMake<Option.Option<ControlledTransaction<any>>>(Option.none())
   const sqliteLock = Effect.unsafeMakeSemaphore(1)
   const serialized = dialect === "sqlite" ? sqliteLock.withPermits(1) : <A, E, R>(self: Effect.Effect<A, E, R>) => self
@@ -48,8 +74,44 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect): SqlExecut
         : serialized(Effect.acquireUseRelease(begin, (trx) => Effect.locally(self, current, Option.some(trx)), end))
     )
 
+  const statements = new Map<string, { readonly sql: string; readonly sources: ReadonlyArray<ParameterSource> }>()
+  const compile = (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>) => {
+    let statement = statements.get(key)
+    if (statement === undefined) {
+      const compiled = build(db, placeholder).compile()
+      const sources = compiled.parameters.map((p): ParameterSource => {
+        const match = typeof p === "string" ? placeholderPattern.exec(p) : null
+        return match === null ? { value: p } : { arg: Number(match[1]) }
+      })
+      statement = { sql: compiled.sql, sources }
+      statements.set(key, statement)
+    }
+    return statement
+  }
+
+  const prepare = (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>): Prepared => {
+    let statement: { readonly sql: string; readonly sources: ReadonlyArray<ParameterSource> } | undefined
+    return (args) => {
+      statement ??= compile(key, build)
+      const { sources, sql } = statement
+      const parameters = sources.map((s) => ("arg" in s ? args[s.arg] : s.value))
+      if (runSync !== undefined) {
+        // One connection: inside a transaction it is ours; outside, wait for any open one to end.
+        const run = Effect.try({ try: () => runSync(sql, parameters), catch: (cause) => new SqlError({ cause }) })
+        return Effect.flatMap(FiberRef.get(current), (trx) => (Option.isSome(trx) ? run : serialized(run)))
+      }
+      return query((conn) => conn.executeQuery(CompiledQuery.raw(sql, parameters as Array<unknown>))).pipe(
+        Effect.map((result) => ({
+          rows: result.rows as ReadonlyArray<Record<string, unknown>>,
+          changes: Number(result.numAffectedRows ?? 0n)
+        }))
+      )
+    }
+  }
+
   return {
     dialect,
+    prepare,
     query,
     inTransaction: Effect.map(FiberRef.get(current), Option.isSome),
     withTransaction

@@ -3,7 +3,7 @@
  * insert usage ingestion relies on.
  */
 import { Effect } from "effect"
-import type { CollectionSpec, DueQuery, Json, StoredRecord, Tenant } from "@billkit/core"
+import { traced, type CollectionSpec, type DueQuery, type Json, type StoredRecord, type Tenant } from "@billkit/core"
 import type { SqlExecutor } from "./SqlExecutor.js"
 import { decodeData, encodeData, indexColumns, requireIndexed, tableOf } from "./tables.js"
 
@@ -13,26 +13,25 @@ const maxParameters = 30_000
 export const makeBulkRecords = (executor: SqlExecutor) => {
   const { query } = executor
 
-  const due = Effect.fn("SqlStorage.due")(function* (spec: CollectionSpec, tenant: Tenant, q: DueQuery) {
+  const due = traced("SqlStorage.due")(function* (spec: CollectionSpec, tenant: Tenant, q: DueQuery) {
     yield* requireIndexed(spec, [q.field])
     const lock = q.skipLocked === true && executor.dialect === "postgres" && (yield* executor.inTransaction)
-    const rows = yield* query((db) =>
+    const statement = executor.prepare(`due:${spec.name}:${q.field}:${lock}`, (db, arg) =>
       db
         .selectFrom(tableOf(spec))
         .select("data")
-        .where("project_id", "=", tenant.projectId)
-        .where("mode", "=", tenant.mode)
-        .where(q.field, "<=", q.upTo)
+        .where("project_id", "=", arg(0))
+        .where("mode", "=", arg(1))
+        .where(q.field, "<=", arg(2))
         .orderBy(q.field)
         .orderBy("id")
-        .limit(q.limit)
-        .$if(lock, (qb) => qb.forUpdate().skipLocked())
-        .execute()
-    ).pipe(Effect.orDie)
+        .limit(arg(3) as number)
+        .$if(lock, (qb) => qb.forUpdate().skipLocked()))
+    const rows = (yield* statement([tenant.projectId, tenant.mode, q.upTo, q.limit]).pipe(Effect.orDie)).rows as ReadonlyArray<{ data: string }>
     return rows.map((r): Json => decodeData(r.data))
   })
 
-  const insertMany = Effect.fn("SqlStorage.insertMany")(function* (
+  const insertMany = traced("SqlStorage.insertMany")(function* (
     spec: CollectionSpec,
     tenant: Tenant,
     records: ReadonlyArray<StoredRecord>

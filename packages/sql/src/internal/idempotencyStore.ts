@@ -4,7 +4,7 @@
  * existing row read to say why the claim was refused. Atomic across processes on Postgres.
  */
 import { Effect } from "effect"
-import type { IdempotencyClaim, IdempotencyClaimArgs, IdempotencyStore, StoredResponse } from "@billkit/core"
+import { traced, type IdempotencyClaim, type IdempotencyClaimArgs, type IdempotencyStore, type StoredResponse } from "@billkit/core"
 import type { SqlExecutor } from "./SqlExecutor.js"
 
 const table = "billkit_idempotency_keys"
@@ -54,7 +54,7 @@ export const makeIdempotencyStore = ({ query }: SqlExecutor): IdempotencyStore =
         .executeTakeFirst()
     )
 
-  const claim = Effect.fn("SqlStorage.idempotency.claim")(function* (a: IdempotencyClaimArgs) {
+  const claim = traced("SqlStorage.idempotency.claim")(function* (a: IdempotencyClaimArgs) {
     // The row can only disappear between the two statements through `release`; then try again.
     for (;;) {
       if (yield* takeKey(a).pipe(Effect.orDie)) return { _tag: "Claimed" } as IdempotencyClaim
@@ -66,7 +66,7 @@ export const makeIdempotencyStore = ({ query }: SqlExecutor): IdempotencyStore =
     }
   })
 
-  const complete = Effect.fn("SqlStorage.idempotency.complete")((scope: string, key: string, response: StoredResponse) =>
+  const complete = traced("SqlStorage.idempotency.complete")((scope: string, key: string, response: StoredResponse) =>
     query((db) =>
       db
         .updateTable(table)
@@ -77,7 +77,7 @@ export const makeIdempotencyStore = ({ query }: SqlExecutor): IdempotencyStore =
     ).pipe(Effect.asVoid, Effect.orDie)
   )
 
-  const release = Effect.fn("SqlStorage.idempotency.release")((scope: string, key: string) =>
+  const release = traced("SqlStorage.idempotency.release")((scope: string, key: string) =>
     query((db) => db.deleteFrom(table).where("scope", "=", scope).where("key", "=", key).execute()).pipe(
       Effect.asVoid,
       Effect.orDie

@@ -1,5 +1,5 @@
 import { Effect, Option } from "effect"
-import type { ProjectRecord, ProjectStore } from "@billkit/core"
+import { traced, type ProjectRecord, type ProjectStore } from "@billkit/core"
 import type { SqlExecutor } from "./SqlExecutor.js"
 import { decodeData, encodeData } from "./tables.js"
 
@@ -20,7 +20,7 @@ const decode = (r: ProjectRow): ProjectRecord => ({
 })
 
 export const makeProjectStore = ({ query }: SqlExecutor): ProjectStore => ({
-  insert: Effect.fn("SqlStorage.projects.insert")((project: ProjectRecord) =>
+  insert: traced("SqlStorage.projects.insert")((project: ProjectRecord) =>
     query((db) =>
       db
         .insertInto(table)
@@ -33,7 +33,7 @@ export const makeProjectStore = ({ query }: SqlExecutor): ProjectStore => ({
         .execute()
     ).pipe(Effect.asVoid, Effect.orDie)
   ),
-  get: Effect.fn("SqlStorage.projects.get")(function* (id: string) {
+  get: traced("SqlStorage.projects.get")(function* (id: string) {
     const row = yield* query((db) => db.selectFrom(table).selectAll().where("id", "=", id).executeTakeFirst()).pipe(
       Effect.orDie
     )

@@ -1,12 +1,12 @@
 /** Fixed-window rate-limit counters: one atomic upsert per hit, so processes sharing the database count together. */
 import { Effect } from "effect"
-import type { RateLimitStore } from "@billkit/core"
+import { traced, type RateLimitStore } from "@billkit/core"
 import type { SqlExecutor } from "./SqlExecutor.js"
 
 const table = "billkit_rate_limits"
 
 export const makeRateLimitStore = ({ query }: SqlExecutor): RateLimitStore => ({
-  hit: Effect.fn("SqlStorage.rateLimits.hit")((bucket: string, windowStart: number, expiresAt: number) =>
+  hit: traced("SqlStorage.rateLimits.hit")((bucket: string, windowStart: number, expiresAt: number) =>
     query((db) =>
       db
         .insertInto(table)
@@ -21,7 +21,7 @@ export const makeRateLimitStore = ({ query }: SqlExecutor): RateLimitStore => ({
       Effect.orDie
     )
   ),
-  prune: Effect.fn("SqlStorage.rateLimits.prune")((now: number) =>
+  prune: traced("SqlStorage.rateLimits.prune")((now: number) =>
     query((db) => db.deleteFrom(table).where("expires_at", "<=", now).execute()).pipe(Effect.asVoid, Effect.orDie)
   )
 })

@@ -8,7 +8,8 @@ import {
   type Mode,
   type StoragePort,
   type StoredRecord,
-  type Tenant
+  type Tenant,
+  traced
 } from "@billkit/core"
 import type { SqlError, SqlExecutor } from "./SqlExecutor.js"
 import { decodeData, encodeData, indexColumns, requireIndexed, tableOf } from "./tables.js"
@@ -74,24 +75,27 @@ export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
     )
   }
 
-  const insertOnce = (spec: CollectionSpec, tenant: Tenant, record: StoredRecord) =>
-    query((db) =>
+  const insertOnce = (spec: CollectionSpec, tenant: Tenant, record: StoredRecord) => {
+    const statement = executor.prepare(`insert:${spec.name}`, (db, arg) =>
       db
         .insertInto(tableOf(spec))
         .values({
-          id: record.id,
-          project_id: tenant.projectId,
-          mode: tenant.mode,
-          data: encodeData(record.data),
-          ...indexColumns(spec, record)
+          id: arg(0),
+          project_id: arg(1),
+          mode: arg(2),
+          data: arg(3),
+          ...Object.fromEntries(spec.indexed.map((field, i) => [field, arg(4 + i)]))
         })
         // Never raises, so an open Postgres transaction is not aborted by a duplicate.
         .onConflict((oc) => oc.doNothing())
-        .returning("id")
-        .execute()
-    ).pipe(Effect.map((rows) => rows.length === 1))
+        .returning("id"))
+    const index = indexColumns(spec, record)
+    return statement([record.id, tenant.projectId, tenant.mode, encodeData(record.data), ...spec.indexed.map((f) => index[f])]).pipe(
+      Effect.map((result) => result.rows.length === 1)
+    )
+  }
 
-  const insert = Effect.fn("SqlStorage.insert")(function* (spec: CollectionSpec, tenant: Tenant, record: StoredRecord) {
+  const insert = traced("SqlStorage.insert")(function* (spec: CollectionSpec, tenant: Tenant, record: StoredRecord) {
     // A conflicting row can vanish between the two statements only if its transaction rolled
     // back, so the insert is retried a few times before giving up.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -109,7 +113,16 @@ export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
       onSome: (violation) => Effect.fail(violation)
     })
 
-  const update = Effect.fn("SqlStorage.update")(function* (spec: CollectionSpec, tenant: Tenant, record: StoredRecord) {
+  const prepareUpdate = (spec: CollectionSpec) =>
+    executor.prepare(`update:${spec.name}`, (db, arg) =>
+      db
+        .updateTable(tableOf(spec))
+        .set({ data: arg(0), ...Object.fromEntries(spec.indexed.map((field, i) => [field, arg(1 + i)])) })
+        .where("id", "=", arg(1 + spec.indexed.length))
+        .where("project_id", "=", arg(2 + spec.indexed.length))
+        .where("mode", "=", arg(3 + spec.indexed.length)))
+
+  const update = traced("SqlStorage.update")(function* (spec: CollectionSpec, tenant: Tenant, record: StoredRecord) {
     const statement = (db: Kysely<any>) =>
       db
         .updateTable(tableOf(spec))
@@ -119,54 +132,58 @@ export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
         .where("mode", "=", tenant.mode)
         .executeTakeFirst()
     const guard = executor.dialect === "postgres" && uniqueFields(spec).length > 0 && (yield* executor.inTransaction)
-    const result = yield* query(guard ? withinSavepoint(statement) : statement).pipe(
-      Effect.catchAll(orUniqueViolation(spec))
-    )
-    if (result.numUpdatedRows === 0n) return yield* Effect.dieMessage(`${spec.name}: no record ${record.id} to update`)
+    const updated = guard
+      ? yield* query(withinSavepoint(statement)).pipe(Effect.map((r) => Number(r.numUpdatedRows)), Effect.catchAll(orUniqueViolation(spec)))
+      : yield* prepareUpdate(spec)([
+        encodeData(record.data),
+        ...spec.indexed.map((f) => indexColumns(spec, record)[f]),
+        record.id,
+        tenant.projectId,
+        tenant.mode
+      ]).pipe(Effect.map((r) => r.changes), Effect.catchAll(orUniqueViolation(spec)))
+    if (updated === 0) return yield* Effect.dieMessage(`${spec.name}: no record ${record.id} to update`)
   })
 
-  const get = Effect.fn("SqlStorage.get")(function* (
+  const get = traced("SqlStorage.get")(function* (
     spec: CollectionSpec,
     tenant: Tenant,
     id: string,
     options?: { readonly forUpdate?: boolean }
   ) {
     const lock = options?.forUpdate === true && executor.dialect === "postgres"
-    const row = yield* query((db) =>
+    const statement = executor.prepare(`get:${spec.name}:${lock}`, (db, arg) =>
       db
         .selectFrom(tableOf(spec))
         .select("data")
-        .where("id", "=", id)
-        .where("project_id", "=", tenant.projectId)
-        .where("mode", "=", tenant.mode)
-        .$if(lock, (qb) => qb.forUpdate())
-        .executeTakeFirst()
-    ).pipe(Effect.orDie)
+        .where("id", "=", arg(0))
+        .where("project_id", "=", arg(1))
+        .where("mode", "=", arg(2))
+        .$if(lock, (qb) => qb.forUpdate()))
+    const row = (yield* statement([id, tenant.projectId, tenant.mode]).pipe(Effect.orDie)).rows[0] as { data: string } | undefined
     return Option.map(Option.fromNullable(row), (r): Json => decodeData(r.data))
   })
 
-  const findOne = Effect.fn("SqlStorage.findOne")(function* (
+  const findOne = traced("SqlStorage.findOne")(function* (
     spec: CollectionSpec,
     tenant: Tenant,
     field: string,
     value: string
   ) {
     yield* requireIndexed(spec, [field])
-    const row = yield* query((db) =>
+    const statement = executor.prepare(`findOne:${spec.name}:${field}`, (db, arg) =>
       db
         .selectFrom(tableOf(spec))
         .select("data")
-        .where("project_id", "=", tenant.projectId)
-        .where("mode", "=", tenant.mode)
-        .where(field, "=", value)
+        .where("project_id", "=", arg(0))
+        .where("mode", "=", arg(1))
+        .where(field, "=", arg(2))
         .orderBy("id")
-        .limit(1)
-        .executeTakeFirst()
-    ).pipe(Effect.orDie)
+        .limit(1))
+    const row = (yield* statement([tenant.projectId, tenant.mode, value]).pipe(Effect.orDie)).rows[0] as { data: string } | undefined
     return Option.map(Option.fromNullable(row), (r): Json => decodeData(r.data))
   })
 
-  const findGlobal = Effect.fn("SqlStorage.findGlobal")(function* (spec: CollectionSpec, field: string, value: string) {
+  const findGlobal = traced("SqlStorage.findGlobal")(function* (spec: CollectionSpec, field: string, value: string) {
     if (!(spec.globallyUnique ?? []).includes(field)) {
       return yield* Effect.dieMessage(`${spec.name}: ${field} is not a globally unique field`)
     }
