@@ -80,7 +80,9 @@ export const Invoice = Schema.Struct({
   discountTotal: wire("discount_total", MinorAmount),
   taxTotal: wire("tax_total", SignedMinorAmount),
   total: SignedMinorAmount,
-  balanceApplied: wire("balance_applied", MinorAmount),
+  balanceApplied: wire("balance_applied", SignedMinorAmount.annotations({
+    description: "Taken from the customer's balance: positive for a credit used, negative for a debt collected with this invoice."
+  })),
   amountDue: wire("amount_due", MinorAmount),
   amountPaid: wire("amount_paid", MinorAmount),
   amountCredited: wire("amount_credited", MinorAmount),

@@ -93,3 +93,14 @@ export const applyBalance = (total: number, balanceAvailable: number): BalanceAp
   const balanceApplied = Math.min(total, balanceAvailable)
   return { balanceApplied, amountDue: total - balanceApplied, creditToBalance: 0 }
 }
+
+/**
+ * Settles a customer's balance against an invoice total, after tax. A credit (> 0) is applied as
+ * `applyBalance` does; a debt (< 0, e.g. a debit adjustment) is added to what is due, shown as a
+ * negative `balanceApplied`, so total = balanceApplied + amountDue − creditToBalance still holds.
+ */
+export const settleBalance = (total: number, balance: number): BalanceApplication => {
+  if (balance >= 0 || total < 0) return applyBalance(total, Math.max(balance, 0))
+  assertInteger("balance", balance)
+  return { balanceApplied: balance, amountDue: total - balance, creditToBalance: 0 }
+}

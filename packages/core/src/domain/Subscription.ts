@@ -45,15 +45,18 @@ export const ScheduledChange = Schema.Struct({
 export type ScheduledChange = typeof ScheduledChange.Type
 
 /**
- * What was paid (net of discounts, in the price's tax convention) for the licensed price over
- * [since, current_period_end): the most a credit for unused time may give back.
+ * What was paid for the licensed price over [since, current_period_end): `amount` net of
+ * discounts in the price's tax convention (the most a credit for unused time gives back),
+ * `total` with tax (the most a prorated refund gives back). Refunds and credit notes on the
+ * `invoices` that paid it lower both, so a partly refunded period credits less.
  */
 export const Prepaid = Schema.Struct({
   since: Timestamp,
   amount: SignedMinorAmount,
+  total: SignedMinorAmount,
   taxRate: wire("tax_rate", Schema.BigDecimal),
   includingTax: wire("including_tax", Schema.Boolean),
-  invoice: Schema.NullOr(Schema.String)
+  invoices: Schema.Array(Schema.String)
 }).annotations({ identifier: "Prepaid" })
 export type Prepaid = typeof Prepaid.Type
 

@@ -50,6 +50,20 @@ export const periodLine = (subscription: string, t: Terms, period: Period): Draf
 export const unusedPrepaid = (prepaid: Prepaid | null, periodEnd: number, at: number): number =>
   prepaid === null ? 0 : prorate(prepaid.amount, { start: ms(prepaid.since), end: periodEnd }, at)
 
+/** The same, with tax: what a prorated refund gives back. */
+export const unusedPrepaidTotal = (prepaid: Prepaid | null, periodEnd: number, at: number): number =>
+  prepaid === null ? 0 : prorate(prepaid.total, { start: ms(prepaid.since), end: periodEnd }, at)
+
+/**
+ * After `refunded` (with tax) of an invoice that paid for the stretch was refunded or credited:
+ * the total drops by it, the net amount by the same share.
+ */
+export const shrinkPrepaid = (prepaid: Prepaid, refunded: number): Prepaid => {
+  const total = Math.max(prepaid.total - refunded, 0)
+  const amount = prepaid.total <= 0 ? 0 : roundRatio(prepaid.amount, BigInt(total), BigInt(prepaid.total))
+  return { ...prepaid, total, amount }
+}
+
 /** A charge for the rest of the period at `at`, for `quantity` units at the price. */
 export const prorationCharge = (subscription: string, t: Terms, quantity: number, period: Period, at: number, what: string): DraftLine => {
   const full = quantity * t.price.amount

@@ -9,7 +9,7 @@ import type { Customer } from "../domain/Customer.js"
 import { allocate, fixedDiscount, percentageDiscount } from "../domain/Discounts.js"
 import type { DraftLine } from "../domain/DraftLine.js"
 import type { AppliedDiscount, BillingReason, Invoice, InvoiceLine } from "../domain/Invoice.js"
-import { applyBalance, invoiceTotals } from "../domain/InvoiceTotals.js"
+import { invoiceTotals, settleBalance } from "../domain/InvoiceTotals.js"
 import type { Period } from "../domain/Period.js"
 import type { TaxType } from "../domain/Product.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
@@ -84,7 +84,7 @@ export class InvoiceDrafts extends Effect.Service<InvoiceDrafts>()("@billkit/cor
         request.lines.map((l, i) => ({ amount: l.amount, discount: discounts.perLine[i], taxRate: l.taxRate, includingTax: l.includingTax }))
       )
       const available = yield* balances.available(request.customer.id, request.currency)
-      const balance = applyBalance(totals.total, Math.max(available, 0))
+      const balance = settleBalance(totals.total, available)
       const lines: Array<InvoiceLine> = request.lines.map((l, i) => ({
         type: l.type,
         description: l.description,

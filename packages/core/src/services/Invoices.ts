@@ -7,6 +7,7 @@ import { Conflict, Invalid, NotFound } from "../domain/Errors.js"
 import { highestIdAt, lowestIdAt } from "../domain/Ids.js"
 import { CreditNote, Invoice, InvoiceItem, type CreditNoteCreate, type InvoiceCreate, type InvoiceStatus } from "../domain/Invoice.js"
 import { checkInvoice } from "../domain/InvoiceChecks.js"
+import { settleBalance } from "../domain/InvoiceTotals.js"
 import { lineAmount } from "../domain/Money.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
 import * as Collections from "../storage/Collections.js"
@@ -19,9 +20,10 @@ import type { PageRequest } from "./Page.js"
 import { Payments } from "./Payments.js"
 import { Prices } from "./Prices.js"
 import { Products } from "./Products.js"
+import { makeInvoiceStore } from "./InvoiceStore.js"
 import { makeRepository } from "./Repository.js"
 import { Sequences } from "./Sequences.js"
-import { makeSubscriptionStore } from "./SubscriptionStore.js"
+import { makeSubscriptionStore, shrinkPrepaidOf } from "./SubscriptionStore.js"
 import { isoAt, nowIso } from "./Time.js"
 import { Vouchers } from "./Vouchers.js"
 import { traced } from "./Traced.js"
@@ -53,16 +55,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     const prices = yield* Prices
     const products = yield* Products
     const subscriptions = yield* makeSubscriptionStore
-    const repo = yield* makeRepository(Collections.Invoices, Invoice, {
-      resource: "invoice",
-      index: (i) => ({
-        customer: i.customer,
-        subscription: i.subscription,
-        status: i.status,
-        number: i.number,
-        due_at: i.status === "open" ? i.nextPaymentAttempt : null
-      })
-    })
+    const repo = yield* makeInvoiceStore
     const items = yield* makeRepository(Collections.InvoiceItems, InvoiceItem, {
       resource: "invoice item",
       index: (i) => ({ customer: i.customer, subscription: i.subscription, status: i.status, invoice: i.invoice })
@@ -155,9 +148,8 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         const config = yield* BillingConfig
         const now = yield* Clock.currentTimeMillis
         // The balance is taken now, not when drafted: it may have changed since.
-        const available = Math.max(yield* balances.available(invoice.customer, invoice.currency), 0)
-        const balanceApplied = invoice.total > 0 ? Math.min(available, invoice.total) : 0
-        const amountDue = Math.max(invoice.total - balanceApplied, 0)
+        const settled = settleBalance(invoice.total, yield* balances.available(invoice.customer, invoice.currency))
+        const { amountDue, balanceApplied } = settled
         let open: Invoice = {
           ...invoice,
           status: "open",
@@ -169,21 +161,21 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
           dueDate: invoice.collectionMethod === "send_invoice" ? isoAt(now + config.netTermsDays * day) : isoAt(now)
         }
         yield* repo.update(open).pipe(Effect.orDie)
-        if (balanceApplied > 0) {
+        if (balanceApplied !== 0) {
           yield* balances.record({
             customer: invoice.customer,
             currency: invoice.currency,
             amount: -balanceApplied,
             type: "applied_to_invoice",
             invoice: invoice.id,
-            description: `Applied to invoice ${open.number}`
+            description: balanceApplied > 0 ? `Applied to invoice ${open.number}` : `Collected with invoice ${open.number}`
           })
         }
-        if (invoice.total < 0) {
+        if (settled.creditToBalance > 0) {
           yield* balances.record({
             customer: invoice.customer,
             currency: invoice.currency,
-            amount: -invoice.total,
+            amount: settled.creditToBalance,
             type: "invoice_credit",
             invoice: invoice.id,
             description: `Credit from invoice ${open.number}`
@@ -241,7 +233,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         if (invoice.amountPaid > 0) {
           return yield* new Conflict({ message: `invoice ${invoice.id} was partly paid: refund or credit it instead of voiding` })
         }
-        if (invoice.balanceApplied > 0 && invoice.status !== "draft") {
+        if (invoice.balanceApplied !== 0 && invoice.status !== "draft") {
           yield* balances.record({
             customer: invoice.customer,
             currency: invoice.currency,
@@ -362,6 +354,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
             description: `Credit note on invoice ${invoice.number ?? invoice.id}`
           })
         }
+        yield* shrinkPrepaidOf(subscriptions, invoice.subscription, invoice.id, input.amount)
         let updated: Invoice = { ...invoice, amountCredited: invoice.amountCredited + input.amount, amountRemaining: invoice.amountRemaining - toInvoice }
         yield* repo.update(updated).pipe(Effect.orDie)
         if (updated.status === "open" && updated.amountRemaining === 0) updated = yield* markPaid(updated, 0)

@@ -14,7 +14,9 @@ import * as Collections from "../storage/Collections.js"
 import { Events } from "./Events.js"
 import type { PageRequest } from "./Page.js"
 import { PaymentMethods } from "./PaymentMethods.js"
+import { makeInvoiceStore } from "./InvoiceStore.js"
 import { makeRepository } from "./Repository.js"
+import { makeSubscriptionStore, shrinkPrepaidOf } from "./SubscriptionStore.js"
 import { nowIso } from "./Time.js"
 import { traced } from "./Traced.js"
 
@@ -37,6 +39,9 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       resource: "payment",
       index: (p) => ({ customer: p.customer, invoice: p.invoice, status: p.status })
     })
+    // Read only here: a refund shrinks what its invoice prepaid for a subscription.
+    const invoices = yield* makeInvoiceStore
+    const subscriptions = yield* makeSubscriptionStore
     const refunds = yield* makeRepository(Collections.Refunds, Refund, {
       resource: "refund",
       index: (r) => ({ payment: r.payment, customer: r.customer })
@@ -116,6 +121,10 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         yield* refunds.insert(created).pipe(Effect.orDie)
         if (result.status === "succeeded") {
           yield* payments.update({ ...payment, amountRefunded: payment.amountRefunded + amount }).pipe(Effect.orDie)
+          if (payment.invoice !== null) {
+            const invoice = yield* invoices.get(payment.invoice).pipe(Effect.orDie)
+            yield* shrinkPrepaidOf(subscriptions, invoice.subscription, invoice.id, amount)
+          }
         }
         yield* events.emit("refund.created", created.id, encodeRefund(created))
         return created

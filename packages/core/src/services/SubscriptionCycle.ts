@@ -11,8 +11,7 @@ import type { Plan } from "../domain/Plan.js"
 import type { Price } from "../domain/Price.js"
 import { Subscription, type RefundType } from "../domain/Subscription.js"
 import { trialWillEndNotice } from "../domain/SubscriptionSchedule.js"
-import { currentPeriod, periodLine, type Terms, unusedPrepaid } from "../domain/SubscriptionLines.js"
-import { lineTax } from "../domain/Tax.js"
+import { currentPeriod, periodLine, type Terms, unusedPrepaidTotal } from "../domain/SubscriptionLines.js"
 import * as Collections from "../storage/Collections.js"
 import { BillingConfig } from "./BillingConfig.js"
 import { Customers } from "./Customers.js"
@@ -180,7 +179,14 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     const prepaidBy = (invoice: Invoice | null, since: number): Subscription["prepaid"] => {
       const line = invoice?.lines.find((l) => l.type === "subscription")
       if (invoice === null || line === undefined) return null
-      return { since: isoAt(since), amount: line.amount - line.discount, taxRate: line.taxRate, includingTax: line.includingTax, invoice: invoice.id }
+      return {
+        since: isoAt(since),
+        amount: line.amount - line.discount,
+        total: line.total,
+        taxRate: line.taxRate,
+        includingTax: line.includingTax,
+        invoices: [invoice.id]
+      }
     }
 
     /** Claims a unit of loop work; false when another run (or process) already did it. */
@@ -215,13 +221,15 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     const end = (s: Subscription, at: number, refundType: RefundType) =>
       Effect.gen(function*() {
         const period = currentPeriod(s)
-        if (refundType !== "none" && s.prepaid !== null && s.prepaid.invoice !== null) {
-          const paidInvoice = yield* invoices.get(s.prepaid.invoice).pipe(Effect.orDie)
-          const amount = refundType === "full"
-            ? paidInvoice.amountPaid
-            : lineTax({ amount: unusedPrepaid(s.prepaid, period.end, at), rate: s.prepaid.taxRate, includingTax: s.prepaid.includingTax }).total
-          if (amount > 0 && paidInvoice.amountPaid > 0) {
-            yield* payments.refundInvoice(paidInvoice.id, Math.min(amount, paidInvoice.amountPaid), `Subscription ${s.id} canceled (${refundType} refund)`)
+        if (refundType !== "none" && s.prepaid !== null) {
+          // `full` gives back all that is left of what paid for the period; `prorate` its unused
+          // part, tax included. Newest paying invoice first.
+          let owed = refundType === "full" ? Number.MAX_SAFE_INTEGER : unusedPrepaidTotal(s.prepaid, period.end, at)
+          for (const invoiceId of [...s.prepaid.invoices].reverse()) {
+            if (owed <= 0) break
+            const paid = yield* invoices.get(invoiceId).pipe(Effect.orDie)
+            const take = Math.min(owed, paid.amountPaid)
+            if (take > 0) owed -= yield* payments.refundInvoice(invoiceId, take, `Subscription ${s.id} canceled (${refundType} refund)`)
           }
         }
         const usagePeriod = s.status === "trialing" ? null : { start: period.start, end: Math.max(period.start, Math.min(at, period.end)) }
@@ -247,13 +255,18 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
       Effect.gen(function*() {
         if (s.status === "trialing") {
           const at = ms(s.trialEnd ?? s.currentPeriodEnd)
-          if (s.cancelAtPeriodEnd) return null
+          if (s.cancelAtPeriodEnd || (s.cancelAt !== null && ms(s.cancelAt) <= at)) return null
           const t = yield* termsOf(s)
           return yield* preview(s, yield* planInvoice(s, "subscription_cycle", null, { terms: t, period: nthPeriod(at, s.interval, 0) }))
         }
         if (s.status !== "active" && s.status !== "past_due") return null
         const period = currentPeriod(s)
-        if (s.cancelAtPeriodEnd) return yield* preview(s, yield* planInvoice(s, "subscription_cancel", period, null))
+        const cancelAt = s.cancelAt === null ? Infinity : ms(s.cancelAt)
+        if (s.cancelAtPeriodEnd || cancelAt <= period.end) {
+          // The next invoice is the final one: usage and pending items up to the end, if any.
+          const final = yield* planInvoice(s, "subscription_cancel", { start: period.start, end: Math.min(cancelAt, period.end) }, null)
+          return final.lines.length === 0 ? null : yield* preview(s, final)
+        }
         const next = yield* nextTerms(s, period.end)
         return yield* preview(s, yield* planInvoice(s, "subscription_cycle", period, next))
       })

@@ -1,6 +1,7 @@
 /** The subscriptions collection, indexed with the instant the billing loop must next act (`due_at`). */
 import { Effect } from "effect"
 import { Subscription } from "../domain/Subscription.js"
+import { shrinkPrepaid } from "../domain/SubscriptionLines.js"
 import { dueAt } from "../domain/SubscriptionSchedule.js"
 import * as Collections from "../storage/Collections.js"
 import { makeRepository } from "./Repository.js"
@@ -15,3 +16,18 @@ export const makeSubscriptionStore = makeRepository(Collections.Subscriptions, S
 })
 
 export type SubscriptionStore = Effect.Effect.Success<typeof makeSubscriptionStore>
+
+/**
+ * `refunded` (with tax) of invoice `invoiceId` went back to the customer (a refund or a credit
+ * note). If that invoice paid for its subscription's current stretch, what counts as prepaid
+ * shrinks by it, so later credits and prorated refunds never give back more than was kept.
+ */
+export const shrinkPrepaidOf = (store: SubscriptionStore, subscriptionId: string | null, invoiceId: string, refunded: number) =>
+  Effect.gen(function*() {
+    if (subscriptionId === null || refunded <= 0) return
+    const found = yield* store.find(subscriptionId, true)
+    if (found._tag === "None") return
+    const sub = found.value
+    if (sub.prepaid === null || !sub.prepaid.invoices.includes(invoiceId)) return
+    yield* store.update({ ...sub, prepaid: shrinkPrepaid(sub.prepaid, refunded) }).pipe(Effect.orDie)
+  })

@@ -20,7 +20,8 @@ import {
   type SubscriptionStatus,
   type When
 } from "../domain/Subscription.js"
-import { billedQuantity, currentPeriod, prorationCharge, prorationCredit, type Terms, unusedPrepaid } from "../domain/SubscriptionLines.js"
+import { billedQuantity, currentPeriod, prorationCharge, prorationCredit, type Terms, unusedPrepaid, unusedPrepaidTotal } from "../domain/SubscriptionLines.js"
+import { lineTax } from "../domain/Tax.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
 import { Customers } from "./Customers.js"
 import { Invoices } from "./Invoices.js"
@@ -49,6 +50,20 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     const paymentMethods = yield* PaymentMethods
 
     const now = Clock.currentTimeMillis
+
+    /** A line's total with tax. */
+    const totalOf = (line: DraftLine) => lineTax({ amount: line.amount, rate: line.taxRate, includingTax: line.includingTax }).total
+
+    /** What stays prepaid of the stretch after `at`: its unused part, from `at` on. */
+    const restOfPrepaid = (s: Subscription, periodEnd: number, at: number): Subscription["prepaid"] =>
+      s.prepaid === null
+        ? null
+        : {
+          ...s.prepaid,
+          since: isoAt(at),
+          amount: unusedPrepaid(s.prepaid, periodEnd, at),
+          total: unusedPrepaidTotal(s.prepaid, periodEnd, at)
+        }
 
     /** The licensed price a subscription to `plan` is billed at. */
     const pickPrice = (plan: Plan, ref: string | undefined, schedule: string | undefined, currency: string | undefined, field: string) =>
@@ -183,10 +198,10 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
      */
     const applyProration = (s: Subscription, lines: ReadonlyArray<DraftLine>, proration: Proration) =>
       Effect.gen(function*() {
-        if (proration === "none" || lines.length === 0) return
+        if (proration === "none" || lines.length === 0) return null
         if (proration === "always_invoice") {
-          yield* cycle.bill(s, { lines, items: [], usage: [], reason: "subscription_update", period: null })
-          return
+          const { invoice } = yield* cycle.bill(s, { lines, items: [], usage: [], reason: "subscription_update", period: null })
+          return invoice?.id ?? null
         }
         for (const line of lines) {
           const item: InvoiceItem = {
@@ -211,6 +226,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
           }
           yield* invoices.addItem(item)
         }
+        return null
       })
 
     /** Re-reads after billing (collection may have changed the status) and stores `changes`. */
@@ -247,17 +263,20 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         if (s.prepaid !== null && left !== 0) lines.push(prorationCredit(s.id, from, s.prepaid, period.end, at, { units: 1, of: 1 }, "Change"))
         const charge = prorationCharge(s.id, to, billedQuantity(to), period, at, "Change")
         if (charge.amount !== 0) lines.push(charge)
-        yield* applyProration(s, lines, proration)
+        const invoiced = yield* applyProration(s, lines, proration)
         return yield* save(s.id, {
           plan: to.plan.id, price: to.price.id, seats: to.seats, scheduledChange: null,
-          prepaid: {
-            since: isoAt(at),
-            // With `none` the customer keeps what was paid; otherwise the new charge is the prepaid.
-            amount: proration === "none" ? left : charge.amount,
-            taxRate: to.taxRate,
-            includingTax: to.price.includingTax,
-            invoice: s.prepaid?.invoice ?? null
-          }
+          // With `none` the customer keeps what was paid; otherwise the new charge is the prepaid.
+          prepaid: proration === "none"
+            ? restOfPrepaid(s, period.end, at)
+            : {
+              since: isoAt(at),
+              amount: charge.amount,
+              total: totalOf(charge),
+              taxRate: to.taxRate,
+              includingTax: to.price.includingTax,
+              invoices: [...(s.prepaid?.invoices ?? []), ...(invoiced === null ? [] : [invoiced])]
+            }
         })
       })
 
@@ -304,26 +323,31 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         const s = yield* locked(id, ["trialing", "active", "past_due"], "change seats")
         const seats = s.seats + delta
         if (seats < 1) return yield* new Invalid({ field: "seats", message: `cannot remove ${-delta} of ${s.seats} seats: at least one must remain` })
-        if (s.status === "trialing") return yield* save(s.id, { seats })
+        if (s.status === "trialing") {
+          return yield* save(s.id, { seats, scheduledChange: s.scheduledChange === null ? null : { ...s.scheduledChange, seats } })
+        }
         const at = yield* now
         const t = yield* cycle.termsOf(s)
-        if (!t.plan.perSeat) return yield* save(s.id, { seats })
+        if (!t.plan.perSeat) return yield* save(s.id, { seats, scheduledChange: s.scheduledChange === null ? null : { ...s.scheduledChange, seats } })
         const period = currentPeriod(s)
-        const left = unusedPrepaid(s.prepaid, period.end, at)
         let line: DraftLine | null = null
         if (delta > 0) line = prorationCharge(s.id, t, delta, period, at, "Seats added")
         else if (s.prepaid !== null) line = prorationCredit(s.id, t, s.prepaid, period.end, at, { units: -delta, of: s.seats }, "Seats removed")
         const lines = line === null || line.amount === 0 ? [] : [line]
-        yield* applyProration(s, lines, proration)
-        const moved = proration === "none" ? 0 : (line?.amount ?? 0)
+        const invoiced = yield* applyProration(s, lines, proration)
+        const moved = proration === "none" || line === null ? { amount: 0, total: 0 } : { amount: line.amount, total: totalOf(line) }
+        const rest = restOfPrepaid(s, period.end, at)
         return yield* save(s.id, {
           seats,
+          // A next-cycle change keeps the seats as they are when it takes effect.
+          scheduledChange: s.scheduledChange === null ? null : { ...s.scheduledChange, seats },
           prepaid: {
             since: isoAt(at),
-            amount: left + moved,
+            amount: (rest?.amount ?? 0) + moved.amount,
+            total: (rest?.total ?? 0) + moved.total,
             taxRate: t.taxRate,
             includingTax: t.price.includingTax,
-            invoice: s.prepaid?.invoice ?? null
+            invoices: [...(s.prepaid?.invoices ?? []), ...(invoiced === null ? [] : [invoiced])]
           }
         })
       }))

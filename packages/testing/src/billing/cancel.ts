@@ -83,6 +83,26 @@ export const cancelScenarios = (ctx: ScenarioContext) =>
       expect(await refundsOf(h, customer.id)).toEqual([[first.id, 1694, "2024-04-24T00:00:00.000Z"]])
     })
 
+    it("instantly with prorate after an always_invoice upgrade refunds the unused time of what was paid on both invoices", async () => {
+      // No tax. Basic 10.00 and Pro 90.00 € per month from 1 Apr 2024 (30 days); Basic paid, 1000.
+      // 16 Apr (1/2 left), always_invoice: −1000 × 1/2 = −500 and +9000 × 1/2 = +4500 → 4000 paid now.
+      // 24 Apr (7 of 30 days left): cancel instantly, prorate.
+      //   paid 1000 + 4000 = 5000; used: Basic 1 → 16 Apr 1000 × 15/30 = 500, Pro 16 → 24 Apr 9000 × 8/30 = 2400;
+      //   refund 5000 − 500 − 2400 = 2100 = the unused Pro time, 9000 × 7/30 = 2100.
+      const h = await ctx.harness("2024-04-01T00:00:00Z")
+      await h.catalog({ currency: "EUR", amount: 1000, code: "basic" })
+      await h.catalog({ currency: "EUR", amount: 9000, code: "pro" })
+      const customer = await h.customer()
+      const sub = await h.ok("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: "basic" })
+      await h.advance("2024-04-16T00:00:00Z")
+      await h.ok("POST", `/v1/subscriptions/${sub.id}/change-plan`, { plan: "pro", proration: "always_invoice" })
+      expect((await h.invoicesOf(sub.id)).map((i: any) => i.amount_paid)).toEqual([1000, 4000])
+      await h.advance("2024-04-24T00:00:00Z")
+      await h.ok("POST", `/v1/subscriptions/${sub.id}/cancel`, { when: "instantly", refund_type: "prorate" })
+      const refunded = (await refundsOf(h, customer.id)).reduce((sum, r) => sum + (r[1] as number), 0)
+      expect(refunded).toBe(2100)
+    })
+
     it("end_of_period (KWD): access to the period end, then a final invoice for the pending prorations and no renewal", async () => {
       // KWD, no tax. Light 10.000, Heavy 16.000 per month, from 1 Apr 2024 (30 days).
       const h = await ctx.harness("2024-04-01T00:00:00Z")
@@ -133,5 +153,18 @@ export const cancelScenarios = (ctx: ScenarioContext) =>
       expect(await refundsOf(h, customer.id)).toEqual([[first.id, 1100, "2024-03-22T00:00:00.000Z"]])
       await h.advance("2024-04-02T00:00:00Z")
       expect(await h.invoicesOf(sub.id)).toHaveLength(1)
+    })
+
+    it("prorate after a partial refund by hand refunds only the unused part of what is still paid", async () => {
+      // Paid 3630 on 1 Apr; 2000 refunded by hand on 10 Apr: 1630 of the period is still paid.
+      // Cancel instantly on 16 Apr with prorate: half the period is unused, so at most
+      // 1630 × 1/2 = 815 is owed back. (Refunding 3630 × 1/2 = 1815 would return 2000 + 1815 =
+      // 3815 > 3630 − (what the used half cost, 1815) = 1815 — more than the unused time was paid.)
+      const { customer, h, payment, sub } = await paidApril("2024-04-10T00:00:00Z")
+      await h.ok("POST", `/v1/payments/${payment.id}/refunds`, { amount: 2000 })
+      await h.advance("2024-04-16T00:00:00Z")
+      await h.ok("POST", `/v1/subscriptions/${sub.id}/cancel`, { when: "instantly", refund_type: "prorate" })
+      const refunds = (await refundsOf(h, customer.id)).map((r) => r[1])
+      expect(refunds).toEqual([2000, 815])
     })
   })

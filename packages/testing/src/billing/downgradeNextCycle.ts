@@ -1,14 +1,14 @@
 /**
  * A downgrade at the next cycle, in KWD (3 decimals: 12345 is 12.345 KWD), from a 31st anchor
- * through the leap-year February of 2028. No tax (the instance default, 0 %).
+ * through the leap-year February of 2028, and per seat in JPY. No tax (the instance default, 0 %).
  */
 import { describe, expect, it } from "vitest"
 import type { ScenarioContext } from "./context.js"
 import { linesOf } from "./harness.js"
 
 export const downgradeNextCycleScenarios = (ctx: ScenarioContext) =>
-  describe("downgrade at the next cycle (KWD)", () => {
-    it("keeps the current period as paid, bills the cheaper plan from 29 Feb 2028, and writes no proration", async () => {
+  describe("downgrade at the next cycle", () => {
+    it("KWD: keeps the current period as paid, bills the cheaper plan from 29 Feb 2028, and writes no proration", async () => {
       const h = await ctx.harness("2028-01-31T00:00:00Z")
       const pro = await h.catalog({ currency: "KWD", amount: 12345, code: "pro" })
       const basic = await h.catalog({ currency: "KWD", amount: 4500, code: "basic" })
@@ -45,5 +45,28 @@ export const downgradeNextCycleScenarios = (ctx: ScenarioContext) =>
       ])
       expect(all[1].lines[0].price).toBe(basic.price.id)
       expect(await h.subscription(sub.id)).toMatchObject({ plan: basic.plan.id, price: basic.price.id, scheduled_change: null, billing_anchor: "2028-01-31T00:00:00.000Z" })
+    })
+
+    it("seats added after a next-cycle downgrade was scheduled are billed on the new plan (JPY, per seat)", async () => {
+      // March 2024: 31 days. Pro ¥2,000 and Basic ¥1,000 per seat, no tax; 3 seats: 3 × 2000 = 6000.
+      const h = await ctx.harness("2024-03-01T00:00:00Z")
+      const { plan } = await h.catalog({ currency: "JPY", amount: 2000, perSeat: true, code: "pro_seats" })
+      await h.catalog({ currency: "JPY", amount: 1000, perSeat: true, code: "basic_seats" })
+      const customer = await h.customer()
+      const sub = await h.ok("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: plan.code_name, seats: 3 })
+      expect(linesOf((await h.invoicesOf(sub.id))[0])).toEqual([["subscription", 6000, 6000]])
+      await h.advance("2024-03-10T00:00:00Z")
+      await h.ok("POST", `/v1/subscriptions/${sub.id}/change-plan`, { plan: "basic_seats", when: "next_cycle" })
+
+      // 22 Mar: 10 of 31 days left. 2 seats more on Pro: 2 × 2000 × 10/31 = 40000/31 = 1290.32 → 1290, pending.
+      await h.advance("2024-03-22T00:00:00Z")
+      expect(await h.ok("POST", `/v1/subscriptions/${sub.id}/seats/add`, { seats: 2 })).toMatchObject({ seats: 5 })
+
+      // 1 Apr: Basic for all 5 seats, 5 × 1000 = 5000, plus the pending 1290: 6290.
+      await h.advance("2024-04-01T00:00:00Z")
+      const [, renewal] = await h.invoicesOf(sub.id)
+      expect(linesOf(renewal)).toEqual([["proration", 1290, 1290], ["subscription", 5000, 5000]])
+      expect(renewal.total).toBe(6290)
+      expect(await h.subscription(sub.id)).toMatchObject({ seats: 5 })
     })
   })

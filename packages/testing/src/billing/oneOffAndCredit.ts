@@ -87,4 +87,18 @@ export const oneOffAndCreditScenarios = (ctx: ScenarioContext) =>
       expect((await h.ok("GET", `/v1/customers/${terms.id}/balance`)).balances).toEqual([])
       expect(await h.ok("POST", `/v1/invoices/${b.id}/pay`, {})).toMatchObject({ status: "paid", amount_paid: 4400, amount_remaining: 0 })
     })
+
+    it("a debit adjustment of the balance is collected with the next invoice (KWD)", async () => {
+      // API.md §2, balances: adjustments are "credit or debit; applied to the next invoices
+      // before charging". A debit of 1.250 KWD, then a one-off of 10.000 KWD (no tax):
+      // total 10000; amount due 10000 + 1250 = 11250; the balance is back to 0.
+      const h = await ctx.harness("2024-05-06T09:00:00Z")
+      const customer = await h.customer()
+      await h.ok("POST", `/v1/customers/${customer.id}/balance/adjustments`, { amount: -1250, currency: "KWD", description: "unpaid setup fee" })
+      expect((await h.ok("GET", `/v1/customers/${customer.id}/balance`)).balances).toEqual([{ currency: "KWD", amount: -1250 }])
+      const draft = await h.ok("POST", "/v1/invoices", { customer: customer.id, currency: "KWD", lines: [{ description: "Licence", unit_amount: 10000 }] })
+      const done = await h.ok("POST", `/v1/invoices/${draft.id}/finalize`)
+      expect(done).toMatchObject({ total: 10000, amount_due: 11250, amount_paid: 11250, status: "paid" })
+      expect((await h.ok("GET", `/v1/customers/${customer.id}/balance`)).balances).toEqual([{ currency: "KWD", amount: 0 }])
+    })
   })

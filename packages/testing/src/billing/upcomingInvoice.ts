@@ -99,4 +99,20 @@ export const upcomingInvoiceScenarios = (ctx: ScenarioContext) =>
       const [, renewal] = await h.invoicesOf(sub.id)
       expect(billed(renewal)).toEqual(billed(preview))
     })
+
+    it("does not preview a renewal that a cancellation on a specific date inside the period will prevent", async () => {
+      // EUR 10.00/month from 1 Mar 2024, to end on 20 Mar (before the 1 Apr renewal), no pending items:
+      // nothing will be invoiced again, so there is no upcoming invoice (404) — certainly not a
+      // 1 Apr → 1 May period charge.
+      const h = await ctx.harness("2024-03-01T00:00:00Z")
+      const { plan } = await h.catalog({ currency: "EUR", amount: 1000 })
+      const customer = await h.customer()
+      const sub = await h.ok("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: plan.code_name })
+      await h.ok("POST", `/v1/subscriptions/${sub.id}/cancel`, { when: "specific_date", date: "2024-03-20T00:00:00Z" })
+      const reply = await h.call("GET", `/v1/subscriptions/${sub.id}/upcoming-invoice`)
+      const renewalLines = reply.status === 200 ? (reply.json.lines as Array<any>).filter((l) => l.type === "subscription") : []
+      expect(renewalLines).toEqual([])
+      await h.advance("2024-05-01T00:00:00Z")
+      expect(await h.invoicesOf(sub.id)).toHaveLength(1)
+    })
   })

@@ -112,4 +112,28 @@ export const upgradeProrationScenarios = (ctx: ScenarioContext) =>
       expect(linesOf(all[1])).toEqual([["subscription", 6000, 7260]])
       expect(all[1]).toMatchObject({ number: "INV-000002", total: 7260, amount_paid: 7260 })
     })
+
+    it("a partly refunded period credits only what is still paid for it", async () => {
+      // No tax here. Basic 3000 paid on 1 Apr; 1000 of it refunded by hand on 10 Apr, so the
+      // period's paid amount is 3000 − 1000 = 2000.
+      // 16 Apr (1/2 left), always_invoice: credit −2000 × 1/2 = −1000 (not −3000 × 1/2 = −1500);
+      // charge 6000 × 1/2 = 3000; invoice 3000 − 1000 = 2000.
+      const h = await ctx.harness("2024-04-01T00:00:00Z")
+      await h.catalog({ currency: "EUR", amount: 3000, code: "basic" })
+      await h.catalog({ currency: "EUR", amount: 6000, code: "pro" })
+      const customer = await h.customer()
+      const sub = await h.ok("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: "basic" })
+      await h.advance("2024-04-10T00:00:00Z")
+      const [payment] = (await h.ok("GET", `/v1/payments?customer=${customer.id}`)).data
+      expect(payment).toMatchObject({ amount: 3000, status: "succeeded" })
+      await h.ok("POST", `/v1/payments/${payment.id}/refunds`, { amount: 1000 })
+      await h.advance("2024-04-16T00:00:00Z")
+      await h.ok("POST", `/v1/subscriptions/${sub.id}/change-plan`, { plan: "pro", proration: "always_invoice" })
+      const [, now] = await h.invoicesOf(sub.id)
+      expect(linesOf(now)).toEqual([
+        ["proration", -1000, -1000],
+        ["proration", 3000, 3000]
+      ])
+      expect(now).toMatchObject({ total: 2000, amount_paid: 2000 })
+    })
   })
