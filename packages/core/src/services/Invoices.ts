@@ -21,6 +21,7 @@ import { Payments } from "./Payments.js"
 import { Prices } from "./Prices.js"
 import { Products } from "./Products.js"
 import { makeInvoiceStore } from "./InvoiceStore.js"
+import { encoder } from "./Encoder.js"
 import { makeRepository } from "./Repository.js"
 import { Sequences } from "./Sequences.js"
 import { makeSubscriptionStore, shrinkPrepaidOf } from "./SubscriptionStore.js"
@@ -29,8 +30,8 @@ import { Vouchers } from "./Vouchers.js"
 import { traced } from "./Traced.js"
 
 const day = 86_400_000
-const encodeInvoice = Schema.encodeSync(Invoice)
-const encodeCreditNote = Schema.encodeSync(CreditNote)
+const encodeInvoice = encoder(Invoice)
+const encodeCreditNote = encoder(CreditNote)
 const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 
 export interface IssueOptions {
@@ -150,7 +151,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         // The balance is taken now, not when drafted: it may have changed since.
         const settled = settleBalance(invoice.total, yield* balances.available(invoice.customer, invoice.currency))
         const { amountDue, balanceApplied } = settled
-        let open: Invoice = {
+        const open: Invoice = {
           ...invoice,
           status: "open",
           number: yield* nextNumber,
@@ -160,7 +161,6 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
           finalizedAt: isoAt(now),
           dueDate: invoice.collectionMethod === "send_invoice" ? isoAt(now + config.netTermsDays * day) : isoAt(now)
         }
-        yield* repo.update(open).pipe(Effect.orDie)
         if (balanceApplied !== 0) {
           yield* balances.record({
             customer: invoice.customer,
@@ -182,8 +182,10 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
           })
         }
         yield* emit("invoice.finalized", open)
+        // One write of the invoice: paid, failed (dunning), or open with terms.
         if (amountDue === 0) return yield* markPaid(open, 0)
-        if (open.collectionMethod === "charge_automatically") open = yield* collect(open, paymentMethod)
+        if (open.collectionMethod === "charge_automatically") return yield* collect(open, paymentMethod)
+        yield* repo.update(open).pipe(Effect.orDie)
         return open
       })
 

@@ -15,6 +15,7 @@ import { Events } from "./Events.js"
 import type { PageRequest } from "./Page.js"
 import { PaymentMethods } from "./PaymentMethods.js"
 import { makeInvoiceStore } from "./InvoiceStore.js"
+import { encoder } from "./Encoder.js"
 import { makeRepository } from "./Repository.js"
 import { makeSubscriptionStore, shrinkPrepaidOf } from "./SubscriptionStore.js"
 import { nowIso } from "./Time.js"
@@ -26,8 +27,8 @@ export interface TimeFilters {
   readonly to?: number
 }
 
-const encodePayment = Schema.encodeSync(Payment)
-const encodeRefund = Schema.encodeSync(Refund)
+const encodePayment = encoder(Payment)
+const encodeRefund = encoder(Refund)
 
 export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments", {
   effect: Effect.gen(function*() {

@@ -7,6 +7,7 @@ import { NotFound } from "../domain/Errors.js"
 import type { CollectionSpec, Json, ListQuery, UniqueViolation } from "../ports/Storage.js"
 import { Storage } from "../ports/Storage.js"
 import { nextCursorOf, type Page, type PageRequest } from "./Page.js"
+import { encoder } from "./Encoder.js"
 import { CurrentTenant } from "./Tenancy.js"
 
 export interface RepositoryOptions<A> {
@@ -25,7 +26,8 @@ export const makeRepository = <A extends { readonly id: string }, I>(
     const storage = yield* Storage
     // Stored data was written by this schema; failing to read it back is corruption: a defect.
     const decode = (json: Json) => Effect.orDie(Schema.decodeUnknown(schema)(json))
-    const encode = (record: A) => Effect.orDie(Schema.encode(schema)(record)) as Effect.Effect<Json>
+    const encodeRecord = encoder(schema)
+    const encode = (record: A) => Effect.orDie(Effect.try(() => encodeRecord(record) as Json))
     const stored = (record: A) =>
       Effect.map(encode(record), (data) => ({ id: record.id, data, index: options.index(record) }))
 

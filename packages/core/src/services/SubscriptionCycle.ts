@@ -22,6 +22,7 @@ import { Payments } from "./Payments.js"
 import { Plans } from "./Plans.js"
 import { Prices } from "./Prices.js"
 import { Products } from "./Products.js"
+import { encoder } from "./Encoder.js"
 import { makeRepository } from "./Repository.js"
 import { memoForRun, memoForStep } from "./RunMemo.js"
 import { makeSubscriptionStore } from "./SubscriptionStore.js"
@@ -31,7 +32,7 @@ import { IdGenerator } from "../ports/IdGenerator.js"
 import { traced } from "./Traced.js"
 
 const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
-const encodeSubscription = Schema.encodeSync(Subscription)
+const encodeSubscription = encoder(Subscription)
 
 /** One step of work the billing loop has done, recorded so that it is never done twice. */
 const BillingRun = Schema.Struct({
@@ -288,7 +289,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
       Effect.gen(function*() {
         const period = currentPeriod(s)
         if (!(yield* claim(`${s.id}:renew:${isoAt(period.end)}`))) return s
-        if (s.cancelAtPeriodEnd) return yield* end(s, period.end, "none")
+        if (s.cancelAtPeriodEnd) return yield* end(s, period.end, s.cancelRefundType ?? "none")
         const next = yield* nextTerms(s, period.end)
         const plan = yield* planInvoice(s, "subscription_cycle", period, next)
         const renewed: Subscription = {

@@ -15,11 +15,12 @@ import { IdGenerator } from "../ports/IdGenerator.js"
 import * as Collections from "../storage/Collections.js"
 import { Events } from "./Events.js"
 import type { PageRequest } from "./Page.js"
+import { encoder } from "./Encoder.js"
 import { makeRepository } from "./Repository.js"
 import { type Estimate, UsageRollups } from "./UsageRollups.js"
 import { traced } from "./Traced.js"
 
-const encodeLimit = Schema.encodeSync(UsageLimit)
+const encodeLimit = encoder(UsageLimit)
 
 /** Whether the estimate reaches the limit in the limit's currency this period. */
 const reached = (limit: UsageLimit, estimate: Estimate): boolean =>

@@ -50,6 +50,7 @@ import { Storage } from "../ports/Storage.js"
 import * as Collections from "../storage/Collections.js"
 import { makeRepository } from "./Repository.js"
 import { CurrentTenant } from "./Tenancy.js"
+import { memoForRun } from "./RunMemo.js"
 import { traced } from "./Traced.js"
 
 type UsagePrice = Price & { readonly metric: string; readonly chargeModel: ChargeModels.ChargeModel["chargeModel"] }
@@ -148,13 +149,14 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
       const metric = (id: string) => memo(`metric:${id}`, metrics.find(id))
       const price = (id: string) => memo(`price:${id}`, prices.find(id))
       /** A subscription's usage prices: its plan's prices with a metric, in its currency. */
+      // Also memoized for a whole billing-loop run (RunMemo): plans and prices do not change in one.
       const usagePrices = (sub: Subscription) =>
-        memo(`usage:${sub.plan}:${sub.currency}`, Effect.gen(function*() {
+        memoForRun(`usage-prices:${sub.plan}:${sub.currency}`, memo(`usage:${sub.plan}:${sub.currency}`, Effect.gen(function*() {
           const plan = yield* plans.find(sub.plan)
           if (Option.isNone(plan)) return [] as ReadonlyArray<UsagePrice>
           const found = yield* Effect.forEach(plan.value.prices, price)
           return found.flatMap((p) => Option.isSome(p) && isUsagePrice(p.value) && p.value.currency === sub.currency ? [p.value as UsagePrice] : [])
-        }))
+        })))
       return { metric, price, usagePrices }
     }
     type Lookup = ReturnType<typeof makeLookup>
