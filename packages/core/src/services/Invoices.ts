@@ -7,6 +7,7 @@ import { Conflict, Invalid, NotFound } from "../domain/Errors.js"
 import { highestIdAt, lowestIdAt } from "../domain/Ids.js"
 import { CreditNote, Invoice, InvoiceItem, type CreditNoteCreate, type InvoiceCreate, type InvoiceStatus } from "../domain/Invoice.js"
 import { checkInvoice } from "../domain/InvoiceChecks.js"
+import { Subscription } from "../domain/Subscription.js"
 import { settleBalance } from "../domain/InvoiceTotals.js"
 import { lineAmount } from "../domain/Money.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
@@ -32,6 +33,7 @@ import { traced } from "./Traced.js"
 const day = 86_400_000
 const encodeInvoice = encoder(Invoice)
 const encodeCreditNote = encoder(CreditNote)
+const encodeSubscription = encoder(Subscription)
 const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 
 export interface IssueOptions {
@@ -114,13 +116,24 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         const nowIsoText = isoAt(now)
         if (next === null && (sub.status === "past_due" || sub.status === "active")) {
           const final = config.afterFinalFailure
-          yield* subscriptions.update({
+          const ended: Subscription = {
             ...sub,
             status: final,
             ...(final === "canceled" ? { canceledAt: nowIsoText, endedAt: nowIsoText } : {}),
             updatedAt: nowIsoText
-          }).pipe(Effect.orDie)
-          if (final === "canceled") yield* events.emit("subscription.canceled", sub.id, { id: sub.id, status: "canceled" })
+          }
+          yield* subscriptions.update(ended).pipe(Effect.orDie)
+          yield* events.emit(final === "canceled" ? "subscription.canceled" : "subscription.updated", sub.id, encodeSubscription(ended))
+        } else if (next === null && sub.status === "incomplete") {
+          // The first payment never succeeded: the subscription never started (Stripe's
+          // incomplete_expired). It ends, and its unpaid first invoice is voided.
+          const expired: Subscription = { ...sub, status: "canceled", canceledAt: nowIsoText, endedAt: nowIsoText, updatedAt: nowIsoText }
+          yield* subscriptions.update(expired).pipe(Effect.orDie)
+          yield* events.emit("subscription.canceled", sub.id, encodeSubscription(expired))
+          const voided: Invoice = { ...failed, status: "void", amountRemaining: 0, nextPaymentAttempt: null, voidedAt: nowIsoText }
+          yield* repo.update(voided).pipe(Effect.orDie)
+          yield* emit("invoice.voided", voided)
+          return voided
         } else if (sub.status === "active") {
           yield* subscriptions.update({ ...sub, status: "past_due", updatedAt: nowIsoText }).pipe(Effect.orDie)
         }

@@ -102,4 +102,21 @@ export const dunningScenarios = (ctx: ScenarioContext) =>
       expect(await h.ok("POST", `/v1/invoices/${first.id}/pay`, {})).toMatchObject({ status: "paid", amount_paid: 1000 })
       expect(await h.subscription(sub.id)).toMatchObject({ status: "active", current_period_end: "2024-04-01T00:00:00.000Z" })
     })
+
+    it("a first payment that keeps failing ends the subscription after the last retry and voids its invoice", async () => {
+      // Declined on 1 Mar at creation; retries on 2, 4 and 6 Mar (1, 3, 5 days) also fail.
+      const h = await ctx.harness("2024-03-01T00:00:00Z")
+      const { plan } = await h.catalog({ currency: "EUR", amount: 1000 })
+      const customer = await h.customer({}, "tok_chargeDeclined")
+      const sub = await h.ok("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: plan.code_name })
+      await h.advance("2024-03-05T00:00:00Z")
+      expect(await h.subscription(sub.id)).toMatchObject({ status: "incomplete" })
+      await h.advance("2024-03-06T00:00:00Z")
+      expect(await h.subscription(sub.id)).toMatchObject({ status: "canceled", ended_at: "2024-03-06T00:00:00.000Z" })
+      const [first] = await h.invoicesOf(sub.id)
+      expect(first).toMatchObject({ status: "void", attempt_count: 4, amount_paid: 0 })
+      // Nothing renews afterwards.
+      await h.advance("2024-05-01T00:00:00Z")
+      expect(await h.invoicesOf(sub.id)).toHaveLength(1)
+    })
   })
