@@ -7,7 +7,7 @@
 // Seeding: N customers with a tok_visa card, each subscribed to a 30-day-trial monthly plan
 // (cheap to create: no invoice). A first loop run at the trial end bills every first period; the
 // measured run is the next one, a month later: N renewals, each an invoice charged to the card.
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs"
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir, totalmem } from "node:os"
 import { join } from "node:path"
 import { Clock, Effect, Layer } from "effect"
@@ -136,7 +136,15 @@ for (const backend of backends) {
 
 const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30) }
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true })
-writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2)}\n`)
+// Runs of single sizes or backends merge into the file: each row keeps the date it was measured.
+const file = new URL("./results/latest.json", import.meta.url)
+const previous = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).results ?? [] : []
+const measuredAt = new Date().toISOString()
+const merged = [
+  ...previous.filter((r) => !results.some((n) => n.backend === r.backend && n.subscriptions === r.subscriptions)),
+  ...results.map((r) => ({ ...r, measuredAt }))
+].sort((a, b) => a.backend.localeCompare(b.backend) || a.subscriptions - b.subscriptions)
+writeFileSync(file, `${JSON.stringify({ machine, command: "node bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres]", results: merged }, null, 2)}\n`)
 console.table(results.map((r) => ({
   backend: r.backend,
   subscriptions: r.subscriptions,

@@ -4,7 +4,7 @@
  * know whether more remain in the direction of travel.
  */
 import { Effect } from "effect"
-import type { SelectQueryBuilder } from "kysely"
+import { sql, type SelectQueryBuilder } from "kysely"
 import { traced, type CollectionSpec, type ListQuery, type ListResult, type Tenant } from "@billkit/core"
 import type { SqlExecutor } from "./SqlExecutor.js"
 import { decodeData, requireIndexed, tableOf } from "./tables.js"
@@ -17,7 +17,13 @@ export const makeListRecords = (executor: SqlExecutor) => {
   const matching = <Q extends SelectQueryBuilder<any, any, any>>(qb: Q, q: ListQuery, arg: (i: number) => unknown): Q => {
     let i = 2
     let out = qb.where("project_id", "=", arg(0)).where("mode", "=", arg(1))
-    for (const field of Object.keys(q.where ?? {})) out = out.where(field, "=", arg(i++))
+    for (const [n, field] of Object.keys(q.where ?? {}).entries()) {
+      // SQLite without statistics may pick a poor index (say `status`, shared by most rows) over
+      // the first filter's; a unary `+` keeps it to the first filter's index, so callers name
+      // their most selective filter first. Postgres plans from its statistics.
+      const column = n > 0 && executor.dialect === "sqlite" ? sql<string>`+${sql.ref(field)}` : sql.ref(field)
+      out = out.where(column, "=", arg(i++))
+    }
     if (q.idFrom !== undefined) out = out.where("id", ">=", arg(i++))
     if (q.idTo !== undefined) out = out.where("id", "<=", arg(i++))
     return out as Q
@@ -42,7 +48,10 @@ export const makeListRecords = (executor: SqlExecutor) => {
       (db, arg) => {
         let qb = matching(db.selectFrom(tableOf(spec)).select("data"), q, arg)
         if (cursor !== undefined) qb = qb.where("id", backward ? "<" : ">", arg(base.length))
-        return qb.orderBy("id", backward ? "desc" : "asc").limit(arg(base.length + (cursor === undefined ? 0 : 1)) as number)
+        // With filters, SQLite would rather walk the tenant's id index (already in order) than
+        // use the filter's index and sort; `+id` makes it filter first, as Postgres does.
+        const order = executor.dialect === "sqlite" && Object.keys(q.where ?? {}).length > 0 ? sql`+${sql.ref("id")}` : sql.ref("id")
+        return qb.orderBy(order, backward ? "desc" : "asc").limit(arg(base.length + (cursor === undefined ? 0 : 1)) as number)
       }
     )
     const rows = (yield* page([...base, ...(cursor === undefined ? [] : [cursor]), q.limit + 1]).pipe(Effect.orDie)).rows as ReadonlyArray<{ data: string }>
