@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe } from "vitest"
 import type { BillingSettings } from "@billkit/core"
 import type { ScenarioContext } from "./billing/context.js"
 import { makeHarness, type Harness } from "./billing/harness.js"
+import { pauseAndSeatRoundingScenarios } from "./billing/pauseAndSeatRounding.js"
 import { trialAndRenewalScenarios } from "./billing/trialAndRenewal.js"
 import { upgradeProrationScenarios } from "./billing/upgradeProration.js"
 import { seatScenarios } from "./billing/seats.js"
@@ -42,6 +43,7 @@ export const billingScenarios = (name: string, make: () => Promise<StorageUnderT
       }
     }
     trialAndRenewalScenarios(ctx)
+    pauseAndSeatRoundingScenarios(ctx)
     upgradeProrationScenarios(ctx)
     seatScenarios(ctx)
     downgradeNextCycleScenarios(ctx)

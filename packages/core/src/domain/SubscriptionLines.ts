@@ -106,7 +106,10 @@ export const prorationCredit = (
     price: t.price.id,
     quantity: BigDecimal.fromBigInt(BigInt(-share.units)),
     unitAmount: share.units === 0 ? BigDecimal.fromBigInt(0n) : BigDecimal.unsafeDivide(BigDecimal.fromBigInt(BigInt(basis)), BigDecimal.fromBigInt(BigInt(share.units))),
-    amount: -prorate(basis, stretch, at),
+    // One rounding for the whole credit: the units' share and the time left, exactly.
+    amount: -(left.secondsInPeriod === 0
+      ? roundRatio(prepaid.amount, BigInt(share.units) * (at <= stretch.start ? 1n : 0n), BigInt(share.of))
+      : roundRatio(prepaid.amount, BigInt(share.units) * BigInt(left.secondsLeft), BigInt(share.of) * BigInt(left.secondsInPeriod))),
     taxRate: prepaid.taxRate,
     includingTax: prepaid.includingTax,
     period: { start: at, end: periodEnd },

@@ -51,7 +51,8 @@ export class BillkitApi extends HttpApi.make("billkit")
   .annotate(OpenApi.Transform, applyConventions)
   .annotate(
     OpenApi.Description,
-    "Billing you embed: customers, products, prices, features and plans over REST. " +
+    "Billing you embed: customers, catalog (products, prices, features, plans), subscriptions with seats, trials and " +
+      "per-second proration, invoices, payments and refunds, vouchers, balances, usage metering, events and a test clock, over REST. " +
       "Authenticate with `Authorization: Bearer sk_test_…`. Errors are RFC 9457 problem documents. " +
       "Lists paginate with `limit`, `starting_after` and `ending_before`. Any POST may carry an `Idempotency-Key`."
   )

@@ -394,11 +394,18 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
       }))
     })
 
-    /** Pauses billing now; the unused rest of the period is neither credited nor billed again. */
+    /** Pauses billing now; resuming starts a new period, less the credit for the paused rest. */
     const pause = traced("Subscriptions.pause")(function*(id: string) {
       return yield* store.transaction(Effect.gen(function*() {
         const s = yield* locked(id, ["active", "past_due"], "pause")
-        return yield* save(s.id, { status: "paused", pausedAt: isoAt(yield* now) }, "subscription.paused")
+        const at = yield* now
+        // The unused rest of the period is credited to the next invoice (the one resuming
+        // writes), so pausing and resuming never bills the same time twice.
+        if (s.prepaid !== null && unusedPrepaid(s.prepaid, currentPeriod(s).end, at) !== 0) {
+          const t = yield* cycle.termsOf(s)
+          yield* applyProration(s, [prorationCredit(s.id, t, s.prepaid, currentPeriod(s).end, at, { units: 1, of: 1 }, "Paused")], "create_prorations")
+        }
+        return yield* save(s.id, { status: "paused", pausedAt: isoAt(at), prepaid: null }, "subscription.paused")
       }))
     })
 
@@ -421,7 +428,10 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     const upcomingInvoice = traced("Subscriptions.upcomingInvoice")(function*(id: string) {
       const s = yield* store.get(id)
       const draft = yield* cycle.upcoming(s)
-      if (draft === null) return yield* new NotFound({ resource: "upcoming invoice", id: `subscription ${s.id} is ${s.status}${s.cancelAtPeriodEnd ? " and ends at period end" : ""}` })
+      if (draft === null) {
+        const ending = s.cancelAtPeriodEnd ? " and ends at period end" : s.cancelAt !== null ? ` and ends on ${s.cancelAt}` : ""
+        return yield* new NotFound({ resource: "upcoming invoice", id: `subscription ${s.id} is ${s.status}${ending}, with nothing left to invoice` })
+      }
       return draft.invoice
     })
 
