@@ -5,7 +5,8 @@
 import { HttpApiBuilder, HttpApiScalar, HttpServer, OpenApi } from "@effect/platform"
 import { type Clock, Effect, Layer, ManagedRuntime, type Tracer } from "effect"
 import { BillkitApi } from "./http/Api.js"
-import { HandlersLive, ServicesLive } from "./http/Handlers.js"
+import { HandlersLive, ServicesLive, servicesWith } from "./http/Handlers.js"
+import { PaymentProvider, type PaymentProviderService } from "./ports/PaymentProvider.js"
 import { pipeline } from "./http/Pipeline.js"
 import type { Mode, StoragePort } from "./ports/Storage.js"
 import { Storage } from "./ports/Storage.js"
@@ -54,6 +55,11 @@ export interface BillkitOptions {
    * fixed clock (e.g. standing at 2024-01-31) to start test mode at a chosen instant.
    */
   readonly clock?: Clock.Clock
+  /**
+   * Where payments go. Default: the built-in fake provider (test tokens such as `tok_visa`,
+   * no network) in every mode; pass a real one (Stripe) before taking live payments.
+   */
+  readonly paymentProvider?: PaymentProviderService
 }
 
 export interface Billkit {
@@ -104,7 +110,10 @@ export const billkit = (options: BillkitOptions): Billkit => {
   const tracing = options.tracer === undefined ? Layer.setTracerEnabled(false) : Layer.setTracer(options.tracer)
   const clock = options.clock === undefined ? Layer.empty : Layer.setClock(options.clock)
   const settings = Layer.succeed(BillingConfig, { ...defaultBillingSettings, ...options.billing })
-  const services = ServicesLive.pipe(
+  const base = options.paymentProvider === undefined
+    ? ServicesLive
+    : servicesWith(Layer.succeed(PaymentProvider, options.paymentProvider))
+  const services = base.pipe(
     Layer.provideMerge(Layer.succeed(Storage, options.storage)),
     Layer.provideMerge(Layer.mergeAll(tracing, clock, settings))
   )
