@@ -44,6 +44,8 @@ export interface SqlExecutor {
   readonly prepare: (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>) => Prepared
 }
 
+const maxStatements = 500
+
 const placeholder = (i: number) => `\u0000billkit-arg-${i}\u0000`
 const placeholderPattern = /^\u0000billkit-arg-(\d+)\u0000$/
 
@@ -84,6 +86,8 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: 
         return match === null ? { value: p } : { arg: Number(match[1]) }
       })
       statement = { sql: compiled.sql, sources }
+      // Keys are shapes, so few; batch sizes could make many: keep the cache bounded.
+      if (statements.size >= maxStatements) statements.clear()
       statements.set(key, statement)
     }
     return statement

@@ -11,7 +11,6 @@ import { decodeData, encodeData, indexColumns, requireIndexed, tableOf } from ".
 const maxParameters = 30_000
 
 export const makeBulkRecords = (executor: SqlExecutor) => {
-  const { query } = executor
 
   const due = traced("SqlStorage.due")(function* (spec: CollectionSpec, tenant: Tenant, q: DueQuery) {
     yield* requireIndexed(spec, [q.field])
@@ -39,26 +38,29 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
     if (records.length === 0) return []
     const perRow = 4 + spec.indexed.length
     const chunk = Math.max(1, Math.floor(maxParameters / perRow))
-    const rows = records.map((record) => ({
-      id: record.id,
-      project_id: tenant.projectId,
-      mode: tenant.mode,
-      data: encodeData(record.data),
-      ...indexColumns(spec, record)
-    }))
-    const insertAll = Effect.forEach(
-      Array.from({ length: Math.ceil(rows.length / chunk) }, (_, i) => rows.slice(i * chunk, (i + 1) * chunk)),
-      (slice) =>
-        query((db) =>
-          db
-            .insertInto(tableOf(spec))
-            .values(slice)
-            // Skips duplicates of ids and unique fields alike, without aborting the transaction.
-            .onConflict((oc) => oc.doNothing())
-            .returning("id")
-            .execute()
-        ).pipe(Effect.orDie)
-    )
+    // Row by row, the values in column order: id, project, mode, data, then the indexed fields.
+    const rowValues = (record: StoredRecord): Array<unknown> => {
+      const index = indexColumns(spec, record)
+      return [record.id, tenant.projectId, tenant.mode, encodeData(record.data), ...spec.indexed.map((f) => index[f])]
+    }
+    const slices = Array.from({ length: Math.ceil(records.length / chunk) }, (_, i) => records.slice(i * chunk, (i + 1) * chunk))
+    const insertAll = Effect.forEach(slices, (slice) => {
+      // Compiled once per batch size: building a statement of thousands of values is not free.
+      const statement = executor.prepare(`insertMany:${spec.name}:${slice.length}`, (db, arg) =>
+        db
+          .insertInto(tableOf(spec))
+          .values(Array.from({ length: slice.length }, (_, r) => ({
+            id: arg(r * perRow),
+            project_id: arg(r * perRow + 1),
+            mode: arg(r * perRow + 2),
+            data: arg(r * perRow + 3),
+            ...Object.fromEntries(spec.indexed.map((field, i) => [field, arg(r * perRow + 4 + i)]))
+          })))
+          // Skips duplicates of ids and unique fields alike, without aborting the transaction.
+          .onConflict((oc) => oc.doNothing())
+          .returning("id"))
+      return statement(slice.flatMap(rowValues)).pipe(Effect.map((r) => r.rows), Effect.orDie)
+    })
     // Several statements: one transaction keeps the batch all-or-nothing.
     const inserted = yield* executor.withTransaction(insertAll)
     return inserted.flat().map((r) => r.id as string)
