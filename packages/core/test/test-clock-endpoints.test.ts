@@ -32,6 +32,9 @@ describe("test clock endpoints", () => {
     const bad = await call("POST", "/v1/test-helpers/clock/advance", { to: "next tuesday" })
     expect(bad.status).toBe(422)
     expect(bad.json.errors.map((e: any) => e.field)).toContain("to")
+    const negative = await call("POST", "/v1/test-helpers/clock/advance", { seconds: -5 })
+    expect(negative.status).toBe(422)
+    expect(negative.json.errors).toEqual([{ field: "seconds", message: "must be a whole number of seconds from 0 to 20 years" }])
   })
 
   it("is a 404 in live mode", async () => {

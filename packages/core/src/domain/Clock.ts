@@ -20,6 +20,10 @@ export const ClockView = Schema.Struct({
 }).annotations({ identifier: "ClockView" })
 
 export const ClockAdvance = Schema.Struct({
-  to: Schema.optional(InstantInput),
-  seconds: Schema.optional(Schema.Int.pipe(Schema.between(0, 20 * 366 * 86_400, { message: () => "must be a whole number of seconds, at most 20 years" })))
+  // `exact`: a bad value is reported once, not also as "expected undefined".
+  to: Schema.optionalWith(InstantInput, { exact: true }),
+  seconds: Schema.optionalWith(
+    Schema.Int.pipe(Schema.between(0, 20 * 366 * 86_400, { message: () => "must be a whole number of seconds from 0 to 20 years" })),
+    { exact: true }
+  )
 }).annotations({ identifier: "ClockAdvance", ...strict })
