@@ -109,6 +109,14 @@ describe("problem documents", () => {
     expect((await call("GET", "/v1/customers")).json.data).toEqual([])
   })
 
+  it("give one error per field: a bad enum value lists the choices, an optional field is not also 'expected undefined'", async () => {
+    const { call } = await makeApp()
+    expect((await call("GET", "/v1/customers?limit=0")).json.errors).toEqual([{ field: "limit", message: "must be an integer from 1 to 100" }])
+    expect((await call("GET", "/v1/invoices?status=bogus")).json.errors).toEqual([
+      { field: "status", message: 'must be one of "draft", "open", "paid", "void", "uncollectible"; got "bogus"' }
+    ])
+  })
+
   it("treats an empty POST body as {} and bad JSON as 400", async () => {
     const { call } = await makeApp()
     const empty = await call("POST", "/v1/customers", "")

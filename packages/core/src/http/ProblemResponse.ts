@@ -18,8 +18,29 @@ export interface ProblemBody {
 const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.reduce<string>((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`, "")
 
+const literal = /^Expected (".*"|\d+|true|false|null), actual (.*)$/
+
+/**
+ * One error per field. Schema reports a union failure once per member: an optional field's bad
+ * value also fails "Expected undefined", and a bad enum value fails each literal. Those become
+ * one message ("must be one of "draft", "open"…") or are dropped beside a more precise one.
+ */
+const mergeByField = (errors: ReadonlyArray<FieldError>): Array<FieldError> => {
+  const byField = new Map<string, Array<string>>()
+  for (const e of errors) byField.set(e.field, [...(byField.get(e.field) ?? []), e.message])
+  return [...byField.entries()].flatMap(([field, messages]) => {
+    const precise = messages.filter((m) => !m.startsWith("Expected undefined"))
+    const kept = precise.length > 0 ? precise : messages
+    const literals = kept.map((m) => literal.exec(m))
+    if (kept.length > 1 && literals.every((m) => m !== null)) {
+      return [{ field, message: `must be one of ${literals.map((m) => m![1]).join(", ")}; got ${literals[0]![2]}` }]
+    }
+    return [...new Set(kept)].map((message) => ({ field, message }))
+  })
+}
+
 const fromDecodeError = (error: HttpApiDecodeError, hasBody: boolean): Problem => {
-  const errors = error.issues.map((issue) => ({ field: fieldPath(issue.path) || "body", message: issue.message }))
+  const errors = mergeByField(error.issues.map((issue) => ({ field: fieldPath(issue.path) || "body", message: issue.message })))
   const first = errors[0]
   const detail = first === undefined ? error.message : `${first.field}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`
   // A body that parses but does not fit is 422; a bad query or path value is a malformed request.
