@@ -1,17 +1,4 @@
-import { makePostgresStorage } from "@billkit/postgres"
-import { deleteAllRows } from "@billkit/sql"
-import { createTestDatabase, storageConformance } from "@billkit/testing"
+import { storageConformance } from "@billkit/testing"
+import { postgresUnderTest } from "./support.js"
 
-storageConformance("postgres", async () => {
-  const database = await createTestDatabase()
-  const postgres = makePostgresStorage({ connectionString: database.url, max: 20 })
-  await postgres.migrate()
-  return {
-    storage: postgres.storage,
-    reset: () => deleteAllRows(postgres.db),
-    close: async () => {
-      await postgres.close()
-      await database.drop()
-    }
-  }
-})
+storageConformance("postgres", () => postgresUnderTest(20))

@@ -1,9 +1,4 @@
-import { deleteAllRows } from "@billkit/sql"
-import { makeSqliteStorage } from "@billkit/sqlite"
 import { usageConformance } from "@billkit/testing"
+import { sqliteUnderTest } from "./support.js"
 
-usageConformance("sqlite", async () => {
-  const sqlite = makeSqliteStorage({ filename: ":memory:" })
-  await sqlite.migrate()
-  return { storage: sqlite.storage, reset: () => deleteAllRows(sqlite.db), close: sqlite.close }
-})
+usageConformance("sqlite", () => sqliteUnderTest())

@@ -2,10 +2,8 @@
  * Worked billing scenarios, once for every storage backend: the same amounts, to the minor unit,
  * on memory, SQLite and Postgres. Each amount is computed by hand in the scenario's comments.
  */
-import { afterAll, afterEach, beforeAll, describe } from "vitest"
-import type { BillingSettings } from "@billkit/core"
-import type { ScenarioContext } from "./billing/context.js"
-import { makeHarness, type Harness } from "./billing/harness.js"
+import { describe } from "vitest"
+import { scenarioContext } from "./billing/scenarioContext.js"
 import { pauseAndSeatRoundingScenarios } from "./billing/pauseAndSeatRounding.js"
 import { trialAndRenewalScenarios } from "./billing/trialAndRenewal.js"
 import { upgradeProrationScenarios } from "./billing/upgradeProration.js"
@@ -22,26 +20,7 @@ import type { StorageUnderTest } from "./conformance/fixtures.js"
 
 export const billingScenarios = (name: string, make: () => Promise<StorageUnderTest>): void => {
   describe(`billing scenarios: ${name}`, () => {
-    let underTest: StorageUnderTest | undefined
-    const open: Array<Harness> = []
-    beforeAll(async () => {
-      underTest = await make()
-    })
-    afterEach(async () => {
-      for (const h of open.splice(0)) await h.dispose()
-    })
-    afterAll(async () => {
-      await underTest?.close()
-    })
-    const ctx: ScenarioContext = {
-      harness: async (start: string, billing: Partial<BillingSettings> = {}) => {
-        if (underTest === undefined) throw new Error(`billing scenarios: ${name}: make() has not completed`)
-        await underTest.reset()
-        const h = await makeHarness(underTest.storage, start, billing)
-        open.push(h)
-        return h
-      }
-    }
+    const ctx = scenarioContext(`billing scenarios: ${name}`, make)
     trialAndRenewalScenarios(ctx)
     pauseAndSeatRoundingScenarios(ctx)
     upgradeProrationScenarios(ctx)

@@ -3,10 +3,8 @@
  * under concurrent identical posts), batches, charge models on invoices, late events and limits,
  * with the same hand-computed values on memory, SQLite and Postgres.
  */
-import { afterAll, afterEach, beforeAll, describe } from "vitest"
-import type { BillingSettings } from "@billkit/core"
-import type { ScenarioContext } from "./billing/context.js"
-import { makeHarness, type Harness } from "./billing/harness.js"
+import { describe } from "vitest"
+import { scenarioContext } from "./billing/scenarioContext.js"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
 import { aggregationScenarios } from "./usage/aggregations.js"
 import { chargingScenarios } from "./usage/charging.js"
@@ -14,26 +12,7 @@ import { ingestionScenarios } from "./usage/ingestion.js"
 
 export const usageConformance = (name: string, make: () => Promise<StorageUnderTest>): void => {
   describe(`usage conformance: ${name}`, () => {
-    let underTest: StorageUnderTest | undefined
-    const open: Array<Harness> = []
-    beforeAll(async () => {
-      underTest = await make()
-    })
-    afterEach(async () => {
-      for (const h of open.splice(0)) await h.dispose()
-    })
-    afterAll(async () => {
-      await underTest?.close()
-    })
-    const ctx: ScenarioContext = {
-      harness: async (start: string, billing: Partial<BillingSettings> = {}) => {
-        if (underTest === undefined) throw new Error(`usage conformance: ${name}: make() has not completed`)
-        await underTest.reset()
-        const h = await makeHarness(underTest.storage, start, billing)
-        open.push(h)
-        return h
-      }
-    }
+    const ctx = scenarioContext(`usage conformance: ${name}`, make)
     aggregationScenarios(ctx)
     ingestionScenarios(ctx)
     chargingScenarios(ctx)
