@@ -1,16 +1,4 @@
 import { storageConformance } from "@billkit/testing"
-import type { StoragePort } from "../src/ports/Storage.js"
-import { makeMemoryStorage } from "../src/storage/MemoryStorage.js"
+import { memoryUnderTest } from "./support.js"
 
-storageConformance("memory", async () => {
-  let storage: StoragePort = makeMemoryStorage()
-  return {
-    get storage() {
-      return storage
-    },
-    reset: async () => {
-      storage = makeMemoryStorage()
-    },
-    close: async () => {}
-  }
-})
+storageConformance("memory", memoryUnderTest)

@@ -1,5 +1,6 @@
 /** A billkit handler on memory storage with a bootstrap key, and a tiny JSON client for tests. */
-import { billkit, makeMemoryStorage, type BillkitOptions } from "@billkit/core"
+import { billkit, makeMemoryStorage, type BillkitOptions, type StoragePort } from "@billkit/core"
+import type { StorageUnderTest } from "@billkit/testing"
 
 export interface Reply {
   readonly status: number
@@ -53,4 +54,18 @@ export const seedCatalog = async (call: Awaited<ReturnType<typeof makeApp>>["cal
     trial_length_days: 14
   })).json
   return { product, price, feature, plan }
+}
+
+/** Memory storage for the backend suites: reset hands out a new, empty one. */
+export const memoryUnderTest = async (): Promise<StorageUnderTest> => {
+  let storage: StoragePort = makeMemoryStorage()
+  return {
+    get storage() {
+      return storage
+    },
+    reset: async () => {
+      storage = makeMemoryStorage()
+    },
+    close: async () => {}
+  }
 }
