@@ -12,6 +12,7 @@ import { Subscription } from "../domain/Subscription.js"
 import { dueAt } from "../domain/SubscriptionSchedule.js"
 import { Storage, type Mode, type Tenant } from "../ports/Storage.js"
 import * as Collections from "../storage/Collections.js"
+import { Events } from "./Events.js"
 import { Invoices } from "./Invoices.js"
 import { SubscriptionCycle } from "./SubscriptionCycle.js"
 import { withRunMemo, withStepMemo } from "./RunMemo.js"
@@ -51,6 +52,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
     const cycle = yield* SubscriptionCycle
     const invoices = yield* Invoices
     const clocks = yield* TestClocks
+    const events = yield* Events
 
     const dueWork = (tenant: Tenant, upTo: number, limit: number) =>
       Effect.gen(function*() {
@@ -87,16 +89,16 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
       for (;;) {
         // One transaction per batch; if any step in it fails, redo the batch one step per
         // transaction so that a single bad subscription holds up no one else.
-        const batch = yield* storage.withTransaction(Effect.gen(function*() {
+        const batch = yield* storage.withTransaction(events.batched(Effect.gen(function*() {
           const work = (yield* dueWork(tenant, upTo, batchSize + failed.size)).filter((w) => !failed.has(w.id)).slice(0, batchSize)
           for (const w of work) yield* runStep(w, atDueTime, failed)
           return work
-        })).pipe(
+        }))).pipe(
           Effect.catchAllCause(() =>
             Effect.gen(function*() {
               const work = (yield* dueWork(tenant, upTo, batchSize + failed.size)).filter((w) => !failed.has(w.id)).slice(0, batchSize)
               for (const w of work) {
-                yield* storage.withTransaction(runStep(w, atDueTime, failed)).pipe(
+                yield* storage.withTransaction(events.batched(runStep(w, atDueTime, failed))).pipe(
                   Effect.catchAllCause((cause) =>
                     Effect.zipRight(Effect.logWarning(`billing loop: ${w.kind} ${w.id} failed`, cause), Effect.sync(() => failed.add(w.id)))
                   )
@@ -138,5 +140,5 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
 
     return { runTenant, runAll } as const
   }),
-  dependencies: [SubscriptionCycle.Default, Invoices.Default, TestClocks.Default]
+  dependencies: [SubscriptionCycle.Default, Invoices.Default, TestClocks.Default, Events.Default]
 }) {}

@@ -2,13 +2,14 @@
  * Events: the outbox. `emit` writes an event inside the caller's transaction, so the event
  * commits with the change it reports or not at all; webhook delivery reads them from there.
  */
-import { Effect } from "effect"
+import { Effect, FiberRef } from "effect"
 import { Event, type EventType } from "../domain/Event.js"
 import { highestIdAt, lowestIdAt } from "../domain/Ids.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
 import * as Collections from "../storage/Collections.js"
 import type { PageRequest } from "./Page.js"
 import { makeRepository } from "./Repository.js"
+import { CurrentTenant } from "./Tenancy.js"
 import { nowIso } from "./Time.js"
 import { traced } from "./Traced.js"
 
@@ -20,6 +21,9 @@ export interface EventFilters {
   /** Epoch milliseconds, inclusive. */
   readonly to?: number
 }
+
+/** Events emitted inside `batched`, waiting to be written at its end. */
+const pending = FiberRef.unsafeMake<Array<Event> | undefined>(undefined)
 
 export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
   effect: Effect.gen(function*() {
@@ -37,9 +41,24 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
       // Time first: the id (whose time `from`/`to` filter on) is then never earlier than `created_at`.
       const createdAt = yield* nowIso
       const event: Event = { id: yield* ids.next("event"), object: "event", type, subject, data, createdAt }
+      const batch = yield* FiberRef.get(pending)
+      if (batch !== undefined) batch.push(event)
       // Event ids are fresh and the collection has no unique field: a violation cannot happen.
-      yield* repo.insert(event).pipe(Effect.orDie)
+      else yield* repo.insert(event).pipe(Effect.orDie)
     })
+
+    /**
+     * Runs `self` with the events it emits written together when it succeeds: one statement for
+     * a billing-loop batch instead of one per event. Run it inside the transaction it reports on;
+     * nothing in `self` may read its own events back.
+     */
+    const batched = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | CurrentTenant> =>
+      Effect.suspend(() => {
+        const events: Array<Event> = []
+        return Effect.locally(self, pending, events).pipe(
+          Effect.tap(() => (events.length === 0 ? Effect.void : repo.insertMany(events)))
+        )
+      })
 
     const get = traced("Events.get")(function*(id: string) {
       return yield* repo.get(id)
@@ -56,6 +75,6 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
       })
     })
 
-    return { emit, get, list } as const
+    return { emit, batched, get, list } as const
   })
 }) {}

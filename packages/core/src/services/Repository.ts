@@ -41,6 +41,12 @@ export const makeRepository = <A extends { readonly id: string }, I>(
         Effect.flatMap(stored(record), (r) => storage.update(spec, tenant, r))
       ).pipe(Effect.as(record))
 
+    /** Inserts many new records in one go, skipping any whose id or unique field is taken; returns the ids inserted. */
+    const insertMany = (records: ReadonlyArray<A>): Effect.Effect<ReadonlyArray<string>, never, CurrentTenant> =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        Effect.flatMap(Effect.forEach(records, stored), (rows) => storage.insertMany(spec, tenant, rows))
+      )
+
     const find = (id: string, forUpdate = false): Effect.Effect<Option.Option<A>, never, CurrentTenant> =>
       Effect.flatMap(CurrentTenant, (tenant) => storage.get(spec, tenant, id, { forUpdate })).pipe(
         Effect.flatMap(Option.match({ onNone: () => Effect.succeedNone, onSome: (json) => Effect.asSome(decode(json)) }))
@@ -73,5 +79,5 @@ export const makeRepository = <A extends { readonly id: string }, I>(
         }
       })
 
-    return { insert, update, find, get, findBy, list, transaction: storage.withTransaction }
+    return { insert, insertMany, update, find, get, findBy, list, transaction: storage.withTransaction }
   })

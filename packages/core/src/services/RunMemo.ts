@@ -1,7 +1,8 @@
 /**
- * Memoization for the billing loop. Inside a run, catalog objects (plans, prices, products) are
- * read once instead of once per subscription; inside one step, the customer is read once. Outside
- * the loop (API commands) nothing is memoized: every read goes to storage.
+ * Memoization for the billing loop. Inside a run, catalog objects (plans, prices, products) and
+ * counter ids are read once instead of once per subscription; inside one step, the customer is
+ * read once, and the subscription is read once then kept as last written. Outside the loop (API
+ * commands) nothing is memoized: every read goes to storage.
  */
 import { Effect, FiberRef } from "effect"
 
@@ -20,6 +21,12 @@ const memoIn = (ref: FiberRef.FiberRef<Map<string, unknown> | undefined>) =>
 export const memoForRun = memoIn(runMemo)
 /** Cached for one step of the loop. */
 export const memoForStep = memoIn(stepMemo)
+
+/** Replaces what `memoForStep(key, …)` returns for the rest of the step (a write-through). */
+export const rememberForStep = (key: string, value: unknown): Effect.Effect<void> =>
+  Effect.map(FiberRef.get(stepMemo), (memo) => {
+    memo?.set(key, value)
+  })
 
 export const withRunMemo = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.suspend(() => Effect.locally(self, runMemo, new Map()))

@@ -8,6 +8,7 @@ import { Id } from "../domain/Ids.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
 import * as Collections from "../storage/Collections.js"
 import { makeRepository } from "./Repository.js"
+import { memoForRun } from "./RunMemo.js"
 import { traced } from "./Traced.js"
 
 const Sequence = Schema.Struct({
@@ -23,17 +24,22 @@ export class Sequences extends Effect.Service<Sequences>()("@billkit/core/Sequen
     const ids = yield* IdGenerator
     const repo = yield* makeRepository(Collections.Sequences, Sequence, { resource: "sequence", index: (s) => ({ name: s.name }) })
 
+    /** The counter row of `name`, created at 0 if missing (a concurrent creator's row wins). */
+    const rowId = (name: string) =>
+      Effect.gen(function*() {
+        const existing = yield* repo.findBy("name", name)
+        if (Option.isSome(existing)) return existing.value.id
+        const fresh: Sequence = { id: yield* ids.next("sequence"), object: "sequence", name, value: 0 }
+        const created = yield* repo.insert(fresh).pipe(Effect.as(true), Effect.catchTag("UniqueViolation", () => Effect.succeed(false)))
+        return created ? fresh.id : Option.getOrThrow(yield* repo.findBy("name", name)).id
+      })
+
     /** The next value of `name` (1, 2, 3, …); call it inside a transaction. */
     const next = traced("Sequences.next")(function*(name: string) {
-      const existing = yield* repo.findBy("name", name)
-      if (Option.isNone(existing)) {
-        const first: Sequence = { id: yield* ids.next("sequence"), object: "sequence", name, value: 1 }
-        const created = yield* repo.insert(first).pipe(Effect.as(true), Effect.catchTag("UniqueViolation", () => Effect.succeed(false)))
-        if (created) return 1
-      }
-      // Found by name, then locked by id: the locked read returns the latest committed value.
-      const found = Option.getOrThrow(yield* repo.findBy("name", name))
-      const locked = yield* repo.get(found.id, true).pipe(Effect.orDie)
+      // The row is locked by id: a locked read returns the latest committed value. Its id is
+      // memoized for a billing run, unless the row is gone (its creating transaction rolled back).
+      const memoized = yield* repo.find(yield* memoForRun(`sequence:${name}`, rowId(name)), true)
+      const locked = Option.isSome(memoized) ? memoized.value : yield* repo.get(yield* rowId(name), true).pipe(Effect.orDie)
       yield* repo.update({ ...locked, value: locked.value + 1 }).pipe(Effect.orDie)
       return locked.value + 1
     })

@@ -5,13 +5,28 @@ import { shrinkPrepaid } from "../domain/SubscriptionLines.js"
 import { dueAt } from "../domain/SubscriptionSchedule.js"
 import * as Collections from "../storage/Collections.js"
 import { makeRepository } from "./Repository.js"
+import { memoForStep, rememberForStep } from "./RunMemo.js"
 import { isoAt } from "./Time.js"
 
-export const makeSubscriptionStore = makeRepository(Collections.Subscriptions, Subscription, {
+const makeRepositoryOfSubscriptions = makeRepository(Collections.Subscriptions, Subscription, {
   resource: "subscription",
   index: (s) => {
     const due = dueAt(s)
     return { customer: s.customer, plan: s.plan, status: s.status, due_at: due === null ? null : isoAt(due) }
+  }
+})
+
+/**
+ * The repository, with one saving for the billing loop: inside a step, a locked read of a
+ * subscription is made once, and later ones return what the step last wrote (the row stays
+ * locked, and every write to it goes through a store like this one).
+ */
+export const makeSubscriptionStore = Effect.map(makeRepositoryOfSubscriptions, (repo) => {
+  const key = (id: string) => `subscription:${id}`
+  return {
+    ...repo,
+    get: (id: string, forUpdate = false) => (forUpdate ? memoForStep(key(id), repo.get(id, true)) : repo.get(id)),
+    update: (s: Subscription) => Effect.tap(repo.update(s), (written) => rememberForStep(key(s.id), written))
   }
 })
 
