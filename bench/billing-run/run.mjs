@@ -5,8 +5,8 @@
 //   node bench/billing-run/run.mjs --sizes 10000 --backends sqlite
 //
 // Seeding (seed.mjs): N customers, each on a 30-day-trial monthly plan with a card. A first loop
-// run at the trial end bills every first period; the
-// measured run is the next one, a month later: N renewals, each an invoice charged to the card.
+// run at the trial end bills every first period; the measured run is the next one, a month
+// later: N renewals, each an invoice charged to the card.
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir, totalmem } from "node:os"
 import { join } from "node:path"

@@ -12,6 +12,7 @@ import * as Collections from "../storage/Collections.js"
 import { Customers } from "./Customers.js"
 import type { Page, PageRequest } from "./Page.js"
 import { makeRepository } from "./Repository.js"
+import { memoForStep, rememberForStep } from "./RunMemo.js"
 import { nowIso } from "./Time.js"
 import { traced } from "./Traced.js"
 
@@ -46,8 +47,13 @@ export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances
       index: (t) => ({ customer: t.customer, currency: t.currency })
     })
 
-    /** The customer's balance row in `currency`, locked until the transaction ends, if it exists. */
-    const locked = (customer: string, currency: string) =>
+    /**
+     * The customer's balance row in `currency`, locked until the transaction ends, if it exists.
+     * Inside a billing-loop step it is read once (a draft, then its finalization) and kept as
+     * last written by `record`.
+     */
+    const locked = (customer: string, currency: string) => memoForStep(`balance:${keyOf(customer, currency)}`, lockedNow(customer, currency))
+    const lockedNow = (customer: string, currency: string) =>
       Effect.flatMap(repo.findBy("key", keyOf(customer, currency)), Option.match({
         onNone: () => Effect.succeedNone,
         onSome: (b) => repo.find(b.id, true)
@@ -73,7 +79,7 @@ export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances
           Effect.catchTag("UniqueViolation", () => Effect.succeed(false))
         )
         if (inserted) return fresh
-        const theirs = yield* locked(customer, currency)
+        const theirs = yield* lockedNow(customer, currency)
         return yield* Option.match(theirs, {
           onNone: () => Effect.dieMessage(`Balances: the ${currency} balance of ${customer} clashed on create and vanished`),
           onSome: Effect.succeed
@@ -110,7 +116,8 @@ export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances
             )
           }
           const now = yield* nowIso
-          yield* repo.update({ ...row, amount: balanceAfter, updatedAt: now }).pipe(Effect.orDie)
+          const updated = yield* repo.update({ ...row, amount: balanceAfter, updatedAt: now }).pipe(Effect.orDie)
+          yield* rememberForStep(`balance:${keyOf(entry.customer, currency)}`, Option.some(updated))
           const transaction: BalanceTransaction = {
             id: yield* ids.next("balanceTransaction"),
             object: "balance_transaction",
