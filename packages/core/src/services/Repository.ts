@@ -2,7 +2,7 @@
  * A typed view of one collection for the current tenant: encodes records with their schema on
  * the way in, decodes on the way out, and turns "missing" into the domain's NotFound.
  */
-import { Effect, Option, Schema } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import { NotFound } from "../domain/Errors.js"
 import type { CollectionSpec, Json, ListQuery, UniqueViolation } from "../ports/Storage.js"
 import { Storage } from "../ports/Storage.js"
@@ -25,7 +25,10 @@ export const makeRepository = <A extends { readonly id: string }, I>(
   Effect.gen(function*() {
     const storage = yield* Storage
     // Stored data was written by this schema; failing to read it back is corruption: a defect.
-    const decode = (json: Json) => Effect.orDie(Schema.decodeUnknown(schema)(json))
+    // Decoded synchronously: the Effect-based decoder costs a fiber step per field.
+    const decodeEither = Schema.decodeUnknownEither(schema)
+    const decode = (json: Json): Effect.Effect<A> =>
+      Either.match(decodeEither(json), { onLeft: (error) => Effect.die(error), onRight: (record) => Effect.succeed(record) })
     const encodeRecord = encoder(schema)
     const encode = (record: A) => Effect.orDie(Effect.try(() => encodeRecord(record) as Json))
     const stored = (record: A) =>
