@@ -41,6 +41,7 @@ export interface LoopOptions {
 }
 
 export interface LoopReport {
+  /** Steps done (those that failed or made no progress are in `failed` instead). */
   readonly steps: number
   /** Ids whose step failed or made no progress; the next run tries them again. */
   readonly failed: ReadonlyArray<string>
@@ -110,7 +111,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
           Effect.provideService(CurrentTenant, tenant)
         )
         if (batch.length === 0) break
-        steps += batch.length
+        steps += batch.filter((w) => !failed.has(w.id)).length
       }
       return { steps, failed: [...failed] } satisfies LoopReport
     })
