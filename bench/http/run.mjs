@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url"
 import { measure } from "./lib/measure.mjs"
 import { summariseProfile } from "./lib/profile.mjs"
 import { bareServerMain, exampleServerMain, httpApiFloorMain, pinSelf, startChild } from "./lib/servers.mjs"
+import { machine } from "../shared/machine.mjs"
 
 const settings = { connections: 10, warmupSeconds: 2, seconds: 10 }
 const profiling = process.argv.includes("--profile")
@@ -132,13 +133,7 @@ console.log(`ratio Billkit / bare: ${ratio}; floor / bare: ${ratioOf(floorResult
 const results = {
   date: new Date().toISOString(),
   command: `node bench/http/run.mjs${profiling ? " --profile" : ""}  (pnpm bench:http builds first, then runs it)`,
-  machine: {
-    cpu: os.cpus()[0]?.model ?? "unknown",
-    cpus: os.cpus().length,
-    memory_gb: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version
-  },
+  machine: machine(),
   settings: { ...settings, cpu_split: cpuSplit, body_bytes: Buffer.byteLength(JSON.stringify(body)) },
   billkit: { target: "GET /v1/customers/{id}, example server, SQLite file, one customer, secret key", ...withoutWindow(billkitResult) },
   bare_hono: { target: "GET /v1/customers/:id, @hono/node-server, same JSON, no auth or database", ...withoutWindow(bareResult) },

@@ -23,6 +23,8 @@ import { openBackend } from "./lib/backends.mjs"
 import { eventSource } from "./lib/events.mjs"
 import { observe, summarise } from "./lib/measure.mjs"
 import { topByPackage } from "./lib/profile-detail.mjs"
+import { startChild } from "../shared/child.mjs"
+import { machine } from "../shared/machine.mjs"
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
@@ -154,40 +156,29 @@ const expectQuantity = (tokens) => (costs) => {
 
 const exampleServerMain = fileURLToPath(new URL("./main.js", import.meta.resolve("@billkit/example-server")))
 
-const startExampleServer = (databaseUrl, nodeArgs = []) =>
-  new Promise((resolve, reject) => {
-    const cwd = mkdtempSync(join(os.tmpdir(), "billkit-bench-usage-http-"))
-    const child = spawn(process.execPath, [...nodeArgs, exampleServerMain], {
-      cwd,
-      env: { ...process.env, PORT: "0", DATABASE_URL: databaseUrl, BILLING_INTERVAL_SECONDS: "0" },
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    let stdout = ""
-    const onExit = (code) => reject(new Error(`example server exited with ${code}:\n${stdout}`))
-    child.once("exit", onExit)
-    child.stdout.setEncoding("utf8").on("data", (chunk) => {
-      stdout += chunk
-      const url = /Billkit listening on (http:\/\/\S+)/.exec(stdout)?.[1]
-      const key = /shown once\): (sk_test_\w+)/.exec(stdout)?.[1]
-      if (url === undefined || key === undefined) return
-      child.off("exit", onExit)
-      child.stdout.removeAllListeners("data")
-      child.stdout.resume()
-      resolve({
-        url,
-        key,
-        pid: child.pid,
-        stop: () =>
-          new Promise((done) => {
-            child.once("exit", () => {
-              rmSync(cwd, { recursive: true, force: true })
-              done()
-            })
-            child.kill("SIGTERM")
-          })
-      })
-    })
+const startExampleServer = async (databaseUrl, nodeArgs = []) => {
+  const cwd = mkdtempSync(join(os.tmpdir(), "billkit-bench-usage-http-"))
+  const server = await startChild({
+    script: exampleServerMain,
+    nodeArgs,
+    cwd,
+    env: { PORT: "0", DATABASE_URL: databaseUrl, BILLING_INTERVAL_SECONDS: "0" },
+    listening: /Billkit listening on (http:\/\/\S+)/,
+    // Server and load generator share the cores, as a self-hoster's would.
+    pin: false
   })
+  // Printed before it listens, on a fresh database only.
+  const key = /shown once\): (sk_test_\w+)/.exec(server.stdout)?.[1]
+  const stop = async () => {
+    await server.stop()
+    rmSync(cwd, { recursive: true, force: true })
+  }
+  if (key === undefined) {
+    await stop()
+    throw new Error(`the example server printed no key (not a fresh database?):\n${server.stdout}`)
+  }
+  return { url: server.url, key, pid: server.pid, stop }
+}
 
 const overHttp = async (databaseUrl) => {
   const server = await startExampleServer(databaseUrl)
@@ -454,13 +445,7 @@ const output = {
   commit: git("rev-parse", "--short", "HEAD"),
   // Other work in the tree is built into the packages measured: say so.
   working_tree_dirty: (git("status", "--porcelain", "--", "packages") ?? "") !== "",
-  machine: {
-    cpu: os.cpus()[0]?.model ?? "unknown",
-    cpus: os.cpus().length,
-    memory_gb: Math.round(os.totalmem() / 2 ** 30),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version
-  },
+  machine: machine(),
   settings,
   load_average_1m_before: loadBefore,
   load_average_1m_after: round(os.loadavg()[0], 2),

@@ -3,16 +3,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { SourceMap } from "node:module"
 import { fileURLToPath } from "node:url"
-
-/** node_modules/.pnpm/effect@3.22.4/node_modules/effect/dist/esm/… → "effect"; ours → "billkit:<pkg>". */
-const ownerOf = (url) => {
-  if (url === "") return "(native / V8)"
-  if (url.startsWith("node:")) return "node core"
-  const module = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(url)
-  if (module) return module[1]
-  const workspace = /\/(packages|examples)\/([^/]+)\//.exec(url)
-  return workspace ? `billkit:${workspace[2]}` : url
-}
+import { ownerOf } from "../../shared/profileOwner.mjs"
 
 // Billkit's packages run from their bundles (dist/index.js); their source maps name the real
 // module and line, e.g. packages/core/src/services/ApiKeys.ts:84.

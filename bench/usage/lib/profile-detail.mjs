@@ -1,15 +1,7 @@
 // The top self-time functions inside each package of a .cpuprofile (bench/http/lib/profile.mjs
 // gives the package totals and the overall top functions; this says what each package spent it on).
 import { readFileSync } from "node:fs"
-
-const ownerOf = (url) => {
-  if (url === "") return "(native / V8)"
-  if (url.startsWith("node:")) return "node core"
-  const module = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(url)
-  if (module) return module[1]
-  const workspace = /\/(packages|examples)\/([^/]+)\//.exec(url)
-  return workspace ? `billkit:${workspace[2]}` : url
-}
+import { ownerOf } from "../../shared/profileOwner.mjs"
 
 export const topByPackage = (file, { window, packages = 8, functions = 6 } = {}) => {
   const profile = JSON.parse(readFileSync(file, "utf8"))
