@@ -99,14 +99,18 @@ export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
       onSome: (violation) => Effect.fail(violation)
     })
 
-  const prepareUpdate = (spec: CollectionSpec) =>
-    executor.prepare(`update:${spec.name}`, (db, arg) =>
-      db
-        .updateTable(tableOf(spec))
-        .set({ data: arg(0), ...Object.fromEntries(spec.indexed.map((field, i) => [field, arg(1 + i)])) })
-        .where("id", "=", arg(1 + spec.indexed.length))
-        .where("project_id", "=", arg(2 + spec.indexed.length))
-        .where("mode", "=", arg(3 + spec.indexed.length)))
+  /** Sets `data` and the indexed columns (arguments 0…n) of the row `id, project, mode` (n+1…n+3). */
+  const updateOf = (db: Kysely<any>, arg: (i: number) => unknown, spec: CollectionSpec) => {
+    const n = spec.indexed.length
+    return db
+      .updateTable(tableOf(spec))
+      .set({ data: arg(0), ...Object.fromEntries(spec.indexed.map((field, i) => [field, arg(1 + i)])) })
+      .where("id", "=", arg(1 + n))
+      .where("project_id", "=", arg(2 + n))
+      .where("mode", "=", arg(3 + n))
+  }
+
+  const prepareUpdate = (spec: CollectionSpec) => executor.prepare(`update:${spec.name}`, (db, arg) => updateOf(db, arg, spec))
 
   /**
    * Postgres: the update skips itself when another row of the table holds one of its unique
@@ -118,12 +122,7 @@ export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
   const prepareGuardedUpdate = (spec: CollectionSpec) => {
     const n = spec.indexed.length
     return executor.prepare(`guardedUpdate:${spec.name}`, (db, arg) =>
-      db
-        .updateTable(tableOf(spec))
-        .set({ data: arg(0), ...Object.fromEntries(spec.indexed.map((field, i) => [field, arg(1 + i)])) })
-        .where("id", "=", arg(1 + n))
-        .where("project_id", "=", arg(2 + n))
-        .where("mode", "=", arg(3 + n))
+      updateOf(db, arg, spec)
         .where((eb) =>
           eb.not(eb.exists(
             eb.selectFrom(`${tableOf(spec)} as other`)
