@@ -5,32 +5,18 @@
 import { HttpApiBuilder, HttpApiScalar, HttpServer, OpenApi } from "@effect/platform"
 import { type Clock, Effect, Layer, ManagedRuntime, type Tracer } from "effect"
 import { BillkitApi } from "./http/Api.js"
-import { HandlersLive, ServicesLive, servicesWith } from "./http/Handlers.js"
-import { PaymentProvider, type PaymentProviderService } from "./ports/PaymentProvider.js"
+import { HandlersLive, ServicesLive, servicesWith } from "./Layers.js"
+import { PaymentProvider, type PaymentProviderService } from "./payments/PaymentProvider.js"
 import { pipeline } from "./http/Pipeline.js"
-import type { Mode, StoragePort } from "./ports/Storage.js"
-import { Storage } from "./ports/Storage.js"
-import { BillingConfig, type BillingSettings, defaultBillingSettings } from "./services/BillingConfig.js"
-import { BillingLoop, type LoopReport } from "./services/BillingLoop.js"
-import { Projects } from "./services/Projects.js"
+import type { Mode, StoragePort } from "./kernel/Storage.js"
+import { Storage } from "./kernel/Storage.js"
+import { BillingConfig, type BillingSettings, defaultBillingSettings } from "./kernel/BillingConfig.js"
+import { BillingLoop, type LoopReport } from "./operations/BillingLoop.js"
+import { Projects } from "./access/Projects.js"
 import { makeFacade, runOrThrow, type ProjectFacade } from "./Facade.js"
+import type { Principal, RateLimitRule } from "./http/Principal.js"
 
-export interface RateLimitRule {
-  readonly window: "second" | "minute" | "hour"
-  readonly max: number
-}
-
-/** Who is calling: what an API key (or a host's own authenticate function) resolves to. */
-export interface Principal {
-  readonly projectId: string
-  readonly mode: Mode
-  /** `*`, or `<resource>:read|write`. */
-  readonly scopes: ReadonlyArray<string>
-  readonly keyType: "secret" | "publishable"
-  /** Rate-limit bucket; defaults to the project. */
-  readonly keyId?: string
-  readonly rateLimits?: ReadonlyArray<RateLimitRule>
-}
+export type { Principal, RateLimitRule } from "./http/Principal.js"
 
 export interface BillkitOptions {
   readonly storage: StoragePort

@@ -8,8 +8,8 @@ import {
   packageCharge,
   perUnitCharge,
   volumeCharge
-} from "../src/domain/ChargeModels.js"
-import { roundMinor } from "../src/domain/Money.js"
+} from "../src/catalog/domain/ChargeModels.js"
+import { roundMinor } from "../src/kernel/Money.js"
 
 const d = BigDecimal.unsafeFromString
 

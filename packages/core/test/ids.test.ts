@@ -2,8 +2,8 @@ import { it as effectIt } from "@effect/vitest"
 import { Effect, Schema, TestClock } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { Id, encodeRandom, highestIdAt, lowestIdAt, makeId } from "../src/domain/Ids.js"
-import { makeIdGenerator } from "../src/ports/IdGenerator.js"
+import { Id, encodeRandom, highestIdAt, lowestIdAt, makeId } from "../src/kernel/Ids.js"
+import { makeIdGenerator } from "../src/kernel/IdGenerator.js"
 
 let seed = 1
 const deterministicBytes = (n: number) => Uint8Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) % 256))

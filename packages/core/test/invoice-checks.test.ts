@@ -1,8 +1,8 @@
 /** The invariants checked before an invoice is finalized and numbered. */
 import { BigDecimal } from "effect"
 import { describe, expect, it } from "vitest"
-import { checkInvoice } from "../src/domain/InvoiceChecks.js"
-import type { Invoice, InvoiceLine } from "../src/domain/Invoice.js"
+import { checkInvoice } from "../src/invoicing/domain/InvoiceChecks.js"
+import type { Invoice, InvoiceLine } from "../src/invoicing/domain/Invoice.js"
 
 const zero = BigDecimal.fromBigInt(0n)
 const line = (over: Partial<InvoiceLine>): InvoiceLine => ({

@@ -1,9 +1,9 @@
 import { BigDecimal } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { allocate, fixedDiscount, percentageDiscount } from "../src/domain/Discounts.js"
-import { applyBalance, invoiceTotals, lineTotals } from "../src/domain/InvoiceTotals.js"
-import { lineTax, parsePercent, percentOf } from "../src/domain/Tax.js"
+import { allocate, fixedDiscount, percentageDiscount } from "../src/invoicing/domain/Discounts.js"
+import { applyBalance, invoiceTotals, lineTotals } from "../src/invoicing/domain/InvoiceTotals.js"
+import { lineTax, parsePercent, percentOf } from "../src/invoicing/domain/Tax.js"
 
 describe("line tax", () => {
   it("adds tax to exclusive EUR prices at 21 %", () => {

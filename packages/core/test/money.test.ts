@@ -1,8 +1,8 @@
 import { BigDecimal } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { formatMajor, fromMajor, lineAmount, roundMinor } from "../src/domain/Money.js"
-import { minorUnitExponent } from "../src/domain/Currency.js"
+import { formatMajor, fromMajor, lineAmount, roundMinor } from "../src/kernel/Money.js"
+import { minorUnitExponent } from "../src/kernel/Currency.js"
 
 const d = BigDecimal.unsafeFromString
 

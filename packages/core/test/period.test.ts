@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { type Interval, contains, cycleStart, nextPeriod, nthPeriod, periodAt, periodIndexAt } from "../src/domain/Period.js"
+import { type Interval, contains, cycleStart, nextPeriod, nthPeriod, periodAt, periodIndexAt } from "../src/kernel/Period.js"
 
 const DAY = 86_400_000
 /** Month is 1-based here, unlike Date.UTC. */

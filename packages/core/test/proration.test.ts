@@ -1,8 +1,8 @@
 import { BigDecimal } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import type { Period } from "../src/domain/Period.js"
-import { changeLines, chargeLine, creditLine, prorate, remaining, roundRatio } from "../src/domain/Proration.js"
+import type { Period } from "../src/kernel/Period.js"
+import { changeLines, chargeLine, creditLine, prorate, remaining, roundRatio } from "../src/kernel/Proration.js"
 
 const DAY = 86_400_000
 const utc = (y: number, m: number, d: number, h = 0, mi = 0, s = 0, ms = 0) => Date.UTC(y, m - 1, d, h, mi, s, ms)

@@ -8,8 +8,8 @@ import { BigDecimal, DateTime, Effect, Either, Layer, TestClock } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Customers, CurrentTenant, Metrics, Plans, Prices, Products, ServicesLive, Subscriptions, Usage, layerMemory } from "@billkit/core"
-import { quantityOf, emptyPeriodRollup, applyDelta, addContribution, emptyDelta, emptyLevel, applyLevel, fromScaled, isoAt } from "../src/domain/UsageRollup.js"
-import { fastDecode, schemaDecode } from "../src/services/Usage.js"
+import { quantityOf, emptyPeriodRollup, applyDelta, addContribution, emptyDelta, emptyLevel, applyLevel, fromScaled, isoAt } from "../src/usage/domain/UsageRollup.js"
+import { fastDecode, schemaDecode } from "../src/usage/Usage.js"
 import { makeApp } from "./support.js"
 
 describe("metrics", () => {

@@ -1,8 +1,8 @@
 /** How a handler runs a service call: authorize, scope it to the caller's tenant, map failures. */
 import { Effect } from "effect"
-import type { Conflict, Invalid, NotFound } from "../domain/Errors.js"
-import { CurrentTenant } from "../services/Tenancy.js"
-import { TestClocks } from "../services/TestClocks.js"
+import type { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
+import { CurrentTenant } from "../kernel/Tenancy.js"
+import { TestClocks } from "../operations/index.js"
 import { authorize, type CurrentPrincipal } from "./Principal.js"
 import { fromDomain } from "./Problems.js"
 

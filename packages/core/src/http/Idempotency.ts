@@ -4,8 +4,8 @@
  */
 import { HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
-import type { IdempotencyStore, StoredResponse } from "../ports/Storage.js"
-import { sha256Hex } from "../services/ApiKeys.js"
+import type { IdempotencyStore, StoredResponse } from "../kernel/Storage.js"
+import { sha256Hex } from "../access/index.js"
 import { conflict, validation, type ConflictProblem, type ValidationProblem } from "./Problems.js"
 
 const ttlMs = 24 * 3_600_000

@@ -1,8 +1,8 @@
 /** Query parameters and envelopes shared by every list endpoint. */
 import { Effect, Schema } from "effect"
 import { badRequest, type BadRequest } from "./Problems.js"
-import type { Page, PageRequest } from "../services/Page.js"
-import { optionalWire, wire } from "../domain/Wire.js"
+import type { Page, PageRequest } from "../kernel/Page.js"
+import { optionalWire, wire } from "../kernel/Wire.js"
 
 export const PageParams = {
   limit: Schema.optionalWith(

@@ -7,12 +7,11 @@
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
 import { Clock, Effect, FiberRef, Option, Stream } from "effect"
-import type { BillkitOptions, Principal, RateLimitRule } from "../Billkit.js"
-import { IdGenerator } from "../ports/IdGenerator.js"
-import { Storage } from "../ports/Storage.js"
-import { ApiKeys } from "../services/ApiKeys.js"
+import { IdGenerator } from "../kernel/IdGenerator.js"
+import { Storage } from "../kernel/Storage.js"
+import { ApiKeys } from "../access/index.js"
 import { withIdempotency } from "./Idempotency.js"
-import { resolvedPrincipal } from "./Principal.js"
+import { resolvedPrincipal, type Principal, type RateLimitRule } from "./Principal.js"
 import { internalError, problemOf, problemResponse } from "./ProblemResponse.js"
 import { PayloadTooLarge, payloadTooLarge, rateLimited, unauthorized } from "./Problems.js"
 import { checkRateLimit, makeLocalRateLimitStore, type RateLimitVerdict } from "./RateLimiter.js"
@@ -33,7 +32,14 @@ const rateLimitHeaders = (v: RateLimitVerdict): Record<string, string> => ({
   "x-ratelimit-reset": String(v.reset)
 })
 
-export const pipeline = (options: BillkitOptions) =>
+/** What the pipeline takes of `billkit(options)`. */
+export interface PipelineOptions {
+  readonly authenticate?: (request: Request) => Promise<Principal | null>
+  readonly defaultRateLimits?: ReadonlyArray<RateLimitRule>
+  readonly maxBodyBytes?: number
+}
+
+export const pipeline = (options: PipelineOptions) =>
   HttpApiBuilder.middleware(
     Effect.gen(function*() {
       const storage = yield* Storage

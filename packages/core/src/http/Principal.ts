@@ -5,9 +5,26 @@
  */
 import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Context, Effect, FiberRef, Layer, Option } from "effect"
-import type { Principal } from "../Billkit.js"
-import { CurrentTenant } from "../services/Tenancy.js"
+import type { Mode } from "../kernel/Storage.js"
+import { CurrentTenant } from "../kernel/Tenancy.js"
 import { forbidden, Forbidden, unauthorized, Unauthorized } from "./Problems.js"
+
+export interface RateLimitRule {
+  readonly window: "second" | "minute" | "hour"
+  readonly max: number
+}
+
+/** Who is calling: what an API key (or a host's own authenticate function) resolves to. */
+export interface Principal {
+  readonly projectId: string
+  readonly mode: Mode
+  /** `*`, or `<resource>:read|write`. */
+  readonly scopes: ReadonlyArray<string>
+  readonly keyType: "secret" | "publishable"
+  /** Rate-limit bucket; defaults to the project. */
+  readonly keyId?: string
+  readonly rateLimits?: ReadonlyArray<RateLimitRule>
+}
 
 export class CurrentPrincipal extends Context.Tag("@billkit/core/CurrentPrincipal")<CurrentPrincipal, Principal>() {}
 

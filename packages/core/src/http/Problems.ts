@@ -4,7 +4,7 @@
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, Invalid, NotFound } from "../domain/Errors.js"
+import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 
 export const FieldError = Schema.Struct({
   field: Schema.String.annotations({ description: "Path of the offending field, e.g. `address.country` or `prices[1]`." }),

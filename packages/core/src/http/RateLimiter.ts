@@ -3,8 +3,8 @@
  * windows are counted in it; otherwise in this process's memory, which costs no write per call.
  */
 import { Effect } from "effect"
-import type { RateLimitRule } from "../Billkit.js"
-import type { RateLimitStore } from "../ports/Storage.js"
+import type { RateLimitRule } from "./Principal.js"
+import type { RateLimitStore } from "../kernel/Storage.js"
 
 const windowMs: Record<RateLimitRule["window"], number> = { second: 1_000, minute: 60_000, hour: 3_600_000 }
 

@@ -5,13 +5,13 @@
  * Tokens behave like Stripe's test tokens (API.md §3 "Test payments").
  */
 import { Clock, DateTime, Effect, Layer } from "effect"
-import { IdGenerator, type IdGeneratorService } from "../ports/IdGenerator.js"
+import { IdGenerator, type IdGeneratorService } from "../kernel/IdGenerator.js"
 import {
   PaymentMethodRejected,
   PaymentProvider,
   type ChargeOutcome,
   type PaymentProviderService
-} from "../ports/PaymentProvider.js"
+} from "./PaymentProvider.js"
 
 /** What charging a payment method does. */
 export type FakeBehaviour = "succeeds" | "declined" | "insufficient" | "action"

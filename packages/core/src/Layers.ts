@@ -1,0 +1,79 @@
+/** Every group's handlers, the authentication middleware, and the services behind them. */
+import { Layer } from "effect"
+import { layerFakePaymentProvider } from "./payments/FakePaymentProvider.js"
+import { layerIdGenerator } from "./kernel/IdGenerator.js"
+import type { PaymentProvider } from "./payments/PaymentProvider.js"
+import { ApiKeys } from "./access/ApiKeys.js"
+import { Balances } from "./balances/Balances.js"
+import { BillingLoop } from "./operations/BillingLoop.js"
+import { Customers } from "./customers/Customers.js"
+import { Events } from "./events/Events.js"
+import { Features } from "./catalog/Features.js"
+import { Invoices } from "./invoicing/Invoices.js"
+import { Metrics } from "./catalog/Metrics.js"
+import { Payments } from "./payments/Payments.js"
+import { PaymentMethods } from "./payments/PaymentMethods.js"
+import { Plans } from "./catalog/Plans.js"
+import { Prices } from "./catalog/Prices.js"
+import { Products } from "./catalog/Products.js"
+import { Projects } from "./access/Projects.js"
+import { Subscriptions } from "./subscriptions/Subscriptions.js"
+import { TestClocks } from "./operations/TestClocks.js"
+import { Usage } from "./usage/Usage.js"
+import { UsageLimits } from "./usage/UsageLimits.js"
+import { Vouchers } from "./vouchers/Vouchers.js"
+import { ApiKeysLive } from "./access/http/ApiKeysHttp.js"
+import { BalancesLive } from "./balances/http/BalancesHttp.js"
+import { CustomersLive } from "./customers/http/CustomersHttp.js"
+import { EventsLive } from "./events/http/EventsHttp.js"
+import { FeaturesLive } from "./catalog/http/FeaturesHttp.js"
+import { InvoicesLive } from "./invoicing/http/InvoicesHttp.js"
+import { MetricsLive } from "./catalog/http/MetricsHttp.js"
+import { PaymentsLive } from "./payments/http/PaymentsHttp.js"
+import { PaymentMethodsLive } from "./payments/http/PaymentMethodsHttp.js"
+import { PlansLive } from "./catalog/http/PlansHttp.js"
+import { PricesLive } from "./catalog/http/PricesHttp.js"
+import { ProductsLive } from "./catalog/http/ProductsHttp.js"
+import { SubscriptionsLive } from "./subscriptions/http/SubscriptionsHttp.js"
+import { TestClockLive } from "./operations/http/TestClockHttp.js"
+import { UsageLive } from "./usage/http/UsageHttp.js"
+import { VouchersLive } from "./vouchers/http/VouchersHttp.js"
+import { AuthenticationLive } from "./http/Principal.js"
+
+/**
+ * The services over a given payment provider (`@billkit/stripe` passes its own), needing only
+ * `Storage` (and `IdGenerator`, which they get by default).
+ */
+export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider, E, R>) =>
+  Layer.mergeAll(
+    Customers.Default,
+    Products.Default,
+    Prices.Default,
+    Features.Default,
+    Plans.Default,
+    Metrics.Default,
+    Usage.Default,
+    UsageLimits.Default,
+    ApiKeys.Default,
+    Projects.Default,
+    Events.Default,
+    Vouchers.Default,
+    PaymentMethods.Default,
+    Balances.Default,
+    Invoices.Default,
+    Payments.Default,
+    Subscriptions.Default,
+    TestClocks.Default,
+    BillingLoop.Default
+  ).pipe(Layer.provideMerge(paymentProvider), Layer.provideMerge(layerIdGenerator))
+
+/** The services on the fake payment provider (no network): the default. */
+export const ServicesLive = servicesWith(layerFakePaymentProvider)
+
+export const HandlersLive = Layer.mergeAll(
+  CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
+  VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
+  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive
+).pipe(
+  Layer.provide(AuthenticationLive)
+)

@@ -1,0 +1,46 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import type { Plan } from "../domain/Plan.js"
+import { Features } from "../Features.js"
+import { Plans } from "../Plans.js"
+import { Prices } from "../Prices.js"
+import { Products } from "../Products.js"
+import { BillkitApi } from "../../http/Api.js"
+import { command } from "../../http/Command.js"
+import { parseExpand } from "../../http/Expansion.js"
+import { toList, toPageRequest } from "../../http/Lists.js"
+import { CurrentPrincipal } from "../../http/Principal.js"
+
+const expandable = ["product", "prices", "features"] as const
+type Expandable = (typeof expandable)[number]
+
+export const PlansLive = HttpApiBuilder.group(BillkitApi, "plans", (handlers) =>
+  Effect.gen(function*() {
+    const plans = yield* Plans
+    const products = yield* Products
+    const prices = yield* Prices
+    const features = yield* Features
+
+    const view = (expand: ReadonlySet<Expandable>) => (plan: Plan) =>
+      Effect.all({
+        product: expand.has("product") ? products.get(plan.product) : Effect.succeed(plan.product),
+        prices: expand.has("prices") ? Effect.forEach(plan.prices, (id) => prices.get(id)) : Effect.succeed(plan.prices),
+        features: expand.has("features") ? Effect.forEach(plan.features, (id) => features.get(id)) : Effect.succeed(plan.features)
+      }).pipe(Effect.map((refs) => ({ ...plan, ...refs })))
+
+    return handlers
+      .handle("create", ({ payload }) => command("plans", "write", plans.create(payload)))
+      .handle("list", ({ urlParams }) =>
+        command("plans", "read", Effect.gen(function*() {
+          const expand = yield* parseExpand(urlParams.expand, expandable)
+          const page = yield* toPageRequest(urlParams)
+          // Publishable keys (pricing pages) see public plans only.
+          const onlyPublic = (yield* CurrentPrincipal).keyType === "publishable"
+          const result = yield* plans.list(page, { onlyPublic, product: urlParams.product })
+          return toList({ ...result, data: yield* Effect.forEach(result.data, view(expand)) })
+        }), { publishable: true }))
+      .handle("retrieve", ({ path, urlParams }) =>
+        command("plans", "read", Effect.flatMap(parseExpand(urlParams.expand, expandable), (expand) =>
+          Effect.flatMap(plans.get(path.ref), view(expand)))))
+      .handle("update", ({ path, payload }) => command("plans", "write", plans.update(path.ref, payload)))
+  }))

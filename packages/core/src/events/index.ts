@@ -1,0 +1,3 @@
+/** What other features may use of events (generated from their imports; keep it to that). */
+export { Events } from "./Events.js"
+export { EventsGroup } from "./http/EventsApi.js"

@@ -1,0 +1,5 @@
+/** What other features may use of invoicing's pure domain (generated from their imports; keep it to that). */
+export type { DraftLine } from "./DraftLine.js"
+export { Invoice, InvoiceItem } from "./Invoice.js"
+export type { BillingReason } from "./Invoice.js"
+export { lineTax } from "./Tax.js"

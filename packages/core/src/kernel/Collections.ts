@@ -1,0 +1,105 @@
+/**
+ * The collections Billkit stores, with their indexed columns. A SQL migration creates one table
+ * per collection with exactly these columns, so adding an indexed field means adding a migration.
+ */
+import type { CollectionSpec } from "./Storage.js"
+
+const spec = <const S extends CollectionSpec>(s: S): S => s
+
+export const Customers = spec({
+  name: "customers",
+  indexed: ["email", "country", "reference", "external_reference", "company_name", "status"],
+  unique: ["email"]
+})
+
+export const Products = spec({ name: "products", indexed: ["status"], unique: [] })
+
+export const Prices = spec({
+  name: "prices",
+  indexed: ["product", "currency", "public", "schedule"],
+  unique: []
+})
+
+export const Features = spec({ name: "features", indexed: ["code"], unique: ["code"] })
+
+export const Plans = spec({
+  name: "plans",
+  indexed: ["code_name", "product", "public"],
+  unique: ["code_name"]
+})
+
+export const ApiKeys = spec({
+  name: "api_keys",
+  indexed: ["hash", "type", "status"],
+  unique: [],
+  globallyUnique: ["hash"]
+})
+
+// Billing (migration 0002). `due_at` columns hold ISO-8601 UTC instants of the next work the
+// billing loop must do for a record (null when none), so that one indexed range query finds it.
+
+export const Subscriptions = spec({ name: "subscriptions", indexed: ["customer", "plan", "status", "due_at"], unique: [] })
+
+export const Invoices = spec({
+  name: "invoices",
+  indexed: ["customer", "subscription", "status", "number", "due_at"],
+  unique: ["number"]
+})
+
+/** Charges and credits waiting for a customer's next invoice (prorations, adjustments). */
+export const InvoiceItems = spec({ name: "invoice_items", indexed: ["customer", "subscription", "status", "invoice"], unique: [] })
+
+export const CreditNotes = spec({ name: "credit_notes", indexed: ["invoice", "customer"], unique: [] })
+
+export const Payments = spec({ name: "payments", indexed: ["customer", "invoice", "status"], unique: [] })
+
+export const Refunds = spec({ name: "refunds", indexed: ["payment", "customer"], unique: [] })
+
+export const PaymentMethods = spec({ name: "payment_methods", indexed: ["customer", "status"], unique: [] })
+
+export const Vouchers = spec({ name: "vouchers", indexed: ["code", "status"], unique: ["code"] })
+
+/** A voucher applied to a customer, with the cycles it has discounted so far. */
+export const Redemptions = spec({ name: "redemptions", indexed: ["customer", "voucher", "status"], unique: [] })
+
+/** One per customer and currency: `key` is `<customer>:<currency>`. */
+export const Balances = spec({ name: "balances", indexed: ["customer", "key"], unique: ["key"] })
+
+export const BalanceTransactions = spec({ name: "balance_transactions", indexed: ["customer", "currency"], unique: [] })
+
+export const Events = spec({ name: "events", indexed: ["type", "subject"], unique: [] })
+
+/** Work the billing loop has done, one per `key` (subscription and period, or invoice and attempt). */
+export const BillingRuns = spec({ name: "billing_runs", indexed: ["key"], unique: ["key"] })
+
+/** Gapless counters (invoice numbers), one per `name` and tenant. */
+export const Sequences = spec({ name: "sequences", indexed: ["name"], unique: ["name"] })
+
+/** The test clock of a project's test mode (at most one, `name` "test"). */
+export const Clocks = spec({ name: "clocks", indexed: ["name"], unique: ["name"] })
+
+// Usage metering (migration 0002 too).
+
+export const Metrics = spec({ name: "metrics", indexed: ["code"], unique: ["code"] })
+
+export const UsageEvents = spec({
+  name: "usage_events",
+  indexed: ["event_id", "customer", "subscription", "code"],
+  unique: ["event_id"]
+})
+
+/** A metric's running aggregate for one customer and period: `key` is `<customer>:<metric>:<period start>`. */
+export const UsageRollups = spec({ name: "usage_rollups", indexed: ["key", "customer"], unique: ["key"] })
+
+/** Distinct values seen by a `unique_count` rollup: `key` is `<rollup key>:<value>`. */
+export const UsageDistinct = spec({ name: "usage_distinct", indexed: ["key"], unique: ["key"] })
+
+export const UsageLimits = spec({ name: "usage_limits", indexed: ["customer", "status"], unique: [] })
+
+/** Every collection, in the order the migrations create them. */
+export const all: ReadonlyArray<CollectionSpec> = [
+  Customers, Products, Prices, Features, Plans, ApiKeys,
+  Subscriptions, Invoices, InvoiceItems, CreditNotes, Payments, Refunds, PaymentMethods, Vouchers, Redemptions,
+  Balances, BalanceTransactions, Events, BillingRuns, Sequences, Clocks,
+  Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits
+]

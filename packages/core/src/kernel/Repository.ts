@@ -1,0 +1,86 @@
+/**
+ * A typed view of one collection for the current tenant: encodes records with their schema on
+ * the way in, decodes on the way out, and turns "missing" into the domain's NotFound.
+ */
+import { Effect, Either, Option, Schema } from "effect"
+import { NotFound } from "./Errors.js"
+import type { CollectionSpec, Json, ListQuery, UniqueViolation } from "./Storage.js"
+import { Storage } from "./Storage.js"
+import { nextCursorOf, type Page, type PageRequest } from "./Page.js"
+import { encoder } from "./Encoder.js"
+import { CurrentTenant } from "./Tenancy.js"
+
+export interface RepositoryOptions<A> {
+  /** Name used in "No such <resource>" messages. */
+  readonly resource: string
+  /** Values of the collection's indexed fields for a record. */
+  readonly index: (record: A) => Record<string, string | null>
+}
+
+export const makeRepository = <A extends { readonly id: string }, I>(
+  spec: CollectionSpec,
+  schema: Schema.Schema<A, I>,
+  options: RepositoryOptions<A>
+) =>
+  Effect.gen(function*() {
+    const storage = yield* Storage
+    // Stored data was written by this schema; failing to read it back is corruption: a defect.
+    // Decoded synchronously: the Effect-based decoder costs a fiber step per field.
+    const decodeEither = Schema.decodeUnknownEither(schema)
+    const decode = (json: Json): Effect.Effect<A> =>
+      Either.match(decodeEither(json), { onLeft: (error) => Effect.die(error), onRight: (record) => Effect.succeed(record) })
+    const encodeRecord = encoder(schema)
+    const encode = (record: A) => Effect.orDie(Effect.try(() => encodeRecord(record) as Json))
+    const stored = (record: A) =>
+      Effect.map(encode(record), (data) => ({ id: record.id, data, index: options.index(record) }))
+
+    const insert = (record: A): Effect.Effect<A, UniqueViolation, CurrentTenant> =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        Effect.flatMap(stored(record), (r) => storage.insert(spec, tenant, r))
+      ).pipe(Effect.as(record))
+
+    const update = (record: A): Effect.Effect<A, UniqueViolation, CurrentTenant> =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        Effect.flatMap(stored(record), (r) => storage.update(spec, tenant, r))
+      ).pipe(Effect.as(record))
+
+    /** Inserts many new records in one go, skipping any whose id or unique field is taken; returns the ids inserted. */
+    const insertMany = (records: ReadonlyArray<A>): Effect.Effect<ReadonlyArray<string>, never, CurrentTenant> =>
+      Effect.flatMap(CurrentTenant, (tenant) =>
+        Effect.flatMap(Effect.forEach(records, stored), (rows) => storage.insertMany(spec, tenant, rows))
+      )
+
+    const find = (id: string, forUpdate = false): Effect.Effect<Option.Option<A>, never, CurrentTenant> =>
+      Effect.flatMap(CurrentTenant, (tenant) => storage.get(spec, tenant, id, { forUpdate })).pipe(
+        Effect.flatMap(Option.match({ onNone: () => Effect.succeedNone, onSome: (json) => Effect.asSome(decode(json)) }))
+      )
+
+    const get = (id: string, forUpdate = false): Effect.Effect<A, NotFound, CurrentTenant> =>
+      Effect.flatMap(find(id, forUpdate), Option.match({
+        onNone: () => Effect.fail(new NotFound({ resource: options.resource, id })),
+        onSome: Effect.succeed
+      }))
+
+    const findBy = (field: string, value: string): Effect.Effect<Option.Option<A>, never, CurrentTenant> =>
+      Effect.flatMap(CurrentTenant, (tenant) => storage.findOne(spec, tenant, field, value)).pipe(
+        Effect.flatMap(Option.match({ onNone: () => Effect.succeedNone, onSome: (json) => Effect.asSome(decode(json)) }))
+      )
+
+    const list = (
+      page: PageRequest,
+      filters: Omit<ListQuery, "limit" | "startingAfter" | "endingBefore" | "includeTotal"> = {}
+    ): Effect.Effect<Page<A>, never, CurrentTenant> =>
+      Effect.gen(function*() {
+        const tenant = yield* CurrentTenant
+        const result = yield* storage.list(spec, tenant, { ...filters, ...page })
+        const data = yield* Effect.forEach(result.data, decode)
+        return {
+          data,
+          hasMore: result.hasMore,
+          nextCursor: nextCursorOf(data, result.hasMore, page.endingBefore !== undefined),
+          ...(result.total === undefined ? {} : { total: result.total })
+        }
+      })
+
+    return { insert, insertMany, update, find, get, findBy, list, transaction: storage.withTransaction }
+  })

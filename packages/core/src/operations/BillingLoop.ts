@@ -1,0 +1,145 @@
+/**
+ * The billing loop: does all work due up to an instant — trial notices and ends, renewals,
+ * scheduled changes and cancellations, dunning retries — for one tenant or all of them.
+ *
+ * It is idempotent and safe to run from several processes at once: due rows are taken with
+ * `FOR UPDATE SKIP LOCKED` on Postgres (transactions are serialized elsewhere), every step
+ * re-reads its row locked, and each renewal claims a unique key per subscription and period in
+ * the transaction that bills it. A crash loses nothing: what was not committed is still due.
+ */
+import { Clock, DateTime, Effect, Schema } from "effect"
+import { Subscription } from "../subscriptions/domain/index.js"
+import { dueAt } from "../subscriptions/domain/index.js"
+import { Storage, type Mode, type Tenant } from "../kernel/Storage.js"
+import * as Collections from "../kernel/Collections.js"
+import { Events } from "../events/index.js"
+import { Invoices } from "../invoicing/index.js"
+import { SubscriptionCycle } from "../subscriptions/index.js"
+import { withRunMemo, withStepMemo } from "../kernel/RunMemo.js"
+import { CurrentTenant } from "../kernel/Tenancy.js"
+import { TestClocks, atInstant } from "./TestClocks.js"
+import { isoAt } from "../kernel/Time.js"
+import { traced } from "../kernel/Traced.js"
+
+const decodeSubscription = Schema.decodeUnknownSync(Subscription)
+const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
+
+interface DueWork {
+  readonly kind: "subscription" | "invoice"
+  readonly id: string
+  readonly at: number
+}
+
+export interface LoopOptions {
+  /**
+   * Run each step at the instant it fell due (test clocks: a year of renewals in one advance,
+   * each stamped with its own date). Otherwise steps run at the Clock's current time.
+   */
+  readonly atDueTime?: boolean
+  /** Rows taken per transaction. */
+  readonly batchSize?: number
+}
+
+export interface LoopReport {
+  /** Steps done (those that failed or made no progress are in `failed` instead). */
+  readonly steps: number
+  /** Ids whose step failed or made no progress; the next run tries them again. */
+  readonly failed: ReadonlyArray<string>
+}
+
+export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/BillingLoop", {
+  effect: Effect.gen(function*() {
+    const storage = yield* Storage
+    const cycle = yield* SubscriptionCycle
+    const invoices = yield* Invoices
+    const clocks = yield* TestClocks
+    const events = yield* Events
+
+    const dueWork = (tenant: Tenant, upTo: number, limit: number) =>
+      Effect.gen(function*() {
+        const query = { field: "due_at", upTo: isoAt(upTo), limit, skipLocked: true }
+        const subs = yield* storage.due(Collections.Subscriptions, tenant, query)
+        const open = yield* storage.due(Collections.Invoices, tenant, query)
+        const work: Array<DueWork> = []
+        for (const json of subs) {
+          const at = dueAt(decodeSubscription(json))
+          if (at !== null) work.push({ kind: "subscription", id: json.id as string, at })
+        }
+        for (const json of open) {
+          const next = json.next_payment_attempt
+          if (typeof next === "string") work.push({ kind: "invoice", id: json.id as string, at: ms(next) })
+        }
+        return work.sort((a, b) => a.at - b.at)
+      })
+
+    /** Runs one due step; a step that makes no progress is set aside so the loop cannot spin. */
+    const runStep = (work: DueWork, atDueTime: boolean, skipped: Set<string>) => {
+      const step: Effect.Effect<boolean, unknown, CurrentTenant> =
+        work.kind === "subscription" ? cycle.step(work.id) : Effect.as(invoices.retryPayment(work.id), true)
+      return withStepMemo(atDueTime ? atInstant<boolean, unknown, CurrentTenant>(work.at)(step) : step).pipe(
+        Effect.tap((progressed) => progressed ? Effect.void : Effect.sync(() => skipped.add(work.id)))
+      )
+    }
+
+    /** All work of `tenant` due up to `upTo` (epoch ms). */
+    const runTenantOnce = traced("BillingLoop.runTenant")(function*(tenant: Tenant, upTo: number, options: LoopOptions = {}) {
+      const batchSize = options.batchSize ?? 100
+      const atDueTime = options.atDueTime ?? false
+      const failed = new Set<string>()
+      let steps = 0
+      for (;;) {
+        // One transaction per batch; if any step in it fails, redo the batch one step per
+        // transaction so that a single bad subscription holds up no one else.
+        const batch = yield* storage.withTransaction(events.batched(Effect.gen(function*() {
+          const work = (yield* dueWork(tenant, upTo, batchSize + failed.size)).filter((w) => !failed.has(w.id)).slice(0, batchSize)
+          for (const w of work) yield* runStep(w, atDueTime, failed)
+          return work
+        }))).pipe(
+          Effect.catchAllCause(() =>
+            Effect.gen(function*() {
+              const work = (yield* dueWork(tenant, upTo, batchSize + failed.size)).filter((w) => !failed.has(w.id)).slice(0, batchSize)
+              for (const w of work) {
+                yield* storage.withTransaction(events.batched(runStep(w, atDueTime, failed))).pipe(
+                  Effect.catchAllCause((cause) =>
+                    Effect.zipRight(Effect.logWarning(`billing loop: ${w.kind} ${w.id} failed`, cause), Effect.sync(() => failed.add(w.id)))
+                  )
+                )
+              }
+              return work
+            })
+          ),
+          Effect.provideService(CurrentTenant, tenant)
+        )
+        if (batch.length === 0) break
+        steps += batch.filter((w) => !failed.has(w.id)).length
+      }
+      return { steps, failed: [...failed] } satisfies LoopReport
+    })
+    /** All work of `tenant` due up to `upTo` (epoch ms); catalog reads memoized for the run. */
+    const runTenant = (tenant: Tenant, upTo: number, options: LoopOptions = {}) => withRunMemo(runTenantOnce(tenant, upTo, options))
+
+    /**
+     * Every tenant: live mode up to now; test mode up to its test clock (or now, while the clock
+     * follows real time). The example server calls this on an interval.
+     */
+    const runAll = traced("BillingLoop.runAll")(function*(options: LoopOptions = {}) {
+      const now = yield* Clock.currentTimeMillis
+      let steps = 0
+      const failed: Array<string> = []
+      for (const project of yield* storage.projects.all) {
+        for (const mode of ["live", "test"] as ReadonlyArray<Mode>) {
+          const tenant = { projectId: project.id, mode }
+          const frozen = yield* Effect.provideService(clocks.frozenAt, CurrentTenant, tenant)
+          const upTo = frozen._tag === "Some" ? frozen.value : now
+          const report = yield* runTenant(tenant, upTo, { ...options, atDueTime: options.atDueTime ?? frozen._tag === "Some" })
+          steps += report.steps
+          failed.push(...report.failed)
+        }
+      }
+      return { steps, failed } satisfies LoopReport
+    })
+
+    return { runTenant, runAll } as const
+  }),
+  dependencies: [SubscriptionCycle.Default, Invoices.Default, TestClocks.Default, Events.Default]
+}) {}

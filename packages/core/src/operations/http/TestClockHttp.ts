@@ -1,0 +1,28 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Clock, Effect } from "effect"
+import { BillingLoop } from "../BillingLoop.js"
+import { CurrentTenant } from "../../kernel/Tenancy.js"
+import { TestClocks, epochMs } from "../TestClocks.js"
+import { BillkitApi } from "../../http/Api.js"
+import { command } from "../../http/Command.js"
+import { badRequest } from "../../http/Problems.js"
+
+export const TestClockLive = HttpApiBuilder.group(BillkitApi, "testClock", (handlers) =>
+  Effect.gen(function*() {
+    const clocks = yield* TestClocks
+    const loop = yield* BillingLoop
+    return handlers
+      .handle("retrieve", () => command("subscriptions", "read", clocks.view()))
+      .handle("advance", ({ payload }) =>
+        command("subscriptions", "write", Effect.gen(function*() {
+          if ((payload.to === undefined) === (payload.seconds === undefined)) {
+            return yield* Effect.fail(badRequest("Give exactly one of `to` or `seconds`", [{ field: "to", message: "give `to` or `seconds`, not both or neither" }]))
+          }
+          // Inside `command`, a frozen clock already stands at test time; else this is real time.
+          const from = yield* Clock.currentTimeMillis
+          const to = payload.to !== undefined ? epochMs(payload.to) : from + (payload.seconds ?? 0) * 1000
+          yield* clocks.moveTo(to)
+          const report = yield* loop.runTenant(yield* CurrentTenant, to, { atDueTime: true })
+          return { ...(yield* clocks.view()), steps: report.steps }
+        })))
+  }))

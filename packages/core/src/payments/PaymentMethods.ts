@@ -1,0 +1,143 @@
+/**
+ * A customer's payment methods. The first one attached becomes the default; detaching the
+ * default hands that role to the newest remaining method. Changes to one customer's methods
+ * lock the customer row, so two concurrent attaches never both become the default.
+ */
+import { Effect, Option } from "effect"
+import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
+import { PaymentMethod } from "./domain/PaymentMethod.js"
+import { IdGenerator } from "../kernel/IdGenerator.js"
+import { PaymentProvider } from "./PaymentProvider.js"
+import * as Collections from "../kernel/Collections.js"
+import { Customers } from "../customers/index.js"
+import type { Page, PageRequest } from "../kernel/Page.js"
+import { makeRepository } from "../kernel/Repository.js"
+import { nowIso } from "../kernel/Time.js"
+import { traced } from "../kernel/Traced.js"
+
+export interface PaymentMethodFilters {
+  /** Default `active`. */
+  readonly status?: "active" | "detached"
+}
+
+export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/core/PaymentMethods", {
+  effect: Effect.gen(function*() {
+    const ids = yield* IdGenerator
+    const provider = yield* PaymentProvider
+    const customers = yield* Customers
+    const repo = yield* makeRepository(Collections.PaymentMethods, PaymentMethod, {
+      resource: "payment method",
+      index: (m) => ({ customer: m.customer, status: m.status })
+    })
+
+    /** A customer's active methods, oldest first. */
+    const activeOf = (customerId: string) =>
+      Effect.gen(function*() {
+        const out: Array<PaymentMethod> = []
+        let page: Page<PaymentMethod> | undefined
+        do {
+          const after: string | undefined = page?.nextCursor ?? undefined
+          page = yield* repo.list(
+            { limit: 100, ...(after === undefined ? {} : { startingAfter: after }) },
+            { where: { customer: customerId, status: "active" } }
+          )
+          out.push(...page.data)
+        } while (page.hasMore)
+        return out
+      })
+
+    /** A method of this customer; another customer's method is as missing as an unknown one. */
+    const get = traced("PaymentMethods.get")(function*(customerId: string, paymentMethodId: string) {
+      const method = yield* repo.get(paymentMethodId)
+      if (method.customer !== customerId) return yield* new NotFound({ resource: "payment method", id: paymentMethodId })
+      return method
+    })
+
+    /** A method of this customer, if there is one (detached ones included). */
+    const find = traced("PaymentMethods.find")(function*(customerId: string, paymentMethodId: string) {
+      return Option.filter(yield* repo.find(paymentMethodId), (m) => m.customer === customerId)
+    })
+
+    /** Stores the card behind `token` at the provider and attaches it; the first one becomes the default. */
+    const attach = traced("PaymentMethods.attach")(function*(customerId: string, token: string) {
+      yield* customers.get(customerId)
+      // The provider is called outside the transaction: no row stays locked during a network call.
+      const card = yield* provider.createPaymentMethod(token).pipe(
+        Effect.mapError((e) => new Invalid({ field: "token", message: e.message }))
+      )
+      return yield* repo.transaction(
+        Effect.gen(function*() {
+          yield* customers.lock(customerId)
+          const active = yield* activeOf(customerId)
+          const method: PaymentMethod = {
+            id: yield* ids.next("paymentMethod"),
+            object: "payment_method",
+            customer: customerId,
+            type: "card",
+            brand: card.brand,
+            last4: card.last4,
+            expMonth: card.expMonth,
+            expYear: card.expYear,
+            isDefault: !active.some((m) => m.isDefault),
+            status: "active",
+            providerRef: card.providerRef,
+            createdAt: yield* nowIso,
+            detachedAt: null
+          }
+          return yield* repo.insert(method).pipe(Effect.orDie)
+        })
+      )
+    })
+
+    const list = traced("PaymentMethods.list")(function*(customerId: string, page: PageRequest, filters: PaymentMethodFilters = {}) {
+      yield* customers.get(customerId)
+      return yield* repo.list(page, { where: { customer: customerId, status: filters.status ?? "active" } })
+    })
+
+    /** The method a customer's invoices are charged to, if it has one. */
+    const defaultFor = traced("PaymentMethods.defaultFor")(function*(customerId: string) {
+      return Option.fromNullable((yield* activeOf(customerId)).find((m) => m.isDefault))
+    })
+
+    /** Detaches a method (detaching a detached one changes nothing); the newest remaining one becomes the default. */
+    const detach = traced("PaymentMethods.detach")(function*(customerId: string, paymentMethodId: string) {
+      return yield* repo.transaction(
+        Effect.gen(function*() {
+          yield* customers.lock(customerId)
+          const method = yield* get(customerId, paymentMethodId)
+          if (method.status === "detached") return method
+          const detached: PaymentMethod = { ...method, status: "detached", isDefault: false, detachedAt: yield* nowIso }
+          yield* repo.update(detached).pipe(Effect.orDie)
+          if (method.isDefault) {
+            const remaining = yield* activeOf(customerId)
+            const newest = remaining[remaining.length - 1]
+            if (newest !== undefined) yield* repo.update({ ...newest, isDefault: true }).pipe(Effect.orDie)
+          }
+          return detached
+        })
+      )
+    })
+
+    /** Makes a method the customer's default, and the previous default an ordinary method. */
+    const setDefault = traced("PaymentMethods.setDefault")(function*(customerId: string, paymentMethodId: string) {
+      return yield* repo.transaction(
+        Effect.gen(function*() {
+          yield* customers.lock(customerId)
+          const method = yield* get(customerId, paymentMethodId)
+          if (method.status === "detached") {
+            return yield* new Conflict({ message: "A detached payment method cannot become the default" })
+          }
+          if (method.isDefault) return method
+          for (const other of yield* activeOf(customerId)) {
+            if (other.isDefault) yield* repo.update({ ...other, isDefault: false }).pipe(Effect.orDie)
+          }
+          const next: PaymentMethod = { ...method, isDefault: true }
+          return yield* repo.update(next).pipe(Effect.orDie)
+        })
+      )
+    })
+
+    return { attach, get, find, list, defaultFor, detach, setDefault } as const
+  }),
+  dependencies: [Customers.Default]
+}) {}

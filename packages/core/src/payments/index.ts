@@ -1,0 +1,5 @@
+/** What other features may use of payments (generated from their imports; keep it to that). */
+export { PaymentMethods } from "./PaymentMethods.js"
+export { Payments } from "./Payments.js"
+export { PaymentMethodsGroup } from "./http/PaymentMethodsApi.js"
+export { PaymentsGroup } from "./http/PaymentsApi.js"

@@ -1,0 +1,3 @@
+/** What other features may use of subscriptions's pure domain (generated from their imports; keep it to that). */
+export { liveStatuses, Subscription } from "./Subscription.js"
+export { dueAt } from "./SubscriptionSchedule.js"

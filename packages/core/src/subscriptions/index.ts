@@ -1,0 +1,3 @@
+/** What other features may use of subscriptions (generated from their imports; keep it to that). */
+export { SubscriptionCycle } from "./SubscriptionCycle.js"
+export { SubscriptionsGroup } from "./http/SubscriptionsApi.js"
