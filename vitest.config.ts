@@ -15,6 +15,8 @@ export default defineConfig({
       "@billkit/express": src("express"),
       "@billkit/hono": src("hono"),
       "@billkit/next": src("next"),
+      // Subpath exports first: an alias matches as a prefix, the first one wins.
+      "@billkit/testing/sql": fileURLToPath(new URL("./packages/testing/src/sql.ts", import.meta.url)),
       "@billkit/testing": src("testing")
     }
   },

@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest"
 import { Customers, CurrentTenant, Metrics, Plans, Prices, Products, ServicesLive, Subscriptions, Usage, layerMemory } from "@billkit/core"
 import { quantityOf, emptyPeriodRollup, applyDelta, addContribution, emptyDelta, emptyLevel, applyLevel, fromScaled, isoAt } from "../src/usage/domain/UsageRollup.js"
 import { fastDecode, schemaDecode } from "../src/usage/Usage.js"
-import { makeApp } from "./support.js"
+import { usageConformance } from "@billkit/testing"
+import { makeApp, memoryUnderTest } from "./support.js"
 
 describe("metrics", () => {
   it("create, list, retrieve by id or code, update; aggregation fixed once events exist", async () => {
@@ -335,3 +336,6 @@ describe("Usage.chargesFor and Usage.markBilled", () => {
       expect(summary(yield* usage.chargesFor(subscription, april))).toEqual([[false, "13", 1300, "2024-04"]])
     }).pipe(Effect.provide(TestServices), Effect.provideService(CurrentTenant, { projectId: "proj_1", mode: "test" })))
 })
+
+// Aggregations, ingestion and charging on memory, as on SQLite and Postgres.
+usageConformance("memory", memoryUnderTest)

@@ -3,7 +3,8 @@ import { it as effect } from "@effect/vitest"
 import { BigDecimal, Effect, Layer, TestClock } from "effect"
 import { describe, expect, it } from "vitest"
 import { CurrentTenant, Customers, ServicesLive, Vouchers, layerMemory } from "@billkit/core"
-import { makeApp } from "./support.js"
+import { billingScenarios } from "@billkit/testing"
+import { makeApp, memoryUnderTest } from "./support.js"
 
 const fieldsOf = (reply: { json: { errors?: Array<{ field: string }> } }) => (reply.json.errors ?? []).map((e) => e.field)
 
@@ -266,3 +267,6 @@ describe("Vouchers service (for the invoice engine)", () => {
       expect(exit._tag).toBe("Failure")
     }).pipe(Effect.provide(TestServices), tenant))
 })
+
+// The worked voucher scenario (a repeating percentage voucher over renewals), as on SQLite and Postgres.
+billingScenarios("memory", memoryUnderTest, ["voucher"])

@@ -3,7 +3,7 @@ import { Storage } from "@billkit/core"
 import { layerPostgres, makePostgresStorage } from "@billkit/postgres"
 import { createTestDatabase } from "@billkit/testing"
 import { describe, expect, it } from "vitest"
-import { migrationSuite } from "../../sql/test/migrationSuite.js"
+import { migrationSuite } from "@billkit/testing/sql"
 
 migrationSuite("postgres", async () => {
   const database = await createTestDatabase()

@@ -6,7 +6,7 @@ import { Storage } from "@billkit/core"
 import { layerSqlite, makeSqliteStorage } from "@billkit/sqlite"
 import { sql } from "kysely"
 import { describe, expect, it } from "vitest"
-import { migrationSuite } from "../../sql/test/migrationSuite.js"
+import { migrationSuite } from "@billkit/testing/sql"
 
 const freshFile = async () => {
   const dir = mkdtempSync(join(tmpdir(), "billkit-sqlite-migrations-"))

@@ -18,20 +18,34 @@ import { upcomingInvoiceScenarios } from "./billing/upcomingInvoice.js"
 import { oneOffAndCreditScenarios } from "./billing/oneOffAndCredit.js"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
 
-export const billingScenarios = (name: string, make: () => Promise<StorageUnderTest>): void => {
-  describe(`billing scenarios: ${name}`, () => {
-    const ctx = scenarioContext(`billing scenarios: ${name}`, make)
-    trialAndRenewalScenarios(ctx)
-    pauseAndSeatRoundingScenarios(ctx)
-    upgradeProrationScenarios(ctx)
-    seatScenarios(ctx)
-    downgradeNextCycleScenarios(ctx)
-    intervalChangeScenarios(ctx)
-    cancelScenarios(ctx)
-    voucherScenarios(ctx)
-    taxScenarios(ctx)
-    dunningScenarios(ctx)
-    upcomingInvoiceScenarios(ctx)
-    oneOffAndCreditScenarios(ctx)
+/** The scenario groups, by name: a feature's own test file runs its groups on memory. */
+export const billingScenarioGroups = {
+  trialAndRenewal: trialAndRenewalScenarios,
+  pauseAndSeatRounding: pauseAndSeatRoundingScenarios,
+  upgradeProration: upgradeProrationScenarios,
+  seats: seatScenarios,
+  downgradeNextCycle: downgradeNextCycleScenarios,
+  intervalChange: intervalChangeScenarios,
+  cancel: cancelScenarios,
+  voucher: voucherScenarios,
+  tax: taxScenarios,
+  dunning: dunningScenarios,
+  upcomingInvoice: upcomingInvoiceScenarios,
+  oneOffAndCredit: oneOffAndCreditScenarios
+} as const
+
+export type BillingScenarioGroup = keyof typeof billingScenarioGroups
+
+/** Every group (or only the named ones) on one backend. */
+export const billingScenarios = (
+  name: string,
+  make: () => Promise<StorageUnderTest>,
+  only?: ReadonlyArray<BillingScenarioGroup>
+): void => {
+  const groups = only ?? (Object.keys(billingScenarioGroups) as Array<BillingScenarioGroup>)
+  const title = only === undefined ? `billing scenarios: ${name}` : `billing scenarios (${groups.join(", ")}): ${name}`
+  describe(title, () => {
+    const ctx = scenarioContext(title, make)
+    for (const group of groups) billingScenarioGroups[group](ctx)
   })
 }

@@ -2,5 +2,5 @@ export { storageConformance, type StorageUnderTest } from "./storageConformance.
 export { createTestDatabase, testPostgresUrl, type TestDatabase } from "./TestDatabase.js"
 export { PostgresNotFound, startPostgresServer, type PostgresServer } from "./PostgresServer.js"
 export { mountConformance, type MountedServer } from "./mountConformance.js"
-export { billingScenarios } from "./billingScenarios.js"
+export { billingScenarioGroups, billingScenarios, type BillingScenarioGroup } from "./billingScenarios.js"
 export { usageConformance } from "./usageConformance.js"

@@ -1,6 +1,6 @@
 /**
  * Migration behaviour both dialects share; each dialect's test file supplies fresh databases.
- * (A helper, not a test file: it is imported by packages/sqlite and packages/postgres tests.)
+ * (Exported as `@billkit/testing/sql`: packages/sqlite and packages/postgres run it.)
  */
 import { Collections } from "@billkit/core"
 import { dialectOf, migrate, MigrationError, migrations, migrationTableName } from "@billkit/sql"

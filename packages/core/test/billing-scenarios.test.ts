@@ -1,4 +1,0 @@
-import { billingScenarios } from "@billkit/testing"
-import { memoryUnderTest } from "./support.js"
-
-billingScenarios("memory", memoryUnderTest)
