@@ -7,6 +7,7 @@ import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Context, Effect, FiberRef, Layer, Option } from "effect"
 import type { Principal } from "../Billkit.js"
 import { CurrentTenant } from "../services/Tenancy.js"
+import { enterIdempotency } from "./Idempotency.js"
 import { forbidden, Forbidden, unauthorized, Unauthorized } from "./Problems.js"
 
 export class CurrentPrincipal extends Context.Tag("@billkit/core/CurrentPrincipal")<CurrentPrincipal, Principal>() {}
@@ -52,5 +53,6 @@ export const authorize = (
     if (!allows(principal.scopes, resource, access)) {
       return Effect.fail(forbidden(`This key lacks the ${resource}:${access} scope`))
     }
-    return Effect.succeed({ principal, tenant: { projectId: principal.projectId, mode: principal.mode } })
+    // Only now, for a caller allowed to make this call, may an Idempotency-Key replay.
+    return Effect.as(enterIdempotency, { principal, tenant: { projectId: principal.projectId, mode: principal.mode } })
   })
