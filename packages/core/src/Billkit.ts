@@ -27,8 +27,12 @@ export interface Principal {
   /** `*`, or `<resource>:read|write`. */
   readonly scopes: ReadonlyArray<string>
   readonly keyType: "secret" | "publishable"
-  /** Rate-limit bucket; defaults to the project. */
+  /**
+   * Rate-limit bucket and owner of Idempotency-Keys; defaults to the project (idempotency keys
+   * are then kept apart by key type and scopes). A host should set it to tell its callers apart.
+   */
   readonly keyId?: string
+  /** This caller's limits; without them the project default. Handlers see the limits in force. */
   readonly rateLimits?: ReadonlyArray<RateLimitRule>
 }
 

@@ -101,7 +101,9 @@ export const pipeline = (options: BillkitOptions) =>
             }
             // Read only for a known caller, and only up to the limit.
             const { request, text } = hasBody ? yield* withBodyRead(original, maxBodyBytes) : { request: original, text: "" }
-            const run = Effect.provideService(Effect.locally(app, resolvedPrincipal, principal), HttpServerRequest.HttpServerRequest, request)
+            // Handlers see the limits in force: the key's own, else the project default.
+            const caller = Option.some({ ...principal.value, rateLimits: rules })
+            const run = Effect.provideService(Effect.locally(app, resolvedPrincipal, caller), HttpServerRequest.HttpServerRequest, request)
             const key = request.headers["idempotency-key"]
             if (original.method !== "POST" || key === undefined) return yield* renderFailures(run)
             // Looked up only once the handler has authorized the caller (see Idempotency.ts).
