@@ -1,0 +1,2 @@
+import type { AuthContext } from "./scenarios.js"
+export const tenancySweep = (_ctx: AuthContext) => {}
