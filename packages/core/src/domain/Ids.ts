@@ -83,5 +83,7 @@ export const Id = (kind: IdKind) =>
  */
 export const notIdLike = (kind: IdKind) => <A extends string, I, R>(self: Schema.Schema<A, I, R>) =>
   self.pipe(Schema.filter((code) => !code.startsWith(`${prefixes[kind]}_`), {
-    message: () => `must not start with "${prefixes[kind]}_": that is how ${kind} ids start`
+    message: () => `must not start with "${prefixes[kind]}_": that is how ${kind} ids start`,
+    description: `not starting with "${prefixes[kind]}_", which marks a ${kind} id`,
+    jsonSchema: { not: { pattern: `^${prefixes[kind]}_` } }
   }))
