@@ -15,13 +15,9 @@ import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { sha256Hex } from "../kernel/Hash.js"
 
 export const keyPattern = /^(sk|pk)_(test|live)_[A-Za-z0-9]{16,128}$/
-
-export const sha256Hex = (text: string): Effect.Effect<string> =>
-  Effect.promise(() => globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))).pipe(
-    Effect.map((buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join(""))
-  )
 
 const redact = (secret: string) => `${secret.slice(0, 8)}…${secret.slice(-4)}`
 

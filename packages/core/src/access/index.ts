@@ -1,3 +1,3 @@
 /** What other features may use of access (generated from their imports; keep it to that). */
-export { ApiKeys, sha256Hex } from "./ApiKeys.js"
+export { ApiKeys } from "./ApiKeys.js"
 export { ApiKeysGroup } from "./http/ApiKeysApi.js"

@@ -54,6 +54,6 @@ export class BillkitApi extends HttpApi.make("billkit")
     "Billing you embed: customers, catalog (products, prices, features, plans), subscriptions with seats, trials and " +
       "per-second proration, invoices, payments and refunds, vouchers, balances, usage metering, events and a test clock, over REST. " +
       "Authenticate with `Authorization: Bearer sk_test_…`. Errors are RFC 9457 problem documents. " +
-      "Lists paginate with `limit`, `starting_after` and `ending_before`. Any POST may carry an `Idempotency-Key`."
+      "Lists paginate with `limit`, `starting_after` and `ending_before`. Any POST may carry an `Idempotency-Key`, which belongs to the API key that sent it."
   )
 {}

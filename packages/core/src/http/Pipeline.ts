@@ -1,7 +1,7 @@
 /**
  * What every request goes through before and after its handler, in this order: a request id;
- * the principal (API key or the host's authenticate function); the rate limit; Idempotency-Key;
- * then the handler, with any failure rendered as a problem document. Every response carries
+ * the principal (API key or the host's authenticate function); the rate limit; Idempotency-Key
+ * (claimed once the handler's `authorize` let the caller through); then the handler, with any failure rendered as a problem document. Every response carries
  * `Request-Id` and the rate-limit headers.
  */
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
@@ -10,6 +10,7 @@ import { Clock, Effect, FiberRef, Option, Stream } from "effect"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { Storage } from "../kernel/Storage.js"
 import { ApiKeys } from "../access/index.js"
+import { sha256Hex } from "../kernel/Hash.js"
 import { withIdempotency } from "./Idempotency.js"
 import { resolvedPrincipal, type Principal, type RateLimitRule } from "./Principal.js"
 import { internalError, problemOf, problemResponse } from "./ProblemResponse.js"
@@ -107,15 +108,17 @@ export const pipeline = (options: PipelineOptions) =>
             }
             // Read only for a known caller, and only up to the limit.
             const { request, text } = hasBody ? yield* withBodyRead(original, maxBodyBytes) : { request: original, text: "" }
-            const run = renderFailures(
-              Effect.provideService(Effect.locally(app, resolvedPrincipal, principal), HttpServerRequest.HttpServerRequest, request)
-            )
+            // Handlers see the limits in force: the key's own, else the project default.
+            const caller = Option.some({ ...principal.value, rateLimits: rules })
+            const run = Effect.provideService(Effect.locally(app, resolvedPrincipal, caller), HttpServerRequest.HttpServerRequest, request)
             const key = request.headers["idempotency-key"]
-            if (original.method !== "POST" || key === undefined) return yield* run
+            if (original.method !== "POST" || key === undefined) return yield* renderFailures(run)
+            // Looked up only once the handler has authorized the caller (see Idempotency.ts).
             return yield* withIdempotency(
               storage.idempotency,
-              { scope: `${principal.value.projectId}:${principal.value.mode}`, key, method: original.method, path, body: text, now },
-              run
+              { scope: yield* idempotencyScope(principal.value), key, method: original.method, path, body: text, now, requestId },
+              run,
+              renderFailures
             )
           })
 
@@ -125,6 +128,19 @@ export const pipeline = (options: PipelineOptions) =>
     }),
     { withContext: true }
   )
+
+/**
+ * Whose Idempotency-Keys these are: one API key's. A host's own principal without `keyId` is
+ * told apart by everything it carries (type and scopes), so a key stored by one principal is
+ * never replayed to a principal with other rights.
+ */
+const idempotencyScope = (principal: Principal): Effect.Effect<string> =>
+  principal.keyId !== undefined
+    ? Effect.succeed(`${principal.projectId}:${principal.mode}:${principal.keyId}`)
+    : Effect.map(
+      sha256Hex(JSON.stringify([principal.keyType, [...principal.scopes].sort()])),
+      (hash) => `${principal.projectId}:${principal.mode}:host:${hash}`
+    )
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()

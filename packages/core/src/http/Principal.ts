@@ -7,6 +7,7 @@ import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Context, Effect, FiberRef, Layer, Option } from "effect"
 import type { Mode } from "../kernel/Storage.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
+import { enterIdempotency } from "./Idempotency.js"
 import { forbidden, Forbidden, unauthorized, Unauthorized } from "./Problems.js"
 
 export interface RateLimitRule {
@@ -21,8 +22,12 @@ export interface Principal {
   /** `*`, or `<resource>:read|write`. */
   readonly scopes: ReadonlyArray<string>
   readonly keyType: "secret" | "publishable"
-  /** Rate-limit bucket; defaults to the project. */
+  /**
+   * Rate-limit bucket and owner of Idempotency-Keys; defaults to the project (idempotency keys
+   * are then kept apart by key type and scopes). A host should set it to tell its callers apart.
+   */
   readonly keyId?: string
+  /** This caller's limits; without them the project default. Handlers see the limits in force. */
   readonly rateLimits?: ReadonlyArray<RateLimitRule>
 }
 
@@ -69,5 +74,6 @@ export const authorize = (
     if (!allows(principal.scopes, resource, access)) {
       return Effect.fail(forbidden(`This key lacks the ${resource}:${access} scope`))
     }
-    return Effect.succeed({ principal, tenant: { projectId: principal.projectId, mode: principal.mode } })
+    // Only now, for a caller allowed to make this call, may an Idempotency-Key replay.
+    return Effect.as(enterIdempotency, { principal, tenant: { projectId: principal.projectId, mode: principal.mode } })
   })

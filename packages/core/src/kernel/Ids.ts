@@ -75,3 +75,15 @@ export const Id = (kind: IdKind) =>
       message: () => `must be a ${prefixes[kind]}_ id`
     })
   ).annotations({ description: `A \`${prefixes[kind]}_\` id.` })
+
+/**
+ * For a code that is also looked up where an id of `kind` is accepted (a plan's `code_name`, a
+ * feature's or metric's `code`): one that starts like such an id would be taken for an id, and
+ * could never be used, so it is refused.
+ */
+export const notIdLike = (kind: IdKind) => <A extends string, I, R>(self: Schema.Schema<A, I, R>) =>
+  self.pipe(Schema.filter((code) => !code.startsWith(`${prefixes[kind]}_`), {
+    message: () => `must not start with "${prefixes[kind]}_": that is how ${kind} ids start`,
+    description: `not starting with "${prefixes[kind]}_", which marks a ${kind} id`,
+    jsonSchema: { not: { pattern: `^${prefixes[kind]}_` } }
+  }))

@@ -57,3 +57,27 @@ export type ApiKeyCreate = typeof ApiKeyCreate.Type
 export const ApiKeyWithSecret = Schema.extend(ApiKey, Schema.Struct({ secret: Schema.String })).annotations({
   identifier: "ApiKeyWithSecret"
 })
+
+/** Whether a key holding `held` has `scope`: `*` has every scope, `<resource>:write` also has `<resource>:read`. */
+export const holdsScope = (held: ReadonlyArray<string>, scope: string): boolean =>
+  held.includes("*") || held.includes(scope) ||
+  (scope.endsWith(":read") && held.includes(`${scope.slice(0, -":read".length)}:write`))
+
+/** The scopes of `wanted` that a key holding `held` does not have (`*` is had only by `*`). */
+export const scopesBeyond = (held: ReadonlyArray<string>, wanted: ReadonlyArray<string>): Array<string> =>
+  wanted.filter((scope) => (scope === "*" ? !held.includes("*") : !holdsScope(held, scope)))
+
+/**
+ * Why `wanted` is looser than `held` (the limits a creating key runs under), if it is: every
+ * window of `held` needs a rule of `wanted` for the same window with a `max` no higher.
+ */
+export const looserRateLimits = (
+  held: ReadonlyArray<typeof RateLimitRule.Type>,
+  wanted: ReadonlyArray<typeof RateLimitRule.Type>
+): Array<string> =>
+  held.flatMap((own) => {
+    const granted = wanted.filter((rule) => rule.window === own.window)
+    return granted.length > 0 && granted.every((rule) => rule.max <= own.max)
+      ? []
+      : [`must allow at most ${own.max} per ${own.window}, as the creating key does`]
+  })

@@ -1,13 +1,16 @@
 /** Features: capabilities a plan grants (`code` is what the host app checks). */
 import { Schema } from "effect"
-import { Id } from "../../kernel/Ids.js"
+import { Id, notIdLike } from "../../kernel/Ids.js"
 import { NonEmptyTrimmed, Timestamp, strict, wire } from "../../kernel/Wire.js"
 
-export const FeatureCode = Schema.String.pipe(
+/** The shape of a feature's or metric's code. */
+export const LowerCode = Schema.String.pipe(
   Schema.pattern(/^[a-z0-9][a-z0-9_.-]{0,63}$/, {
     message: () => "must be 1–64 lower-case letters, digits, '_', '.' or '-'"
   })
-).annotations({ examples: ["api_access"] })
+)
+
+export const FeatureCode = LowerCode.pipe(notIdLike("feature")).annotations({ examples: ["api_access"] })
 
 export const Feature = Schema.Struct({
   id: Id("feature"),

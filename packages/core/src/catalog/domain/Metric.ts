@@ -18,8 +18,8 @@
  * alternatives), an `exclusive` filter drops them. Values compare as strings (5 equals "5").
  */
 import { Schema } from "effect"
-import { FeatureCode } from "./Feature.js"
-import { Id } from "../../kernel/Ids.js"
+import { LowerCode } from "./Feature.js"
+import { Id, notIdLike } from "../../kernel/Ids.js"
 import { NonEmptyTrimmed, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 export const AggregationMethod = Schema.Literal("count", "sum", "max", "unique_count", "latest", "weighted_sum").annotations({
@@ -27,7 +27,7 @@ export const AggregationMethod = Schema.Literal("count", "sum", "max", "unique_c
 })
 export type AggregationMethod = typeof AggregationMethod.Type
 
-export const MetricCode = FeatureCode.annotations({ examples: ["api_calls"] })
+export const MetricCode = LowerCode.pipe(notIdLike("metric")).annotations({ examples: ["api_calls"] })
 
 export const PropertyName = Schema.String.pipe(
   Schema.minLength(1, { message: () => "must not be empty" }),

@@ -4,14 +4,15 @@
  */
 import { Schema } from "effect"
 import { FeatureCode } from "./Feature.js"
-import { Id } from "../../kernel/Ids.js"
+import { Id, notIdLike } from "../../kernel/Ids.js"
 import { Metadata } from "../../kernel/Metadata.js"
 import { NonEmptyTrimmed, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 export const CodeName = Schema.String.pipe(
   Schema.pattern(/^[a-z0-9][a-z0-9_.-]{0,63}$/, {
     message: () => "must be 1–64 lower-case letters, digits, '_', '.' or '-'"
-  })
+  }),
+  notIdLike("plan")
 ).annotations({ examples: ["pro_monthly"] })
 
 export const PlanLimit = Schema.Struct({

@@ -21,10 +21,19 @@ export const PlansLive = HttpApiBuilder.group(BillkitApi, "plans", (handlers) =>
     const prices = yield* Prices
     const features = yield* Features
 
-    const view = (expand: ReadonlySet<Expandable>) => (plan: Plan) =>
+    /** A publishable key (`onlyPublic`) sees a plan's public prices only, by id or expanded. */
+    const planPrices = (plan: Plan, expand: ReadonlySet<Expandable>, onlyPublic: boolean) =>
+      !expand.has("prices") && !onlyPublic
+        ? Effect.succeed(plan.prices)
+        : Effect.map(Effect.forEach(plan.prices, (id) => prices.get(id)), (all) => {
+          const shown = onlyPublic ? all.filter((price) => price.public) : all
+          return expand.has("prices") ? shown : shown.map((price) => price.id)
+        })
+
+    const view = (expand: ReadonlySet<Expandable>, onlyPublic = false) => (plan: Plan) =>
       Effect.all({
         product: expand.has("product") ? products.get(plan.product) : Effect.succeed(plan.product),
-        prices: expand.has("prices") ? Effect.forEach(plan.prices, (id) => prices.get(id)) : Effect.succeed(plan.prices),
+        prices: planPrices(plan, expand, onlyPublic),
         features: expand.has("features") ? Effect.forEach(plan.features, (id) => features.get(id)) : Effect.succeed(plan.features)
       }).pipe(Effect.map((refs) => ({ ...plan, ...refs })))
 
@@ -37,7 +46,7 @@ export const PlansLive = HttpApiBuilder.group(BillkitApi, "plans", (handlers) =>
           // Publishable keys (pricing pages) see public plans only.
           const onlyPublic = (yield* CurrentPrincipal).keyType === "publishable"
           const result = yield* plans.list(page, { onlyPublic, product: urlParams.product })
-          return toList({ ...result, data: yield* Effect.forEach(result.data, view(expand)) })
+          return toList({ ...result, data: yield* Effect.forEach(result.data, view(expand, onlyPublic)) })
         }), { publishable: true }))
       .handle("retrieve", ({ path, urlParams }) =>
         command("plans", "read", Effect.flatMap(parseExpand(urlParams.expand, expandable), (expand) =>

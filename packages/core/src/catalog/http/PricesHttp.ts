@@ -34,7 +34,7 @@ export const PricesLive = HttpApiBuilder.group(BillkitApi, "prices", (handlers) 
     return handlers
       .handle("create", ({ path, payload }) => command("prices", "write", prices.create(path.id, payload)))
       .handle("listForProduct", ({ path, urlParams }) =>
-        command("prices", "read", Effect.zipRight(products.get(path.id), listing({ ...urlParams, product: path.id })), { publishable: true }))
+        command("prices", "read", Effect.zipRight(products.get(path.id), listing({ ...urlParams, product: path.id }))))
       .handle("list", ({ urlParams }) => command("prices", "read", listing(urlParams), { publishable: true }))
       .handle("retrieve", ({ path, urlParams }) =>
         command("prices", "read", Effect.flatMap(parseExpand(urlParams.expand, ["product"]), (expand) =>

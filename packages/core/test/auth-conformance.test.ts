@@ -1,0 +1,4 @@
+import { authConformance } from "@billkit/testing"
+import { memoryUnderTest } from "./support.js"
+
+authConformance("memory", memoryUnderTest)

@@ -1,0 +1,4 @@
+import { authConformance } from "@billkit/testing"
+import { postgresUnderTest } from "./support.js"
+
+authConformance("postgres", () => postgresUnderTest())
