@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase } from "../../testing/src/TestDatabase.js"
+import { createTestDatabase, type TestDatabase } from "@billkit/testing"
 
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 
