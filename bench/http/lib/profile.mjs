@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url"
 import { ownerOf } from "../../shared/profileOwner.mjs"
 
 // Billkit's packages run from their bundles (dist/index.js); their source maps name the real
-// module and line, e.g. packages/core/src/services/ApiKeys.ts:84.
+// module and line, e.g. packages/core/src/access/ApiKeys.ts:84.
 const sourceMaps = new Map()
 const sourceMapOf = (url) => {
   if (!sourceMaps.has(url)) {

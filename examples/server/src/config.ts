@@ -29,7 +29,7 @@ export const defaultSqliteFile = "./billkit.db"
 const defaultHost = "127.0.0.1"
 const defaultPort = 3000
 
-// Same shape core accepts for secret keys (packages/core/src/services/ApiKeys.ts `keyPattern`).
+// Same shape core accepts for secret keys (packages/core/src/access/ApiKeys.ts `keyPattern`).
 const secretKeyPattern = /^sk_(test|live)_[A-Za-z0-9]{16,128}$/
 
 type Env = Readonly<Record<string, string | undefined>>
