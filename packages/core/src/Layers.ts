@@ -21,6 +21,7 @@ import { Subscriptions } from "./subscriptions/Subscriptions.js"
 import { TestClocks } from "./operations/TestClocks.js"
 import { Usage } from "./usage/Usage.js"
 import { UsageLimits } from "./usage/UsageLimits.js"
+import { UsageRollups } from "./usage/UsageRollups.js"
 import { Vouchers } from "./vouchers/Vouchers.js"
 import { ApiKeysLive } from "./access/http/ApiKeysHttp.js"
 import { BalancesLive } from "./balances/http/BalancesHttp.js"
@@ -54,6 +55,7 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Metrics.Default,
     Usage.Default,
     UsageLimits.Default,
+    UsageRollups.Default,
     ApiKeys.Default,
     Projects.Default,
     Events.Default,

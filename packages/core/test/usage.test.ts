@@ -1,14 +1,16 @@
 /**
  * Metrics and usage prices over REST (what is accepted and what is refused, by field), and the
- * invoice engine's building blocks `Usage.chargesFor` / `Usage.markBilled` called directly, with
+ * invoice engine's building blocks `UsageRollups.chargesFor` / `UsageRollups.markBilled` called directly, with
  * TestClock. The behaviours every backend shares are in @billkit/testing's usage conformance.
  */
 import { it as effectIt } from "@effect/vitest"
 import { BigDecimal, DateTime, Effect, Either, Layer, TestClock } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { Customers, CurrentTenant, Metrics, Plans, Prices, Products, ServicesLive, Subscriptions, Usage, layerMemory } from "@billkit/core"
-import { quantityOf, emptyPeriodRollup, applyDelta, addContribution, emptyDelta, emptyLevel, applyLevel, fromScaled, isoAt } from "../src/usage/domain/UsageRollup.js"
+import { Customers, CurrentTenant, Metrics, Plans, Prices, Products, ServicesLive, Subscriptions, Usage, UsageRollups, layerMemory } from "@billkit/core"
+import { quantityOf, emptyPeriodRollup, applyDelta, addContribution, emptyDelta, emptyLevel, applyLevel, fromScaled, groupEvents } from "../src/usage/domain/UsageRollup.js"
+import type { Metric } from "../src/catalog/domain/index.js"
+import { isoAt } from "../src/kernel/Time.js"
 import { fastDecode, schemaDecode } from "../src/usage/Usage.js"
 import { usageConformance } from "@billkit/testing"
 import { makeApp, memoryUnderTest } from "./support.js"
@@ -181,6 +183,55 @@ describe("rollup math", () => {
   })
 })
 
+describe("groupEvents", () => {
+  const metric = (id: string, aggregationMethod: Metric["aggregationMethod"], aggregationProperty: string | null, filters: Metric["filters"] = []): Metric => ({
+    id, object: "metric", code: id, name: id, description: null, aggregationMethod, aggregationProperty, filters, createdAt: "x", updatedAt: "x"
+  })
+  const jan = { start: Date.parse("2024-01-01T00:00:00Z"), end: Date.parse("2024-02-01T00:00:00Z") }
+  const feb = { start: jan.end, end: Date.parse("2024-03-01T00:00:00Z") }
+  const units = (n: number) => BigInt(n) * 10n ** 12n
+
+  it("groups by customer, metric and period in first-seen order, skips filtered events, collects unique_count values", () => {
+    const sum = metric("met_sum", "sum", "n", [{ property: "region", value: "eu", type: "inclusive" }])
+    const users = metric("met_users", "unique_count", "user")
+    const event = (customer: string, m: Metric, period: typeof jan, quantity: number, timestamp: number, properties: Record<string, string | number>) =>
+      ({ customer, metric: m, period, quantity: units(quantity), timestamp, properties })
+    const groups = groupEvents([
+      event("cus_b", sum, jan, 2, jan.start + 10, { region: "eu", n: 2 }),
+      event("cus_a", users, jan, 1, jan.start + 20, { user: "u1" }),
+      event("cus_b", sum, jan, 3, jan.start + 5, { region: "eu", n: 3 }),
+      event("cus_b", sum, jan, 100, jan.start + 6, { region: "us", n: 100 }), // filtered out
+      event("cus_a", users, jan, 1, jan.start + 30, { user: "u1" }),
+      event("cus_a", users, jan, 1, jan.start + 40, { user: 7 }),
+      event("cus_a", users, jan, 1, jan.start + 50, {}), // no value: counted, not distinct
+      event("cus_b", sum, feb, 4, feb.start, { region: "eu", n: 4 })
+    ])
+    expect([...groups.keys()]).toEqual([
+      "cus_b:met_sum:2024-01-01T00:00:00.000Z",
+      "cus_a:met_users:2024-01-01T00:00:00.000Z",
+      "cus_b:met_sum:2024-02-01T00:00:00.000Z"
+    ])
+    const [b, a, later] = [...groups.values()]
+    expect(b).toMatchObject({ customer: "cus_b", metric: sum, period: jan })
+    expect(b.delta).toEqual({
+      count: 2, sum: units(5), max: units(3), latest: { value: units(2), timestamp: jan.start + 10 },
+      sumTimed: units(2) * BigInt(jan.start + 10) + units(3) * BigInt(jan.start + 5), distinct: 0
+    })
+    expect([...b.distinct]).toEqual([])
+    expect(a.delta.count).toBe(4)
+    // Values seen, not yet counted: a value counts once its distinct record proves new.
+    expect([...a.distinct]).toEqual(["u1", "7"])
+    expect(a.delta.distinct).toBe(0)
+    expect(later.delta.count).toBe(1)
+  })
+
+  it("an empty batch, or one its filters drop entirely, touches no rollup", () => {
+    const only = metric("met_eu", "count", null, [{ property: "region", value: "eu", type: "inclusive" }])
+    expect(groupEvents([]).size).toBe(0)
+    expect(groupEvents([{ customer: "cus_1", metric: only, period: jan, quantity: units(1), timestamp: jan.start, properties: {} }]).size).toBe(0)
+  })
+})
+
 const TestServices = ServicesLive.pipe(Layer.provideMerge(layerMemory))
 const at = (iso: string) => Date.parse(iso)
 const jan = { start: at("2024-01-01T00:00:00Z"), end: at("2024-02-01T00:00:00Z") }
@@ -218,17 +269,18 @@ const setup = Effect.gen(function*() {
 const summary = (charges: ReadonlyArray<{ adjustment: boolean; quantity: BigDecimal.BigDecimal; amount: number; period: { start: number } }>) =>
   charges.map((c) => [c.adjustment, BigDecimal.format(c.quantity), c.amount, new Date(c.period.start).toISOString().slice(0, 7)])
 
-describe("Usage.chargesFor and Usage.markBilled", () => {
+describe("UsageRollups.chargesFor and UsageRollups.markBilled", () => {
   effectIt.effect("charge each usage price of the subscription's currency, then adjust late events exactly once", () =>
     Effect.gen(function*() {
       const { customer, subscription } = yield* setup
       const usage = yield* Usage
+      const rollups = yield* UsageRollups
       const event = (id: string, n: string, timestamp: string) => ({ event_id: id, customer: customer.id, code: "units", properties: { n }, timestamp })
       yield* usage.ingest([event("a", "1000", "2024-01-05T00:00:00Z"), event("b", "234.5", "2024-01-09T00:00:00Z")])
 
       // January, 1234.5 units: per_unit 617.25 → 617; graduated 1000 + 58.625 + 100 → 1159;
       // volume 1851.75 + 50 → 1902; package 13 × 300 = 3900. The USD price is not charged.
-      const january = yield* usage.chargesFor(subscription, jan)
+      const january = yield* rollups.chargesFor(subscription, jan)
       expect(summary(january)).toEqual([
         [false, "1234.5", 617, "2024-01"],
         [false, "1234.5", 1159, "2024-01"],
@@ -237,9 +289,9 @@ describe("Usage.chargesFor and Usage.markBilled", () => {
       ])
       expect(january[0]).toMatchObject({ code: "units", description: "Units, 2024-01-01 – 2024-02-01", subscription: subscription.id, currency: "EUR" })
       // Reading changes nothing: asked twice, the same charges.
-      expect(summary(yield* usage.chargesFor(subscription, jan))).toEqual(summary(january))
+      expect(summary(yield* rollups.chargesFor(subscription, jan))).toEqual(summary(january))
       yield* TestClock.setTime(at("2024-02-01T00:00:00Z"))
-      yield* usage.markBilled(january)
+      yield* rollups.markBilled(january)
 
       // 10 Feb: 65.5 late units for 20 Jan, 250 for February.
       yield* TestClock.setTime(at("2024-02-10T00:00:00Z"))
@@ -247,7 +299,7 @@ describe("Usage.chargesFor and Usage.markBilled", () => {
       // February 250: 125; 250; 500; 3 × 300 = 900. January now 1300:
       //   per_unit 650 − 617 = 33; graduated 1000 + 75 + 100 = 1175 − 1159 = 16;
       //   volume 1950 + 50 = 2000 − 1902 = 98; package 13 × 300 = 3900 − 3900 = 0 (quantity still changed).
-      const february = yield* usage.chargesFor(subscription, feb)
+      const february = yield* rollups.chargesFor(subscription, feb)
       expect(summary(february)).toEqual([
         [false, "250", 125, "2024-02"],
         [false, "250", 250, "2024-02"],
@@ -260,14 +312,14 @@ describe("Usage.chargesFor and Usage.markBilled", () => {
       ])
       expect(february[4].description).toContain("1234.5 → 1300")
       yield* TestClock.setTime(at("2024-03-01T00:00:00Z"))
-      yield* usage.markBilled(february)
+      yield* rollups.markBilled(february)
       // Billed once: asked again, February has no adjustment left.
-      expect((yield* usage.chargesFor(subscription, feb)).filter((c) => c.adjustment)).toEqual([])
+      expect((yield* rollups.chargesFor(subscription, feb)).filter((c) => c.adjustment)).toEqual([])
 
       // Another late January unit: only the difference from what was billed (1300 → 1301).
       yield* usage.ingest([event("late2", "1", "2024-01-31T00:00:00Z")])
       const march = { start: feb.end, end: at("2024-04-01T00:00:00Z") }
-      expect(summary((yield* usage.chargesFor(subscription, march)).filter((c) => c.adjustment))).toEqual([
+      expect(summary((yield* rollups.chargesFor(subscription, march)).filter((c) => c.adjustment))).toEqual([
         // 650.5 − 650 = 0.5 → 1 (rounded once on the total: 651 − 650); 1175.25 → 1175 − 1175 = 0;
         // 1951.5 + 50 = 2001.5 → 2002 − 2000 = 2; package ⌈13.01⌉ = 14 × 300 = 4200 − 3900 = 300.
         [true, "1301", 1, "2024-01"],
@@ -281,14 +333,15 @@ describe("Usage.chargesFor and Usage.markBilled", () => {
     Effect.gen(function*() {
       const { customer, subscription } = yield* setup
       const usage = yield* Usage
+      const rollups = yield* UsageRollups
       yield* usage.ingest([{ event_id: "a", customer: customer.id, code: "units", properties: { n: 100 } }])
-      const january = yield* usage.chargesFor(subscription, jan)
+      const january = yield* rollups.chargesFor(subscription, jan)
       expect(january.map((c) => c.amount)).toEqual([50, 100, 200, 300])
       // The event lands after the invoice read the rollup, before it recorded the billing.
       yield* usage.ingest([{ event_id: "b", customer: customer.id, code: "units", properties: { n: 100 } }])
       yield* TestClock.setTime(at("2024-02-01T00:00:00Z"))
-      yield* usage.markBilled(january)
-      const adjustments = (yield* usage.chargesFor(subscription, feb)).filter((c) => c.adjustment)
+      yield* rollups.markBilled(january)
+      const adjustments = (yield* rollups.chargesFor(subscription, feb)).filter((c) => c.adjustment)
       // 200 units: 100 − 50; 200 − 100; 400 − 200; 2 × 300 − 300.
       expect(adjustments.map((c) => c.amount)).toEqual([50, 100, 200, 300])
     }).pipe(Effect.provide(TestServices), Effect.provideService(CurrentTenant, { projectId: "proj_1", mode: "test" })))
@@ -305,35 +358,36 @@ describe("Usage.chargesFor and Usage.markBilled", () => {
       const customer = yield* (yield* Customers).create({ email: "seats@example.com", billingType: "invoice" })
       const subscription = yield* (yield* Subscriptions).create(customer.id, { plan: "seats" })
       const usage = yield* Usage
+      const rollups = yield* UsageRollups
       const seats = (id: string, n: number, timestamp?: string) =>
         ({ event_id: id, subscription: subscription.id, code: "seats", properties: { seats: n }, ...(timestamp ? { timestamp } : {}) })
       const march = { start: feb.end, end: at("2024-04-01T00:00:00Z") }
 
       yield* usage.ingest([seats("s1", 10)]) // +10 on 1 Jan
       yield* TestClock.setTime(jan.end)
-      const january = yield* usage.chargesFor(subscription, jan)
+      const january = yield* rollups.chargesFor(subscription, jan)
       expect(summary(january)).toEqual([[false, "10", 1000, "2024-01"]])
-      yield* usage.markBilled(january)
+      yield* rollups.markBilled(january)
       // February has no event: the 10 seats held all month.
       yield* TestClock.setTime(feb.end)
-      const february = yield* usage.chargesFor(subscription, feb)
+      const february = yield* rollups.chargesFor(subscription, feb)
       expect(summary(february)).toEqual([[false, "10", 1000, "2024-02"]])
-      yield* usage.markBilled(february)
+      yield* rollups.markBilled(february)
 
       // 1 Mar: +3 seats from 27 Jan arrive (33 days late). January: 10 + 3 × 5/31 = 10 + 15/31
       // = 10.483870967742 (rounded once, 12 decimals) → 1048.387… → 1048, adjusting 48;
       // February now holds 13 all month: 1300 − 1000 = 300. March holds 13: 1300.
       yield* usage.ingest([seats("s2", 3, "2024-01-27T00:00:00Z")])
-      const adjusted = yield* usage.chargesFor(subscription, march)
+      const adjusted = yield* rollups.chargesFor(subscription, march)
       expect(summary(adjusted)).toEqual([
         [false, "13", 1300, "2024-03"],
         [true, "10.483870967742", 48, "2024-01"],
         [true, "13", 300, "2024-02"]
       ])
       yield* TestClock.setTime(march.end)
-      yield* usage.markBilled(adjusted)
+      yield* rollups.markBilled(adjusted)
       const april = { start: march.end, end: at("2024-05-01T00:00:00Z") }
-      expect(summary(yield* usage.chargesFor(subscription, april))).toEqual([[false, "13", 1300, "2024-04"]])
+      expect(summary(yield* rollups.chargesFor(subscription, april))).toEqual([[false, "13", 1300, "2024-04"]])
     }).pipe(Effect.provide(TestServices), Effect.provideService(CurrentTenant, { projectId: "proj_1", mode: "test" })))
 })
 

@@ -26,7 +26,7 @@ import { encoder } from "../kernel/Encoder.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { memoForRun, memoForStep } from "../kernel/RunMemo.js"
 import { makeSubscriptionStore } from "./SubscriptionStore.js"
-import { Usage, type UsageCharge } from "../usage/index.js"
+import { type UsageCharge, UsageRollups } from "../usage/index.js"
 import { isoAt } from "../kernel/Time.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { traced } from "../kernel/Traced.js"
@@ -65,7 +65,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     const drafts = yield* InvoiceDrafts
     const invoices = yield* Invoices
     const payments = yield* Payments
-    const usage = yield* Usage
+    const usageRollups = yield* UsageRollups
     const events = yield* Events
 
     const emit = (type: SubscriptionEvent, s: Subscription) => events.emit(type, s.id, encodeSubscription(s))
@@ -95,7 +95,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     /** Usage charges of `period` (in arrears) as invoice lines, with the usage prices' tax. */
     const usageLines = (s: Subscription, period: Period) =>
       Effect.gen(function*() {
-        const charges = yield* usage.chargesFor(s, period)
+        const charges = yield* usageRollups.chargesFor(s, period)
         const customer = yield* customerOf(s.customer)
         const config = yield* BillingConfig
         const lines: Array<DraftLine> = []
@@ -171,7 +171,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
           prepaid: prepaidSince === null ? next.prepaid : prepaidBy(draft.invoice, prepaidSince)
         }
         yield* store.update(stored).pipe(Effect.orDie)
-        if (plan.usage.length > 0) yield* usage.markBilled(plan.usage)
+        if (plan.usage.length > 0) yield* usageRollups.markBilled(plan.usage)
         const invoice = yield* invoices.issue(draft, { finalize: true, paymentMethod: next.paymentMethod, items: plan.items })
         return { subscription: stored, invoice }
       })
@@ -356,5 +356,5 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
 
     return { step, terms, termsOf, planInvoice, preview, bill, prepaidBy, startBilling, end, upcoming, emit, store } as const
   }),
-  dependencies: [Customers.Default, Plans.Default, Prices.Default, Products.Default, InvoiceDrafts.Default, Invoices.Default, Payments.Default, Usage.Default, Events.Default]
+  dependencies: [Customers.Default, Plans.Default, Prices.Default, Products.Default, InvoiceDrafts.Default, Invoices.Default, Payments.Default, UsageRollups.Default, Events.Default]
 }) {}

@@ -1,20 +1,18 @@
 /**
- * Usage metering: event ingestion with rollups, the customer views (usage, costs), and the two
- * calls the invoice engine makes (`chargesFor`, `markBilled`).
+ * Usage metering: event ingestion, the event list and the customer views (usage, costs).
  *
- * Ingesting a batch is one transaction: the events are inserted with `insertMany`, which skips
- * event_ids already taken (also by a concurrent identical post, on every backend), and only the
- * events actually inserted update the rollups of their (customer, metric, period). Each rollup a
- * batch touches is read once (locked on Postgres) and written once, in key order; metric filters
- * apply here, so an event a metric filters out never enters its rollup. Then the customer's usage
- * limits are checked in the same transaction.
+ * Ingesting a batch is one transaction: the events are decoded and checked, resolved to their
+ * customer, metric and period, and inserted with `insertMany`, which skips event_ids already taken
+ * (also by a concurrent identical post, on every backend). Only the events actually inserted go on
+ * to `UsageRollups.record`, which updates their rollups; then the usage limits of every customer
+ * whose usage moved are checked, in the same transaction.
  */
 import { BigDecimal, Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
 import { Customer } from "../customers/domain/index.js"
 import { NotFound } from "../kernel/Errors.js"
 import { encodeRandom, encodeTime, highestIdAt, lowestIdAt } from "../kernel/Ids.js"
 import { parseInstant } from "../kernel/Instant.js"
-import { Metric, passesFilters } from "../catalog/domain/index.js"
+import { Metric } from "../catalog/domain/index.js"
 import type { Period } from "../kernel/Period.js"
 import { Subscription } from "../subscriptions/domain/index.js"
 import {
@@ -27,21 +25,12 @@ import {
 } from "./domain/UsageEvent.js"
 import type { CustomerCosts, CustomerUsage } from "./domain/UsageLimit.js"
 import {
-  addContribution,
-  applyDelta,
-  applyLevel,
   divideRounded,
-  emptyDelta,
-  emptyLevel,
-  emptyPeriodRollup,
   fromScaled,
-  isoAt,
-  levelKey,
-  msOf,
   parseScaled,
   plain,
   quantityOf,
-  type RollupDelta,
+  type RecordedEvent,
   rollupKey,
   zero
 } from "./domain/UsageRollup.js"
@@ -52,11 +41,10 @@ import * as Collections from "../kernel/Collections.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
+import { isoAt, msOf } from "../kernel/Time.js"
 import { UsageLimits } from "./UsageLimits.js"
 import { UsageRollups } from "./UsageRollups.js"
 import { traced } from "../kernel/Traced.js"
-
-export type { UsageCharge } from "./UsageRollups.js"
 
 export interface UsageEventFilters {
   readonly customer?: string | undefined
@@ -98,29 +86,11 @@ interface Checked {
   readonly value: bigint
 }
 
-/** An event ready to store, with what it adds to its metric's rollup. */
-interface Ready {
+/** An event ready to store: its record, and the event as its rollup will take it in. */
+interface Ready extends RecordedEvent {
   readonly index: number
   readonly record: StoredRecord
   readonly eventId: string
-  readonly customer: string
-  readonly metric: Metric
-  readonly period: Period
-  /** False when the metric's filters drop the event. */
-  readonly counted: boolean
-  /** In 10⁻¹² units. */
-  readonly quantity: bigint
-  readonly timestamp: number
-  readonly distinct: string | undefined
-}
-
-interface Group {
-  readonly key: string
-  readonly customer: string
-  readonly metric: Metric
-  readonly period: Period
-  readonly delta: RollupDelta
-  readonly distinct: Set<string>
 }
 
 const eventKeys: ReadonlySet<string> = new Set(["event_id", "customer", "subscription", "code", "value", "properties", "timestamp"])
@@ -355,10 +325,9 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
             customer,
             metric,
             period,
-            counted: passesFilters(metric.filters, c.properties),
             quantity,
             timestamp: c.timestamp,
-            distinct: metric.aggregationMethod === "unique_count" && raw !== undefined ? String(raw) : undefined
+            properties: c.properties
           })
         })
 
@@ -366,99 +335,12 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
         const sorted = [...ready].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : a.index - b.index))
         const inserted = new Set(yield* storage.insertMany(Collections.UsageEvents, tenant, sorted.map((r) => r.record)))
 
-        // What the new events add to each rollup.
-        const groups = new Map<string, Group>()
-        for (const r of ready) {
-          if (!r.counted || !inserted.has(r.record.id)) continue
-          const key = rollupKey(r.customer, r.metric.id, r.period.start)
-          let group = groups.get(key)
-          if (group === undefined) {
-            group = { key, customer: r.customer, metric: r.metric, period: r.period, delta: emptyDelta(), distinct: new Set() }
-            groups.set(key, group)
-          }
-          addContribution(group.delta, { quantity: r.quantity, timestamp: r.timestamp })
-          if (r.distinct !== undefined) group.distinct.add(r.distinct)
-        }
+        const fresh = ready.filter((r) => inserted.has(r.record.id))
 
-        if (groups.size > 0) {
-          // unique_count: a value counts when its record is new (insertMany skips those seen before).
-          const distinctRecords: Array<StoredRecord> = []
-          const rollupOfDistinct = new Map<string, string>()
-          for (const group of groups.values()) {
-            for (const value of group.distinct) {
-              const key = `${group.key}:${value}`
-              const id = `ud_${key}`
-              rollupOfDistinct.set(id, group.key)
-              distinctRecords.push({ id, data: { id, key, rollup: group.key, value }, index: { key } })
-            }
-          }
-          if (distinctRecords.length > 0) {
-            distinctRecords.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-            for (const id of yield* storage.insertMany(Collections.UsageDistinct, tenant, distinctRecords)) {
-              groups.get(rollupOfDistinct.get(id)!)!.delta.distinct += 1
-            }
-          }
+        // Their rollups, then the usage limits of every customer whose usage moved.
+        for (const customer of yield* rollups.record(fresh, nowIso)) yield* limits.check(customer, live.get(customer), lookup)
 
-          // weighted_sum levels first, then the period rollups: the order markBilled locks in too.
-          const weighted = new Map<string, { customer: string; metric: Metric; deltas: Map<string, BigDecimal.BigDecimal> }>()
-          for (const g of groups.values()) {
-            if (g.metric.aggregationMethod !== "weighted_sum") continue
-            const key = levelKey(g.customer, g.metric.id)
-            const entry = weighted.get(key) ?? { customer: g.customer, metric: g.metric, deltas: new Map() }
-            entry.deltas.set(isoAt(g.period.start), fromScaled(g.delta.sum))
-            weighted.set(key, entry)
-          }
-          const levels = yield* rollups.lockLevels([...weighted.values()].map((w) => emptyLevel(w.customer, w.metric.id, nowIso)))
-          const current = yield* rollups.lockPeriods([...groups.values()].map((g) => emptyPeriodRollup(g.customer, g.metric.id, g.period, nowIso)))
-
-          const newLevels = new Map<string, ReturnType<typeof applyLevel>>()
-          for (const [key, w] of weighted) {
-            const next = applyLevel(levels.get(key)!, w.deltas, nowIso)
-            newLevels.set(key, next)
-            yield* rollups.write(next)
-          }
-
-          // Billed rollups this batch changed: the next invoice adjusts them (see UsageRollups).
-          const pendingAdd = new Map<string, Set<string>>()
-          const pendingRemove = new Map<string, Set<string>>()
-          const mark = (customer: string, key: string, differs: boolean) => {
-            const target = differs ? pendingAdd : pendingRemove
-            const set = target.get(customer) ?? new Set<string>()
-            set.add(key)
-            target.set(customer, set)
-          }
-          for (const g of groups.values()) {
-            const next = applyDelta(current.get(g.key)!, g.delta, nowIso)
-            yield* rollups.write(next)
-            if (Object.keys(next.billed).length > 0) {
-              mark(g.customer, g.key, rollups.differsFromBilled(g.metric, next, newLevels.get(levelKey(g.customer, g.metric.id))))
-            }
-          }
-          // A late increment changes the level of every later period of a weighted_sum metric.
-          for (const [key, w] of weighted) {
-            const changed = [...w.deltas].filter(([, d]) => !BigDecimal.isZero(d)).map(([start]) => start).sort()
-            if (changed.length === 0) continue
-            for (const p of levels.get(key)!.periods) {
-              if (p.start <= changed[0]) continue
-              const laterKey = rollupKey(w.customer, w.metric.id, msOf(p.start))
-              if (groups.has(laterKey)) continue
-              const later = yield* rollups.readPeriod(laterKey)
-              if (later === undefined || Object.keys(later.billed).length === 0) continue
-              mark(w.customer, laterKey, rollups.differsFromBilled(w.metric, later, newLevels.get(key)))
-            }
-          }
-          const touched = new Set([...pendingAdd.keys(), ...pendingRemove.keys()])
-          for (const customer of touched) {
-            yield* rollups.updatePending(customer, pendingAdd.get(customer) ?? new Set(), pendingRemove.get(customer) ?? new Set(), nowIso)
-          }
-
-          // Usage limits of every customer whose usage moved.
-          const customersTouched = new Set([...groups.values()].map((g) => g.customer))
-          for (const customer of customersTouched) yield* limits.check(customer, live.get(customer), lookup)
-        }
-
-        const accepted = ready.filter((r) => inserted.has(r.record.id)).length
-        return { accepted, duplicates: ready.length - accepted }
+        return { accepted: fresh.length, duplicates: ready.length - fresh.length }
       }))
 
       return {
@@ -552,11 +434,7 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
       ingest,
       listEvents,
       usage,
-      costs,
-      /** See UsageRollups.chargesFor. */
-      chargesFor: rollups.chargesFor,
-      /** See UsageRollups.markBilled. */
-      markBilled: rollups.markBilled
+      costs
     } as const
   }),
   dependencies: [UsageRollups.Default, UsageLimits.Default]

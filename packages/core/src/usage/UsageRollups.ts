@@ -1,7 +1,14 @@
 /**
- * Reading and writing usage rollups, and what they cost: the layer under usage ingestion, the
- * customer views (usage, costs, entitlements), usage limits and invoicing (`chargesFor`,
- * `markBilled`). Every read here is a keyed read of a rollup, never a scan of raw events.
+ * Usage rollups in storage, and what they cost: `record` rolls each ingested batch into its
+ * rollups; the customer views (usage, costs, entitlements) and usage limits read them; invoicing
+ * calls `chargesFor` and `markBilled`. Every read here is a keyed read of a rollup, never a scan
+ * of raw events.
+ *
+ * Recording a batch, in the caller's transaction: an event its metric's filters drop enters no
+ * rollup; a unique_count value counts when its distinct record is new; then the weighted_sum
+ * levels the batch touches are locked, then its period rollups, each kind in key order (the order
+ * `markBilled` locks in too); each is read once (locked on Postgres) and written once, and billed
+ * rollups it changes go on the pending list (late events, below).
  *
  * Periods. A customer's usage of a metric is rolled up per period of the subscription that
  * charges it: the one an event names, else the customer's oldest live subscription with a usage
@@ -24,6 +31,7 @@ import { Plan } from "../catalog/domain/index.js"
 import { isUsagePrice, Price } from "../catalog/domain/index.js"
 import { liveStatuses, Subscription } from "../subscriptions/domain/index.js"
 import {
+  applyDelta,
   applyLevel,
   Billed,
   calendarMonth,
@@ -31,15 +39,16 @@ import {
   emptyLevel,
   emptyPending,
   emptyPeriodRollup,
-  isoAt,
+  fromScaled,
+  groupEvents,
   LevelRollup,
   levelKey,
-  msOf,
   PendingAdjustments,
   PeriodRollup,
   pendingKey,
   plain,
   quantityOf,
+  type RecordedEvent,
   rollupId,
   rollupKey,
   subscriptionPeriodAt,
@@ -51,11 +60,12 @@ import * as Collections from "../kernel/Collections.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { memoForRun } from "../kernel/RunMemo.js"
+import { isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 
 type UsagePrice = Price & { readonly metric: string; readonly chargeModel: ChargeModels.ChargeModel["chargeModel"] }
 
-/** One line of usage on an invoice: what the invoice engine gets from `Usage.chargesFor`. */
+/** One line of usage on an invoice: what the invoice engine gets from `UsageRollups.chargesFor`. */
 export interface UsageCharge {
   readonly price: string
   readonly metric: string
@@ -103,7 +113,7 @@ const encodeBilled = Schema.encodeSync(Billed)
 const dateOf = (ms: number) => isoAt(ms).slice(0, 10)
 const describePeriod = (p: Period) => `${dateOf(p.start)} – ${dateOf(p.end)}`
 
-export const modelOf = (price: UsagePrice): ChargeModels.ChargeModel => {
+const modelOf = (price: UsagePrice): ChargeModels.ChargeModel => {
   switch (price.chargeModel) {
     case "per_unit":
       return { chargeModel: "per_unit", unitAmountDecimal: price.unitAmountDecimal ?? "0" }
@@ -116,7 +126,7 @@ export const modelOf = (price: UsagePrice): ChargeModels.ChargeModel => {
 }
 
 /** The charge for a quantity, rounded once; a negative net quantity charges nothing. */
-export const chargeFor = (price: UsagePrice, quantity: BigDecimal.BigDecimal): number =>
+const chargeFor = (price: UsagePrice, quantity: BigDecimal.BigDecimal): number =>
   ChargeModels.charge(modelOf(price), chargeable(quantity)).amount
 
 const stored = (record: { readonly id: string; readonly key: string; readonly customer: string }): StoredRecord => ({
@@ -272,6 +282,92 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
       })
 
     // -----------------------------------------------------------------------------------------
+    // Ingestion.
+
+    /**
+     * Rolls events just inserted (their event_ids new) into their rollups, in the caller's
+     * transaction (see the module note): the period rollups, the weighted_sum levels, and the
+     * pending list of billed rollups they change. Returns the customers whose usage moved.
+     */
+    const record = traced("UsageRollups.record")(function*(events: ReadonlyArray<RecordedEvent>, now: string) {
+      const groups = groupEvents(events)
+      if (groups.size === 0) return new Set<string>() as ReadonlySet<string>
+      const tenant = yield* CurrentTenant
+
+      // unique_count: a value counts when its record is new (insertMany skips those seen before).
+      const distinctRecords: Array<StoredRecord> = []
+      const rollupOfDistinct = new Map<string, string>()
+      for (const group of groups.values()) {
+        for (const value of group.distinct) {
+          const key = `${group.key}:${value}`
+          const id = `ud_${key}`
+          rollupOfDistinct.set(id, group.key)
+          distinctRecords.push({ id, data: { id, key, rollup: group.key, value }, index: { key } })
+        }
+      }
+      if (distinctRecords.length > 0) {
+        distinctRecords.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        for (const id of yield* storage.insertMany(Collections.UsageDistinct, tenant, distinctRecords)) {
+          groups.get(rollupOfDistinct.get(id)!)!.delta.distinct += 1
+        }
+      }
+
+      // weighted_sum levels first, then the period rollups: the order markBilled locks in too.
+      const weighted = new Map<string, { customer: string; metric: Metric; deltas: Map<string, BigDecimal.BigDecimal> }>()
+      for (const g of groups.values()) {
+        if (g.metric.aggregationMethod !== "weighted_sum") continue
+        const key = levelKey(g.customer, g.metric.id)
+        const entry = weighted.get(key) ?? { customer: g.customer, metric: g.metric, deltas: new Map() }
+        entry.deltas.set(isoAt(g.period.start), fromScaled(g.delta.sum))
+        weighted.set(key, entry)
+      }
+      const levels = yield* lockLevels([...weighted.values()].map((w) => emptyLevel(w.customer, w.metric.id, now)))
+      const current = yield* lockPeriods([...groups.values()].map((g) => emptyPeriodRollup(g.customer, g.metric.id, g.period, now)))
+
+      const newLevels = new Map<string, LevelRollup>()
+      for (const [key, w] of weighted) {
+        const next = applyLevel(levels.get(key)!, w.deltas, now)
+        newLevels.set(key, next)
+        yield* write(next)
+      }
+
+      // Billed rollups this batch changed: the next invoice adjusts them (see the module note).
+      const pendingAdd = new Map<string, Set<string>>()
+      const pendingRemove = new Map<string, Set<string>>()
+      const mark = (customer: string, key: string, differs: boolean) => {
+        const target = differs ? pendingAdd : pendingRemove
+        const set = target.get(customer) ?? new Set<string>()
+        set.add(key)
+        target.set(customer, set)
+      }
+      for (const g of groups.values()) {
+        const next = applyDelta(current.get(g.key)!, g.delta, now)
+        yield* write(next)
+        if (Object.keys(next.billed).length > 0) {
+          mark(g.customer, g.key, differsFromBilled(g.metric, next, newLevels.get(levelKey(g.customer, g.metric.id))))
+        }
+      }
+      // A late increment changes the level of every later period of a weighted_sum metric.
+      for (const [key, w] of weighted) {
+        const changed = [...w.deltas].filter(([, d]) => !BigDecimal.isZero(d)).map(([start]) => start).sort()
+        if (changed.length === 0) continue
+        for (const p of levels.get(key)!.periods) {
+          if (p.start <= changed[0]) continue
+          const laterKey = rollupKey(w.customer, w.metric.id, msOf(p.start))
+          if (groups.has(laterKey)) continue
+          const later = yield* readPeriod(laterKey)
+          if (later === undefined || Object.keys(later.billed).length === 0) continue
+          mark(w.customer, laterKey, differsFromBilled(w.metric, later, newLevels.get(key)))
+        }
+      }
+      const touched = new Set([...pendingAdd.keys(), ...pendingRemove.keys()])
+      for (const customer of touched) {
+        yield* updatePending(customer, pendingAdd.get(customer) ?? new Set(), pendingRemove.get(customer) ?? new Set(), now)
+      }
+      return new Set([...groups.values()].map((g) => g.customer)) as ReadonlySet<string>
+    })
+
+    // -----------------------------------------------------------------------------------------
     // Costs.
 
     /** The estimated cost of each live subscription's current usage, from rollups alone. */
@@ -307,7 +403,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
      * transaction. Pass every charge returned to `markBilled`, zero amounts included, even when
      * the invoice leaves zero lines out.
      */
-    const chargesFor = traced("Usage.chargesFor")(function*(subscription: Subscription, period: { readonly start: number; readonly end: number }) {
+    const chargesFor = traced("UsageRollups.chargesFor")(function*(subscription: Subscription, period: { readonly start: number; readonly end: number }) {
       const lookup = makeLookup()
       const charges: Array<UsageCharge> = []
       const own = new Set<string>()
@@ -355,7 +451,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
      * later event is billed once, as an adjustment, and takes billed rollups off the pending list.
      * Run it in the transaction that stores the invoice.
      */
-    const markBilled = traced("Usage.markBilled")(function*(charges: ReadonlyArray<UsageCharge>) {
+    const markBilled = traced("UsageRollups.markBilled")(function*(charges: ReadonlyArray<UsageCharge>) {
       if (charges.length === 0) return
       const now = isoAt(yield* Clock.currentTimeMillis)
       const lookup = makeLookup()
@@ -415,12 +511,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
       periodAt,
       readPeriod,
       readLevel,
-      lockPeriods,
-      lockLevels,
-      write,
-      quantity,
-      differsFromBilled,
-      updatePending,
+      record,
       estimate,
       chargesFor,
       markBilled

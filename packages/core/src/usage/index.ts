@@ -1,4 +1,3 @@
 /** What other features may use of usage (generated from their imports; keep it to that). */
-export { Usage } from "./Usage.js"
-export type { UsageCharge } from "./UsageRollups.js"
+export { type UsageCharge, UsageRollups } from "./UsageRollups.js"
 export { UsageGroup } from "./http/UsageApi.js"

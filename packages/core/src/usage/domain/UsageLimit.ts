@@ -15,8 +15,8 @@ import { AggregationMethod } from "../../catalog/domain/index.js"
 import { MinorAmount } from "../../kernel/Money.js"
 import { Timestamp, strict, wire } from "../../kernel/Wire.js"
 
-export const LimitAction = Schema.Literal("WARNING", "DISABLE").annotations({ identifier: "UsageLimitAction" })
-export type LimitAction = typeof LimitAction.Type
+const LimitAction = Schema.Literal("WARNING", "DISABLE").annotations({ identifier: "UsageLimitAction" })
+type LimitAction = typeof LimitAction.Type
 
 export const UsageLimit = Schema.Struct({
   id: Id("usageLimit"),
@@ -43,7 +43,7 @@ export type UsageLimitCreate = typeof UsageLimitCreate.Type
 
 const PeriodView = Schema.Struct({ start: Timestamp, end: Timestamp }).annotations({ identifier: "UsagePeriod" })
 
-export const MetricUsage = Schema.Struct({
+const MetricUsage = Schema.Struct({
   metric: Schema.String,
   code: Schema.String,
   name: Schema.String,
@@ -61,7 +61,7 @@ export const CustomerUsage = Schema.Struct({
 }).annotations({ identifier: "CustomerUsage" })
 export type CustomerUsage = typeof CustomerUsage.Type
 
-export const CostLineView = Schema.Struct({
+const CostLineView = Schema.Struct({
   subscription: Schema.String,
   price: Schema.String,
   metric: Schema.String,

@@ -1,7 +1,9 @@
 /**
  * Usage rollups: a metric's running aggregate for one customer and period, updated as events
  * arrive, so that reading a period's quantity costs the same at 10 events and at 10 million.
- * Plain functions and the stored shapes; the Usage service does the storage.
+ * Plain functions and the stored shapes: exact decimals, rollup keys and periods, what a batch of
+ * events adds to each rollup (`groupEvents`), applying it, and a rollup's quantity under each
+ * aggregation method. The UsageRollups service does the storage.
  *
  * A period rollup keeps every aggregate at once (count, sum, max, latest, distinct count and the
  * time-weighted numerator), in exact decimals. `weighted_sum` needs one more record per customer
@@ -17,10 +19,11 @@
  * which does not depend on the order events arrive in. Σ v_i and Σ v_i · (end − t_i) are kept
  * exactly; the division is rounded once, to 12 decimals, half away from zero.
  */
-import { BigDecimal, DateTime, Schema } from "effect"
-import type { AggregationMethod } from "../../catalog/domain/index.js"
+import { BigDecimal, Schema } from "effect"
+import { type AggregationMethod, type Metric, passesFilters } from "../../catalog/domain/index.js"
 import type { Period } from "../../kernel/Period.js"
 import { periodAt } from "../../kernel/Period.js"
+import { isoAt, msOf } from "../../kernel/Time.js"
 
 // ---------------------------------------------------------------------------------------------
 // Exact decimals as plain strings.
@@ -28,7 +31,7 @@ import { periodAt } from "../../kernel/Period.js"
 export const zero = BigDecimal.fromBigInt(0n)
 
 /** A decimal string this module wrote, or an input already checked: never fails on those. */
-export const decimal = (s: string): BigDecimal.BigDecimal => BigDecimal.unsafeFromString(s)
+const decimal = (s: string): BigDecimal.BigDecimal => BigDecimal.unsafeFromString(s)
 
 /** A decimal without exponent notation ("0.0000001", "1200"), as stored and answered. */
 export const plain = (n: BigDecimal.BigDecimal): string => {
@@ -57,17 +60,11 @@ export const divideRounded = (numerator: BigDecimal.BigDecimal, denominator: big
 
 const decimalPattern = /^-?\d{1,20}(\.\d{1,12})?$/
 
-/** An event's number: a finite number or a decimal string, at most 20 digits and 12 decimals. */
-export const parseQuantity = (input: unknown): BigDecimal.BigDecimal | undefined => {
-  const scaled = parseScaled(input)
-  return scaled === undefined ? undefined : BigDecimal.normalize(fromScaled(scaled))
-}
-
 /**
  * Quantities while a batch is summed: integers of 10⁻¹² units (every accepted quantity has at most
  * 12 decimals), so that adding a thousand of them is bigint arithmetic, exact and quick.
  */
-export const quantityScale = 12
+const quantityScale = 12
 
 /** A number or decimal string (at most 20 digits and 12 decimals) in 10⁻¹² units. */
 export const parseScaled = (input: unknown): bigint | undefined => {
@@ -85,37 +82,13 @@ export const fromScaled = (units: bigint): BigDecimal.BigDecimal => BigDecimal.m
 // ---------------------------------------------------------------------------------------------
 // Periods.
 
-const DAY = 86_400_000
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`)
-const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`)
-let isoDay = Number.NaN
-let isoPrefix = ""
-
-/**
- * ISO 8601 UTC with milliseconds, as DateTime.formatIso writes it; the date part is formatted
- * once per day, since a batch's timestamps mostly share one (this runs for every event).
- */
-export const isoAt = (ms: number): string => {
-  const day = Math.floor(ms / DAY)
-  // Years 0000–9999 only; anything else the slow, general way.
-  if (day < -719_528 || day > 2_932_896) return DateTime.formatIso(DateTime.unsafeMake(ms))
-  if (day !== isoDay) {
-    isoPrefix = DateTime.formatIso(DateTime.unsafeMake(day * DAY)).slice(0, 11)
-    isoDay = day
-  }
-  const rest = ms - day * DAY
-  return `${isoPrefix}${pad2(Math.floor(rest / 3_600_000))}:${pad2(Math.floor(rest / 60_000) % 60)}:${pad2(Math.floor(rest / 1000) % 60)}.${pad3(rest % 1000)}Z`
-}
-/** Epoch ms of an ISO 8601 UTC timestamp this code wrote. */
-export const msOf = (iso: string): number => Date.parse(iso)
-
 /** The calendar month (UTC) containing `t`: usage periods of a customer without a subscription. */
 export const calendarMonth = (t: number): Period =>
   // Monthly periods anchored at 1970-01-01T00:00Z are the calendar months.
   periodAt(0, "month", Math.max(0, t))
 
 /** What period math needs of a subscription. */
-export interface PeriodSource {
+interface PeriodSource {
   readonly currentPeriodStart: string
   readonly currentPeriodEnd: string
   readonly billingAnchor: string
@@ -214,10 +187,7 @@ export const PendingAdjustments = Schema.Struct({
 })
 export type PendingAdjustments = typeof PendingAdjustments.Type
 
-export const StoredRollup = Schema.Union(PeriodRollup, LevelRollup, PendingAdjustments)
-export type StoredRollup = typeof StoredRollup.Type
-
-export const maxLevelPeriods = 400
+const maxLevelPeriods = 400
 
 export const emptyPeriodRollup = (customer: string, metric: string, period: Period, now: string): PeriodRollup => {
   const key = rollupKey(customer, metric, period.start)
@@ -241,7 +211,7 @@ export const emptyPending = (customer: string, now: string): PendingAdjustments 
 // Applying events.
 
 /** One counted event, as a rollup sees it: its quantity in 10⁻¹² units, its time in epoch ms. */
-export interface Contribution {
+interface Contribution {
   readonly quantity: bigint
   readonly timestamp: number
 }
@@ -267,6 +237,51 @@ export const addContribution = (delta: RollupDelta, c: Contribution): void => {
   // A later event, or one at the same instant received later, becomes the latest.
   if (delta.latest === undefined || c.timestamp >= delta.latest.timestamp) delta.latest = { value: c.quantity, timestamp: c.timestamp }
   delta.sumTimed += c.quantity * BigInt(c.timestamp)
+}
+
+/** An event just recorded, resolved to its customer, metric and period: what rollups take in. */
+export interface RecordedEvent {
+  readonly customer: string
+  readonly metric: Metric
+  readonly period: Period
+  /** In 10⁻¹² units: the event's value, or its aggregation property's. */
+  readonly quantity: bigint
+  readonly timestamp: number
+  readonly properties: Readonly<Record<string, string | number>>
+}
+
+/** What a batch adds to one period rollup, and the unique_count values it saw there. */
+export interface BatchGroup {
+  readonly key: string
+  readonly customer: string
+  readonly metric: Metric
+  readonly period: Period
+  readonly delta: RollupDelta
+  /** Not yet counted in `delta.distinct`: a value counts only if the rollup never saw it. */
+  readonly distinct: Set<string>
+}
+
+/**
+ * A batch's events by the period rollup they go to, in the order first seen. An event its
+ * metric's filters drop goes to none; for unique_count, the aggregation property's value is kept.
+ */
+export const groupEvents = (events: Iterable<RecordedEvent>): Map<string, BatchGroup> => {
+  const groups = new Map<string, BatchGroup>()
+  for (const e of events) {
+    if (!passesFilters(e.metric.filters, e.properties)) continue
+    const key = rollupKey(e.customer, e.metric.id, e.period.start)
+    let group = groups.get(key)
+    if (group === undefined) {
+      group = { key, customer: e.customer, metric: e.metric, period: e.period, delta: emptyDelta(), distinct: new Set() }
+      groups.set(key, group)
+    }
+    addContribution(group.delta, e)
+    if (e.metric.aggregationMethod === "unique_count" && e.metric.aggregationProperty !== null) {
+      const raw = e.properties[e.metric.aggregationProperty]
+      if (raw !== undefined) group.distinct.add(String(raw))
+    }
+  }
+  return groups
 }
 
 export const applyDelta = (rollup: PeriodRollup, delta: RollupDelta, now: string): PeriodRollup => {
@@ -301,7 +316,7 @@ export const applyLevel = (level: LevelRollup, deltas: ReadonlyMap<string, BigDe
 }
 
 /** The level held at `start` (ISO): every increment ever, less those of periods from `start` on. */
-export const levelAt = (level: LevelRollup | undefined, start: string): BigDecimal.BigDecimal => {
+const levelAt = (level: LevelRollup | undefined, start: string): BigDecimal.BigDecimal => {
   if (level === undefined) return zero
   let total = decimal(level.level)
   for (const p of level.periods) if (p.start >= start) total = BigDecimal.subtract(total, decimal(p.delta))

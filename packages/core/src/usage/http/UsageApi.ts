@@ -18,7 +18,7 @@ const eventJsonSchema = (() => {
  * One event, or `{events: [...]}`. Accepted here as any object: each event is then validated on
  * its own, so that one bad event of a batch is reported by index while the others are kept.
  */
-export const UsageEventsPayload = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+const UsageEventsPayload = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
   identifier: "UsageEventsInput",
   jsonSchema: {
     oneOf: [
