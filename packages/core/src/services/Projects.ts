@@ -5,10 +5,11 @@
 import { Effect, Option } from "effect"
 import { IdGenerator } from "../ports/IdGenerator.js"
 import { Storage } from "../ports/Storage.js"
-import { ApiKeys, keyPattern } from "./ApiKeys.js"
+import * as Collections from "../storage/Collections.js"
+import { ApiKeys, keyPattern, sha256Hex } from "./ApiKeys.js"
 import { CurrentTenant } from "./Tenancy.js"
 import { nowIso } from "./Time.js"
-import { Invalid } from "../domain/Errors.js"
+import { Conflict, Invalid } from "../domain/Errors.js"
 import { traced } from "./Traced.js"
 
 export interface BootstrapResult {
@@ -39,6 +40,14 @@ export class Projects extends Effect.Service<Projects>()("@billkit/core/Projects
           if (apiKey !== undefined) {
             const existing = yield* apiKeys.resolve(apiKey)
             if (Option.isSome(existing)) return { projectId: existing.value.tenant.projectId, created: false } satisfies BootstrapResult
+            // Not active, yet stored: it was revoked, and a revoked secret is never stored again.
+            const stored = yield* storage.findGlobal(Collections.ApiKeys, "hash", yield* sha256Hex(apiKey))
+            if (Option.isSome(stored)) {
+              return yield* Effect.fail(new Conflict({
+                field: "apiKey",
+                message: "was revoked and can never be used again; choose a new key (or unset it to keep using the other keys)"
+              }))
+            }
           }
           // A single-tenant installation keeps using its first project, also for a new key.
           const existing = yield* storage.projects.first
