@@ -16,6 +16,7 @@ import { taxScenarios } from "./billing/tax.js"
 import { dunningScenarios } from "./billing/dunning.js"
 import { upcomingInvoiceScenarios } from "./billing/upcomingInvoice.js"
 import { oneOffAndCreditScenarios } from "./billing/oneOffAndCredit.js"
+import { loopInterleavingScenarios } from "./billing/loopInterleaving.js"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
 
 export const billingScenarios = (name: string, make: () => Promise<StorageUnderTest>): void => {
@@ -33,5 +34,6 @@ export const billingScenarios = (name: string, make: () => Promise<StorageUnderT
     dunningScenarios(ctx)
     upcomingInvoiceScenarios(ctx)
     oneOffAndCreditScenarios(ctx)
+    loopInterleavingScenarios(ctx)
   })
 }
