@@ -17,6 +17,7 @@ import { dunningScenarios } from "./billing/dunning.js"
 import { upcomingInvoiceScenarios } from "./billing/upcomingInvoice.js"
 import { oneOffAndCreditScenarios } from "./billing/oneOffAndCredit.js"
 import { loopInterleavingScenarios } from "./billing/loopInterleaving.js"
+import { timeFilterScenarios } from "./billing/timeFilters.js"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
 
 export const billingScenarios = (name: string, make: () => Promise<StorageUnderTest>): void => {
@@ -35,5 +36,6 @@ export const billingScenarios = (name: string, make: () => Promise<StorageUnderT
     upcomingInvoiceScenarios(ctx)
     oneOffAndCreditScenarios(ctx)
     loopInterleavingScenarios(ctx)
+    timeFilterScenarios(ctx)
   })
 }

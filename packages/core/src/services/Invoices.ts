@@ -4,7 +4,6 @@
  */
 import { BigDecimal, Clock, DateTime, Effect, Option, Schema } from "effect"
 import { Conflict, Invalid, NotFound } from "../domain/Errors.js"
-import { highestIdAt, lowestIdAt } from "../domain/Ids.js"
 import { CreditNote, Invoice, InvoiceItem, type CreditNoteCreate, type InvoiceCreate, type InvoiceStatus } from "../domain/Invoice.js"
 import { checkInvoice } from "../domain/InvoiceChecks.js"
 import { Subscription } from "../domain/Subscription.js"
@@ -26,7 +25,7 @@ import { encoder } from "./Encoder.js"
 import { makeRepository } from "./Repository.js"
 import { Sequences } from "./Sequences.js"
 import { makeSubscriptionStore, shrinkPrepaidOf } from "./SubscriptionStore.js"
-import { isoAt, nowIso } from "./Time.js"
+import { createdWithin, isoAt, nowIso } from "./Time.js"
 import { Vouchers } from "./Vouchers.js"
 import { traced } from "./Traced.js"
 
@@ -398,8 +397,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       if (filters.status !== undefined) where.status = filters.status
       return yield* repo.list(page, {
         where,
-        ...(filters.from === undefined ? {} : { idFrom: lowestIdAt("invoice", filters.from) }),
-        ...(filters.to === undefined ? {} : { idTo: highestIdAt("invoice", filters.to) })
+        ...createdWithin(filters)
       })
     })
 
