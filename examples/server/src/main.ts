@@ -15,6 +15,10 @@ const configure = (): ServerConfig => {
 
 const config = configure()
 const server = await startServer(config).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`billkit: ${error.message}`)
+    process.exit(1)
+  }
   console.error(`billkit: could not start on ${describeDatabase(config.database)}:`, error)
   process.exit(1)
 })

@@ -8,7 +8,7 @@ import { serve, type ServerType } from "@hono/node-server"
 import { billkit, type Billkit } from "@billkit/core"
 import { toHonoHandler } from "@billkit/hono"
 import { Hono } from "hono"
-import type { ServerConfig } from "./config.js"
+import { ConfigError, type ServerConfig } from "./config.js"
 import { openDatabase } from "./database.js"
 
 export interface RunningServer {
@@ -24,6 +24,9 @@ export interface RunningServer {
 }
 
 const defaultGraceMs = 10_000
+
+const isDomainError = (error: unknown): error is { readonly _tag: string; readonly field?: string; readonly message: string } =>
+  typeof error === "object" && error !== null && "_tag" in error && (error._tag === "Conflict" || error._tag === "Invalid")
 
 const listen = (app: Hono, host: string, port: number): Promise<ServerType> =>
   new Promise((resolve, reject) => {
@@ -78,7 +81,11 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   const database = await openDatabase(config.database)
   const billing = billkit({ storage: database.storage })
   try {
-    const bootstrapped = await billing.bootstrap(config.apiKey === undefined ? {} : { apiKey: config.apiKey })
+    const bootstrapped = await billing.bootstrap(config.apiKey === undefined ? {} : { apiKey: config.apiKey }).catch((error: unknown) => {
+      // The operator's key refused (revoked): a configuration problem, said as one.
+      if (isDomainError(error) && error.field === "apiKey") throw new ConfigError(`BILLKIT_API_KEY ${error.message}`)
+      throw error
+    })
 
     const app = new Hono()
     app.get("/healthz", (c) => c.json({ status: "ok" }))

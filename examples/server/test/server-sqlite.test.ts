@@ -64,6 +64,25 @@ describe("example server on SQLite", () => {
     }
   })
 
+  it("refuses to start once BILLKIT_API_KEY was revoked, with a message naming the variable", async () => {
+    const cwd = tempDir()
+    const apiKey = "sk_test_revokedByOperator0000001"
+    const server = await spawnServer({ cwd, env: { BILLKIT_API_KEY: apiKey } })
+    try {
+      const api = apiClient(server.url, apiKey)
+      const [key] = (await api("GET", "/v1/api-keys")).body.data
+      expect((await api("DELETE", `/v1/api-keys/${key.id}`)).status).toBe(200)
+    } finally {
+      expect(await server.stop()).toBe(0)
+    }
+    const result = await runToExit({ cwd, env: { BILLKIT_API_KEY: apiKey } })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("billkit: BILLKIT_API_KEY was revoked")
+    expect(result.stderr).not.toContain("already exists")
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+    expect(result.stderr).not.toContain(apiKey)
+  })
+
   it("refuses an unknown DATABASE_URL scheme with exit 1 and a message naming the variable", async () => {
     const result = await runToExit({ cwd: tempDir(), env: { DATABASE_URL: "mysql://root:hunter2@localhost/billing" } })
     expect(result.code).toBe(1)

@@ -11,7 +11,7 @@ import { pipeline } from "./http/Pipeline.js"
 import type { Mode, StoragePort } from "./kernel/Storage.js"
 import { Storage } from "./kernel/Storage.js"
 import { BillingConfig, type BillingSettings, defaultBillingSettings } from "./kernel/BillingConfig.js"
-import { BillingLoop, type LoopReport } from "./operations/BillingLoop.js"
+import { BillingLoop, type LoopOptions, type LoopReport } from "./operations/BillingLoop.js"
 import { Projects } from "./access/Projects.js"
 import { makeFacade, runOrThrow, type ProjectFacade } from "./Facade.js"
 import type { Principal, RateLimitRule } from "./http/Principal.js"
@@ -74,8 +74,9 @@ export interface Billkit {
   /**
    * Runs all billing work due now in every project (renewals, trial ends, scheduled changes and
    * cancellations, dunning retries). Idempotent; call it on an interval (the example server does).
+   * Between batches it lets other requests run; `options` tunes the batch size.
    */
-  readonly runBilling: () => Promise<LoopReport>
+  readonly runBilling: (options?: LoopOptions) => Promise<LoopReport>
   readonly dispose: () => Promise<void>
 }
 
@@ -139,7 +140,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
     createProject: (name) => runOrThrow(runtime, Effect.flatMap(Projects, (projects) => projects.createWithKeys(name))),
     project: makeFacade(runtime),
     openApi: () => OpenApi.fromApi(api),
-    runBilling: () => runOrThrow(runtime, Effect.flatMap(BillingLoop, (loop) => loop.runAll())),
+    runBilling: (loopOptions) => runOrThrow(runtime, Effect.flatMap(BillingLoop, (loop) => loop.runAll(loopOptions))),
     dispose: async () => {
       await web.dispose()
       await runtime.dispose()

@@ -35,7 +35,11 @@ describe("billing loop failures", () => {
     // invoice counter; b's charge dies, so that batch rolls back (counter included) and each step
     // is redone alone: a and c are billed as the first two numbers, b is left for later.
     // Steps done: three trial-end notices (12 Jan), then two of the three trial ends.
-    expect((await call("POST", "/v1/test-helpers/clock/advance", { to: "2024-01-16T00:00:00Z" })).json.steps).toBe(5)
+    const advanced = await call("POST", "/v1/test-helpers/clock/advance", { to: "2024-01-16T00:00:00Z" })
+    expect(advanced.status).toBe(200)
+    expect(advanced.json.steps).toBe(5)
+    // The advance says which step failed: it stays due for the next run.
+    expect(advanced.json.failed).toEqual([subs[1].id])
     const [a, b, c] = await Promise.all(subs.map(invoicesOf))
     expect(a.map((i: any) => [i.number, i.status, i.total])).toEqual([["INV-000001", "paid", 2900]])
     expect(c.map((i: any) => [i.number, i.status, i.total])).toEqual([["INV-000002", "paid", 2900]])
@@ -50,7 +54,7 @@ describe("billing loop failures", () => {
 
     // Mended, the next run bills b, still as of its trial end, with the next number.
     broken.card = null
-    expect((await call("POST", "/v1/test-helpers/clock/advance", { seconds: 60 })).json.steps).toBe(1)
+    expect((await call("POST", "/v1/test-helpers/clock/advance", { seconds: 60 })).json).toMatchObject({ steps: 1, failed: [] })
     const [late] = await invoicesOf(subs[1])
     expect(late).toMatchObject({ number: "INV-000003", status: "paid", total: 2900, created_at: "2024-01-15T00:00:00.000Z" })
   })

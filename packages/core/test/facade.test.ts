@@ -50,6 +50,26 @@ describe("Promise façade", () => {
     await expect(billing.bootstrap({ apiKey: "not-a-key" })).rejects.toMatchObject({ _tag: "Invalid", field: "apiKey" })
   })
 
+  it("refuses to provision the operator's key once it was revoked, saying so (not a duplicate-key Conflict)", async () => {
+    const billing = billkit({ storage: makeMemoryStorage() })
+    const chosen = "sk_test_operatorChosenKey123456"
+    const { projectId } = await billing.bootstrap({ apiKey: chosen })
+    const call = (method: string, path: string) =>
+      billing.handler(new Request(`http://x${path}`, { method, headers: { authorization: `Bearer ${chosen}` } }))
+    const key = (await (await call("GET", "/v1/api-keys")).json()).data[0]
+    expect((await call("DELETE", `/v1/api-keys/${key.id}`)).status).toBe(200)
+
+    await expect(billing.bootstrap({ apiKey: chosen })).rejects.toMatchObject({
+      _tag: "Conflict",
+      field: "apiKey",
+      message: expect.stringMatching(/was revoked/)
+    })
+    // Still revoked: refused, and no second copy of it was stored.
+    expect((await call("GET", "/v1/customers")).status).toBe(401)
+    expect((await billing.project(projectId).apiKeys.list()).data.map((k) => k.status)).toEqual(["revoked"])
+    await billing.dispose()
+  })
+
   it("subscribes, renews with runBilling() at a later instant, and refunds no more than the remainder", async () => {
     // Two instances over one storage: one whose clock stands at 31 Jan 2024, one at 29 Feb 2024.
     const storage = makeMemoryStorage()

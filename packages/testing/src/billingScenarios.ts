@@ -16,6 +16,8 @@ import { taxScenarios } from "./billing/tax.js"
 import { dunningScenarios } from "./billing/dunning.js"
 import { upcomingInvoiceScenarios } from "./billing/upcomingInvoice.js"
 import { oneOffAndCreditScenarios } from "./billing/oneOffAndCredit.js"
+import { loopInterleavingScenarios } from "./billing/loopInterleaving.js"
+import { timeFilterScenarios } from "./billing/timeFilters.js"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
 
 /** The scenario groups, by name: a feature's own test file runs its groups on memory. */
@@ -31,7 +33,9 @@ export const billingScenarioGroups = {
   tax: taxScenarios,
   dunning: dunningScenarios,
   upcomingInvoice: upcomingInvoiceScenarios,
-  oneOffAndCredit: oneOffAndCreditScenarios
+  oneOffAndCredit: oneOffAndCreditScenarios,
+  loopInterleaving: loopInterleavingScenarios,
+  timeFilters: timeFilterScenarios
 } as const
 
 export type BillingScenarioGroup = keyof typeof billingScenarioGroups

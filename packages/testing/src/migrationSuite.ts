@@ -3,7 +3,7 @@
  * (Exported as `@billkit/testing/sql`: packages/sqlite and packages/postgres run it.)
  */
 import { Collections } from "@billkit/core"
-import { dialectOf, migrate, MigrationError, migrations, migrationTableName } from "@billkit/sql"
+import { dialectOf, migrate, MigrationError, migrationLockTableName, migrations, migrationTableName } from "@billkit/sql"
 import { Migrator, sql, type Kysely } from "kysely"
 import { afterEach, describe, expect, it } from "vitest"
 
@@ -92,6 +92,25 @@ export const migrationSuite = (name: string, fresh: () => Promise<FreshDatabase>
       }
       for (const table of ["billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits", "billkit_migration", "billkit_migration_lock"]) {
         expect(tables.map((t) => t.name)).toContain(table)
+      }
+    })
+
+    it("0004 gives invoices, payments, refunds and events a created_at column filled from their JSON", async () => {
+      const db = await connect(await open())
+      const upTo = (name: string) =>
+        new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations }) }, migrationTableName, migrationLockTableName }).migrateTo(name)
+      expect((await upTo("0002_billing")).error).toBeUndefined()
+      const tables = ["billkit_invoices", "billkit_payments", "billkit_refunds", "billkit_events"]
+      for (const [i, table] of tables.entries()) {
+        // Stored before 0004: an id dated months after the record's own time.
+        const createdAt = `2024-01-1${i}T12:00:00.000Z`
+        await db.insertInto(table).values({ id: `x_01J2E87HG0000000000000000${i}`, project_id: "proj_a", mode: "live", data: JSON.stringify({ created_at: createdAt }) }).execute()
+      }
+      await migrate(db)
+      for (const [i, table] of tables.entries()) {
+        const rows = await db.selectFrom(table).select("created_at").execute()
+        expect(rows, table).toEqual([{ created_at: `2024-01-1${i}T12:00:00.000Z` }])
+        expect(await indexNames(db, table)).toContain(`${table}_created_at_idx`)
       }
     })
 

@@ -5,10 +5,12 @@
 import { Effect, Option } from "effect"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { Storage } from "../kernel/Storage.js"
+import * as Collections from "../kernel/Collections.js"
 import { ApiKeys, keyPattern } from "./ApiKeys.js"
+import { sha256Hex } from "../kernel/Hash.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { nowIso } from "../kernel/Time.js"
-import { Invalid } from "../kernel/Errors.js"
+import { Conflict, Invalid } from "../kernel/Errors.js"
 import { traced } from "../kernel/Traced.js"
 
 export interface BootstrapResult {
@@ -39,6 +41,14 @@ export class Projects extends Effect.Service<Projects>()("@billkit/core/Projects
           if (apiKey !== undefined) {
             const existing = yield* apiKeys.resolve(apiKey)
             if (Option.isSome(existing)) return { projectId: existing.value.tenant.projectId, created: false } satisfies BootstrapResult
+            // Not active, yet stored: it was revoked, and a revoked secret is never stored again.
+            const stored = yield* storage.findGlobal(Collections.ApiKeys, "hash", yield* sha256Hex(apiKey))
+            if (Option.isSome(stored)) {
+              return yield* Effect.fail(new Conflict({
+                field: "apiKey",
+                message: "was revoked and can never be used again; choose a new key (or unset it to keep using the other keys)"
+              }))
+            }
           }
           // A single-tenant installation keeps using its first project, also for a new key.
           const existing = yield* storage.projects.first

@@ -4,13 +4,12 @@
  */
 import { Effect, FiberRef } from "effect"
 import { Event, type EventType } from "./domain/Event.js"
-import { highestIdAt, lowestIdAt } from "../kernel/Ids.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import * as Collections from "../kernel/Collections.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
-import { nowIso } from "../kernel/Time.js"
+import { createdWithin, nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 
 export interface EventFilters {
@@ -30,7 +29,7 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
     const ids = yield* IdGenerator
     const repo = yield* makeRepository(Collections.Events, Event, {
       resource: "event",
-      index: (e) => ({ type: e.type, subject: e.subject })
+      index: (e) => ({ type: e.type, subject: e.subject, created_at: e.createdAt })
     })
 
     /**
@@ -70,8 +69,7 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
       if (filters.subject !== undefined) where.subject = filters.subject
       return yield* repo.list(page, {
         where,
-        ...(filters.from === undefined ? {} : { idFrom: lowestIdAt("event", filters.from) }),
-        ...(filters.to === undefined ? {} : { idTo: highestIdAt("event", filters.to) })
+        ...createdWithin(filters)
       })
     })
 

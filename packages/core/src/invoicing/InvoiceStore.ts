@@ -10,6 +10,7 @@ export const makeInvoiceStore = makeRepository(Collections.Invoices, Invoice, {
     subscription: i.subscription,
     status: i.status,
     number: i.number,
-    due_at: i.status === "open" ? i.nextPaymentAttempt : null
+    due_at: i.status === "open" ? i.nextPaymentAttempt : null,
+    created_at: i.createdAt
   })
 })

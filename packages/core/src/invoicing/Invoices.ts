@@ -4,7 +4,7 @@
  */
 import { BigDecimal, Clock, DateTime, Effect, Option, Schema } from "effect"
 import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
-import { highestIdAt, lowestIdAt } from "../kernel/Ids.js"
+import { creditLines } from "./domain/CreditNoteLines.js"
 import { CreditNote, Invoice, InvoiceItem, type CreditNoteCreate, type InvoiceCreate, type InvoiceStatus } from "./domain/Invoice.js"
 import { checkInvoice } from "./domain/InvoiceChecks.js"
 import { Subscription } from "../subscriptions/domain/index.js"
@@ -26,7 +26,7 @@ import { encoder } from "../kernel/Encoder.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { Sequences } from "./Sequences.js"
 import { makeSubscriptionStore, shrinkPrepaidOf } from "../subscriptions/SubscriptionStore.js"
-import { isoAt, nowIso } from "../kernel/Time.js"
+import { createdWithin, isoAt, nowIso } from "../kernel/Time.js"
 import { Vouchers } from "../vouchers/index.js"
 import { traced } from "../kernel/Traced.js"
 
@@ -338,22 +338,36 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
 
     /** Credits part of an invoice: off what is still due, or, once paid, to the customer's balance. */
     const createCreditNote = traced("Invoices.createCreditNote")(function*(id: string, input: CreditNoteCreate) {
+      if ((input.amount === undefined) === (input.lines === undefined)) {
+        return yield* new Invalid({ field: input.amount === undefined ? "amount" : "lines", message: "give either amount or lines, not both or neither" })
+      }
       return yield* repo.transaction(Effect.gen(function*() {
         const invoice = yield* repo.get(id, true)
         yield* inState(invoice, ["open", "paid"], "be credited")
-        const creditable = invoice.total - invoice.amountCredited
-        if (input.amount > creditable) {
-          return yield* new Conflict({ field: "amount", message: `only ${creditable} of this invoice is left to credit` })
+        // By lines: each line's credit and tax, within what earlier notes left of it.
+        let noteLines: CreditNote["lines"] = []
+        if (input.lines !== undefined) {
+          const earlier = yield* creditNotes.list({ limit: 1000 }, { where: { invoice: invoice.id } })
+          const result = creditLines(invoice.lines, earlier.data.flatMap((n) => n.lines), input.lines)
+          if (result._tag === "Invalid") return yield* new Invalid({ field: result.field, message: result.message })
+          if (result._tag === "TooMuch") return yield* new Conflict({ field: result.field, message: result.message })
+          noteLines = result.lines
         }
-        const toInvoice = Math.min(input.amount, invoice.amountRemaining)
-        const toBalance = input.amount - toInvoice
+        const amount = input.amount ?? noteLines.reduce((sum, l) => sum + l.amount + l.tax, 0)
+        const creditable = invoice.total - invoice.amountCredited
+        if (amount > creditable) {
+          return yield* new Conflict({ field: input.amount === undefined ? "lines" : "amount", message: `only ${creditable} of this invoice is left to credit` })
+        }
+        const toInvoice = Math.min(amount, invoice.amountRemaining)
+        const toBalance = amount - toInvoice
         const note: CreditNote = {
           id: yield* ids.next("creditNote"),
           object: "credit_note",
           invoice: invoice.id,
           customer: invoice.customer,
           currency: invoice.currency,
-          amount: input.amount,
+          amount,
+          lines: noteLines,
           reason: input.reason ?? null,
           creditedTo: toBalance > 0 ? "balance" : "invoice",
           createdAt: yield* nowIso
@@ -369,8 +383,8 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
             description: `Credit note on invoice ${invoice.number ?? invoice.id}`
           })
         }
-        yield* shrinkPrepaidOf(subscriptions, invoice.subscription, invoice.id, input.amount)
-        let updated: Invoice = { ...invoice, amountCredited: invoice.amountCredited + input.amount, amountRemaining: invoice.amountRemaining - toInvoice }
+        yield* shrinkPrepaidOf(subscriptions, invoice.subscription, invoice.id, amount)
+        let updated: Invoice = { ...invoice, amountCredited: invoice.amountCredited + amount, amountRemaining: invoice.amountRemaining - toInvoice }
         yield* repo.update(updated).pipe(Effect.orDie)
         if (updated.status === "open" && updated.amountRemaining === 0) updated = yield* markPaid(updated, 0)
         yield* events.emit("credit_note.created", note.id, encodeCreditNote(note))
@@ -398,8 +412,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       if (filters.status !== undefined) where.status = filters.status
       return yield* repo.list(page, {
         where,
-        ...(filters.from === undefined ? {} : { idFrom: lowestIdAt("invoice", filters.from) }),
-        ...(filters.to === undefined ? {} : { idTo: highestIdAt("invoice", filters.to) })
+        ...createdWithin(filters)
       })
     })
 

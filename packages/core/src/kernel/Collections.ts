@@ -40,9 +40,11 @@ export const ApiKeys = spec({
 
 export const Subscriptions = spec({ name: "subscriptions", indexed: ["customer", "plan", "status", "due_at"], unique: [] })
 
+// `created_at` (migration 0004): the record's own time, which the `from`/`to` filters compare.
+
 export const Invoices = spec({
   name: "invoices",
-  indexed: ["customer", "subscription", "status", "number", "due_at"],
+  indexed: ["customer", "subscription", "status", "number", "due_at", "created_at"],
   unique: ["number"]
 })
 
@@ -51,9 +53,9 @@ export const InvoiceItems = spec({ name: "invoice_items", indexed: ["customer", 
 
 export const CreditNotes = spec({ name: "credit_notes", indexed: ["invoice", "customer"], unique: [] })
 
-export const Payments = spec({ name: "payments", indexed: ["customer", "invoice", "status"], unique: [] })
+export const Payments = spec({ name: "payments", indexed: ["customer", "invoice", "status", "created_at"], unique: [] })
 
-export const Refunds = spec({ name: "refunds", indexed: ["payment", "customer"], unique: [] })
+export const Refunds = spec({ name: "refunds", indexed: ["payment", "customer", "created_at"], unique: [] })
 
 export const PaymentMethods = spec({ name: "payment_methods", indexed: ["customer", "status"], unique: [] })
 
@@ -67,7 +69,7 @@ export const Balances = spec({ name: "balances", indexed: ["customer", "key"], u
 
 export const BalanceTransactions = spec({ name: "balance_transactions", indexed: ["customer", "currency"], unique: [] })
 
-export const Events = spec({ name: "events", indexed: ["type", "subject"], unique: [] })
+export const Events = spec({ name: "events", indexed: ["type", "subject", "created_at"], unique: [] })
 
 /** Work the billing loop has done, one per `key` (subscription and period, or invoice and attempt). */
 export const BillingRuns = spec({ name: "billing_runs", indexed: ["key"], unique: ["key"] })

@@ -141,7 +141,13 @@ export const makeMemoryStorage = (): StoragePort => {
     return row !== undefined && row.tenant === tenantKey(tenant) ? row : undefined
   }
 
-  const matches = (row: Row, where: Readonly<Record<string, string>> | undefined) => {
+  const matches = (row: Row, where: Readonly<Record<string, string>> | undefined, range?: ListQuery["range"]) => {
+    if (range !== undefined) {
+      const value = row.index[range.field]
+      if (value == null) return false
+      if (range.from !== undefined && value < range.from) return false
+      if (range.to !== undefined && value > range.to) return false
+    }
     if (where === undefined) return true
     for (const field in where) if (row.index[field] !== where[field]) return false
     return true
@@ -158,7 +164,7 @@ export const makeMemoryStorage = (): StoragePort => {
       // Walk back from the cursor, then restore ascending order.
       for (let i = hi - 1; i >= lo; i--) {
         const row = t!.rows.get(ids[i])!
-        if (!matches(row, q.where)) continue
+        if (!matches(row, q.where, q.range)) continue
         if (picked.length === q.limit) { hasMore = true; break }
         picked.push(row.data)
       }
@@ -166,7 +172,7 @@ export const makeMemoryStorage = (): StoragePort => {
     } else {
       for (let i = lo; i < hi; i++) {
         const row = t!.rows.get(ids[i])!
-        if (!matches(row, q.where)) continue
+        if (!matches(row, q.where, q.range)) continue
         if (picked.length === q.limit) { hasMore = true; break }
         picked.push(row.data)
       }
@@ -176,7 +182,7 @@ export const makeMemoryStorage = (): StoragePort => {
     const from = q.idFrom ? search(ids, q.idFrom, false) : 0
     const to = q.idTo ? search(ids, q.idTo, true) : ids.length
     let total = 0
-    for (let i = from; i < to; i++) if (matches(t!.rows.get(ids[i])!, q.where)) total++
+    for (let i = from; i < to; i++) if (matches(t!.rows.get(ids[i])!, q.where, q.range)) total++
     return { ...result, total }
   }
 

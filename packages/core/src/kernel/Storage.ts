@@ -46,6 +46,12 @@ export interface ListQuery {
   /** Only ids greater than / less than or equal to these bounds (ids sort by creation time). */
   readonly idFrom?: string
   readonly idTo?: string
+  /**
+   * Only records whose indexed `field` lies within `from`…`to` (inclusive, either may be left
+   * out), compared as text: ISO-8601 UTC timestamps of one format sort by time. Time filters use
+   * it on `created_at`, the record's own time; an id's embedded time is not trusted for them.
+   */
+  readonly range?: { readonly field: string; readonly from?: string; readonly to?: string }
   readonly limit: number
   readonly startingAfter?: string
   readonly endingBefore?: string
@@ -56,7 +62,7 @@ export interface ListResult {
   /** In ascending id order. */
   readonly data: ReadonlyArray<Json>
   readonly hasMore: boolean
-  /** Count of all records matching `where` and the id bounds, when `includeTotal` was asked. */
+  /** Count of all records matching `where`, the id bounds and the range, when `includeTotal` was asked. */
   readonly total?: number
 }
 

@@ -5,8 +5,8 @@
  */
 import { Clock, DateTime, Effect, Option } from "effect"
 import type { Duration } from "effect"
-import { TestClock } from "./domain/Clock.js"
-import { Conflict, NotFound } from "../kernel/Errors.js"
+import { TestClock, maxAdvanceSeconds } from "./domain/Clock.js"
+import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import * as Collections from "../kernel/Collections.js"
 import { makeRepository } from "../kernel/Repository.js"
@@ -27,6 +27,8 @@ export const fixedClock = (ms: number, underlying: Clock.Clock): Clock.Clock => 
 /** Runs `self` with the Clock standing at `ms`. */
 export const atInstant = <A, E, R>(ms: number) => (self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(Effect.clock, (clock) => Effect.withClock(self, fixedClock(ms, clock)))
+
+const maxAdvanceMs = maxAdvanceSeconds * 1000
 
 export const epochMs = (iso: string): number => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 
@@ -55,25 +57,33 @@ export class TestClocks extends Effect.Service<TestClocks>()("@billkit/core/Test
       return { object: "test_clock" as const, now: isoAt(now), frozen: Option.isSome(frozen) }
     })
 
-    /** Moves test time to `to` (never back) and freezes it there; returns the previous instant. */
-    const moveTo = traced("TestClocks.moveTo")(function*(to: number) {
+    /**
+     * Moves test time to `target.to`, or forward by `target.seconds` from where it stands (never
+     * back), and freezes it there; returns the previous instant and the new one. The current time
+     * is read once, inside the transaction, so `{seconds: 0}` lands exactly where time stood even
+     * on a clock that ticks between reads.
+     */
+    const moveTo = traced("TestClocks.moveTo")(function*(target: { readonly to: number } | { readonly seconds: number }) {
       yield* requireTestMode
       return yield* repo.transaction(Effect.gen(function*() {
         const existing = yield* repo.findBy("name", "test")
-        const from = Option.isSome(existing) ? epochMs(existing.value.now) : yield* Clock.currentTimeMillis
+        const locked = Option.isSome(existing) ? Option.some(yield* repo.get(existing.value.id, true).pipe(Effect.orDie)) : Option.none()
+        const from = Option.isSome(locked) ? epochMs(locked.value.now) : yield* Clock.currentTimeMillis
+        const to = "to" in target ? target.to : from + target.seconds * 1000
         if (to < from) {
           return yield* new Conflict({ field: "to", message: `test time is ${isoAt(from)} and never moves back` })
         }
-        if (Option.isSome(existing)) {
-          const locked = yield* repo.get(existing.value.id, true).pipe(Effect.orDie)
-          if (to < epochMs(locked.now)) return yield* new Conflict({ field: "to", message: `test time is ${locked.now} and never moves back` })
-          yield* repo.update({ ...locked, now: isoAt(to) }).pipe(Effect.orDie)
+        if (to - from > maxAdvanceMs) {
+          return yield* new Invalid({ field: "to", message: `must be at most 20 years after the test clock's time (${isoAt(from)})` })
+        }
+        if (Option.isSome(locked)) {
+          yield* repo.update({ ...locked.value, now: isoAt(to) }).pipe(Effect.orDie)
         } else {
           yield* repo.insert({ id: yield* ids.next("clock"), object: "test_clock", name: "test", now: isoAt(to) }).pipe(
             Effect.catchTag("UniqueViolation", () => new Conflict({ field: "to", message: "the test clock moved concurrently; retry" }))
           )
         }
-        return from
+        return { from, to }
       }))
     })
 

@@ -5,7 +5,6 @@
  */
 import { Effect, Option, Schema } from "effect"
 import { Conflict, Invalid } from "../kernel/Errors.js"
-import { highestIdAt, lowestIdAt } from "../kernel/Ids.js"
 import type { Invoice } from "../invoicing/domain/index.js"
 import { Payment, Refund, type PaymentStatus, type RefundCreate } from "./domain/Payment.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
@@ -18,7 +17,7 @@ import { makeInvoiceStore } from "../invoicing/InvoiceStore.js"
 import { encoder } from "../kernel/Encoder.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { makeSubscriptionStore, shrinkPrepaidOf } from "../subscriptions/SubscriptionStore.js"
-import { nowIso } from "../kernel/Time.js"
+import { createdWithin, nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 
 export interface TimeFilters {
@@ -38,14 +37,14 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const events = yield* Events
     const payments = yield* makeRepository(Collections.Payments, Payment, {
       resource: "payment",
-      index: (p) => ({ customer: p.customer, invoice: p.invoice, status: p.status })
+      index: (p) => ({ customer: p.customer, invoice: p.invoice, status: p.status, created_at: p.createdAt })
     })
     // Read only here: a refund shrinks what its invoice prepaid for a subscription.
     const invoices = yield* makeInvoiceStore
     const subscriptions = yield* makeSubscriptionStore
     const refunds = yield* makeRepository(Collections.Refunds, Refund, {
       resource: "refund",
-      index: (r) => ({ payment: r.payment, customer: r.customer })
+      index: (r) => ({ payment: r.payment, customer: r.customer, created_at: r.createdAt })
     })
 
     /**
@@ -149,10 +148,6 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const paymentsOfInvoice = (invoiceId: string) =>
       Effect.map(payments.list({ limit: 100 }, { where: { invoice: invoiceId } }), (page) => page.data)
 
-    const timeBounds = (kind: "payment" | "refund", f: TimeFilters) => ({
-      ...(f.from === undefined ? {} : { idFrom: lowestIdAt(kind, f.from) }),
-      ...(f.to === undefined ? {} : { idTo: highestIdAt(kind, f.to) })
-    })
 
     const list = traced("Payments.list")(function*(
       page: PageRequest,
@@ -161,7 +156,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       const where: Record<string, string> = {}
       if (filters.customer !== undefined) where.customer = filters.customer
       if (filters.status !== undefined) where.status = filters.status
-      return yield* payments.list(page, { where, ...timeBounds("payment", filters) })
+      return yield* payments.list(page, { where, ...createdWithin(filters) })
     })
 
     const listRefunds = traced("Payments.listRefunds")(function*(
@@ -170,7 +165,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     ) {
       const where: Record<string, string> = {}
       if (filters.customer !== undefined) where.customer = filters.customer
-      return yield* refunds.list(page, { where, ...timeBounds("refund", filters) })
+      return yield* refunds.list(page, { where, ...createdWithin(filters) })
     })
 
     return {

@@ -1,3 +1,4 @@
 /** What other features may use of usage (generated from their imports; keep it to that). */
-export { type UsageCharge, UsageRollups } from "./UsageRollups.js"
+export { UsageRollups } from "./UsageRollups.js"
+export type { UsageCharge } from "./UsageRollups.js"
 export { UsageGroup } from "./http/UsageApi.js"

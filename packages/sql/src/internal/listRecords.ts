@@ -26,6 +26,8 @@ export const makeListRecords = (executor: SqlExecutor) => {
     }
     if (q.idFrom !== undefined) out = out.where("id", ">=", arg(i++))
     if (q.idTo !== undefined) out = out.where("id", "<=", arg(i++))
+    if (q.range?.from !== undefined) out = out.where(sql.ref(q.range.field), ">=", arg(i++))
+    if (q.range?.to !== undefined) out = out.where(sql.ref(q.range.field), "<=", arg(i++))
     return out as Q
   }
   const matchingArgs = (tenant: Tenant, q: ListQuery): Array<unknown> => [
@@ -33,13 +35,16 @@ export const makeListRecords = (executor: SqlExecutor) => {
     tenant.mode,
     ...Object.values(q.where ?? {}),
     ...(q.idFrom === undefined ? [] : [q.idFrom]),
-    ...(q.idTo === undefined ? [] : [q.idTo])
+    ...(q.idTo === undefined ? [] : [q.idTo]),
+    ...(q.range?.from === undefined ? [] : [q.range.from]),
+    ...(q.range?.to === undefined ? [] : [q.range.to])
   ]
   const shape = (q: ListQuery) =>
-    `${Object.keys(q.where ?? {}).join(",")}:${q.idFrom !== undefined}:${q.idTo !== undefined}`
+    `${Object.keys(q.where ?? {}).join(",")}:${q.idFrom !== undefined}:${q.idTo !== undefined}:` +
+    `${q.range?.field ?? ""}:${q.range?.from !== undefined}:${q.range?.to !== undefined}`
 
   return traced("SqlStorage.list")(function* (spec: CollectionSpec, tenant: Tenant, q: ListQuery) {
-    yield* requireIndexed(spec, Object.keys(q.where ?? {}))
+    yield* requireIndexed(spec, [...Object.keys(q.where ?? {}), ...(q.range === undefined ? [] : [q.range.field])])
     const backward = q.endingBefore !== undefined
     const cursor = q.startingAfter ?? q.endingBefore
     const base = matchingArgs(tenant, q)

@@ -1,6 +1,7 @@
 import type { Migration } from "kysely"
 import { initial } from "./0001_initial.js"
 import { billing } from "./0002_billing.js"
+import { recordTimes } from "./0004_record_times.js"
 
 /**
  * Every Billkit migration, bundled as code (a file provider breaks once bundled). Names sort in
@@ -8,5 +9,7 @@ import { billing } from "./0002_billing.js"
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
-  "0002_billing": billing
+  "0002_billing": billing,
+  // 0003 is another change's number; 0004 runs after it wherever both are.
+  "0004_record_times": recordTimes
 }

@@ -101,4 +101,78 @@ export const oneOffAndCreditScenarios = (ctx: ScenarioContext) =>
       expect(done).toMatchObject({ total: 10000, amount_due: 11250, amount_paid: 11250, status: "paid" })
       expect((await h.ok("GET", `/v1/customers/${customer.id}/balance`)).balances).toEqual([{ currency: "KWD", amount: 0 }])
     })
+
+    it("credits invoice lines by quantity or amount, with each line's tax, never past a line's rest", async () => {
+      const h = await ctx.harness("2024-05-06T09:00:00Z")
+      const customer = await h.customer({ standard_tax_rate: "21", billing_type: "invoice" }, null)
+      // Line 0: Onboarding 1 × 5000, tax 1050, total 6050.
+      // Line 1: Training 3 × 2500 = 7500, tax 7500 × 0.21 = 1575, total 9075.
+      // Line 2: Licence 2 × 1210 tax included = 2420, tax 2420 × 21 / 121 = 420, total 2420.
+      // Invoice total 6050 + 9075 + 2420 = 17545.
+      const draft = await h.ok("POST", "/v1/invoices", {
+        customer: customer.id,
+        currency: "EUR",
+        lines: [
+          { description: "Onboarding", unit_amount: 5000 },
+          { description: "Training hour", quantity: 3, unit_amount: 2500 },
+          { description: "Licence", quantity: 2, unit_amount: 1210, including_tax: true }
+        ]
+      })
+      const open = await h.ok("POST", `/v1/invoices/${draft.id}/finalize`)
+      expect(open).toMatchObject({ status: "open", total: 17545, amount_remaining: 17545 })
+      const credit = (body: unknown) => h.call("POST", `/v1/invoices/${draft.id}/credit-notes`, body)
+
+      // One training hour by quantity: 1 × 2500, and a third of the line's tax, 1575 / 3 = 525.
+      // One licence by quantity (tax included): 1 × 1210 gross, tax 420 / 2 = 210, net 1000.
+      // 1250 of the onboarding by amount: tax 1250 × 0.21 = 262.5, rounded away from zero: 263.
+      // Note: 2500 + 525 + 1000 + 210 + 1250 + 263 = 5748.
+      const first = await credit({ lines: [{ line: 1, quantity: 1 }, { line: 2, quantity: "1" }, { line: 0, amount: 1250 }], reason: "partly not delivered" })
+      expect(first.status).toBe(201)
+      expect(first.json).toMatchObject({ amount: 5748, credited_to: "invoice", reason: "partly not delivered" })
+      expect(first.json.lines).toEqual([
+        { line: 1, quantity: "1", amount: 2500, tax: 525 },
+        { line: 2, quantity: "1", amount: 1000, tax: 210 },
+        { line: 0, quantity: null, amount: 1250, tax: 263 }
+      ])
+      expect(await h.ok("GET", `/v1/invoices/${draft.id}`)).toMatchObject({ amount_credited: 5748, amount_remaining: 17545 - 5748 })
+
+      // Line 1 has 5000 (net) left: three more hours (7500) or 5001 are refused, naming the field.
+      const tooMany = await credit({ lines: [{ line: 1, quantity: 3 }] })
+      expect(tooMany.status).toBe(409)
+      expect(tooMany.json.errors[0].field).toBe("lines[0].quantity")
+      const tooMuch = await credit({ lines: [{ line: 0, amount: 10 }, { line: 1, amount: 5001 }] })
+      expect(tooMuch.status).toBe(409)
+      expect(tooMuch.json.errors[0].field).toBe("lines[1].amount")
+      // Two requests for one line add up: 3000 + 2001 > 5000.
+      expect((await credit({ lines: [{ line: 1, amount: 3000 }, { line: 1, amount: 2001 }] })).json.errors[0].field).toBe("lines[1].amount")
+      // Nothing was written by the refusals.
+      expect(await h.ok("GET", `/v1/invoices/${draft.id}`)).toMatchObject({ amount_credited: 5748 })
+
+      // The rest of line 1 in one go: 2 × 2500 = 5000 and the tax left, 1575 − 525 = 1050 — the
+      // line is credited to exactly its total, 9075.
+      const rest = await credit({ lines: [{ line: 1, quantity: 2 }] })
+      expect(rest.json).toMatchObject({ amount: 6050, lines: [{ line: 1, quantity: "2", amount: 5000, tax: 1050 }] })
+      expect((await credit({ lines: [{ line: 1, amount: 1 }] })).status).toBe(409)
+
+      // Either amount or lines; each line needs amount or quantity, and a line that exists.
+      const both = await credit({ amount: 100, lines: [{ line: 0, amount: 100 }] })
+      expect(both.status).toBe(422)
+      expect(both.json.errors[0].field).toBe("lines")
+      const neither = await credit({ reason: "nothing" })
+      expect(neither.status).toBe(422)
+      expect(neither.json.errors[0].field).toBe("amount")
+      const twoWays = await credit({ lines: [{ line: 0, amount: 100, quantity: 1 }] })
+      expect(twoWays.status).toBe(422)
+      expect(twoWays.json.errors[0].field).toBe("lines[0].amount")
+      const noSuchLine = await credit({ lines: [{ line: 3, amount: 100 }] })
+      expect(noSuchLine.status).toBe(422)
+      expect(noSuchLine.json.errors[0].field).toBe("lines[0].line")
+      expect((await credit({ lines: [{ line: 0, quantity: 0 }] })).status).toBe(422)
+
+      // The notes are listed with their lines; a plain-amount note has none.
+      const plain = await h.ok("POST", `/v1/invoices/${draft.id}/credit-notes`, { amount: 100 })
+      expect(plain.lines).toEqual([])
+      const notes = (await h.ok("GET", `/v1/credit-notes?invoice=${draft.id}`)).data
+      expect(notes.map((n: any) => [n.amount, n.lines.length])).toEqual([[5748, 3], [6050, 1], [100, 0]])
+    })
   })

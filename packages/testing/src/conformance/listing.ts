@@ -2,7 +2,7 @@
 import { Effect } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import type { ListQuery, Tenant } from "@billkit/core"
+import { Collections, type ListQuery, type Tenant } from "@billkit/core"
 import { type CurrentStorage, customer, Customers, run, tenantA, tenantALive, tenantB } from "./fixtures.js"
 
 // Ten customers of tenant A, with statuses and countries to filter on. Interleaved ids in other
@@ -124,6 +124,35 @@ export const listingTests = (storage: CurrentStorage) =>
         hasMore: false
       })
       expect(await ids(storage, { limit: 10, idFrom: "cus_7", idTo: "cus_3" })).toMatchObject({ ids: [], hasMore: false })
+    })
+
+    it("bounds an indexed field's text inclusively with range (the record's own time, not its id's), in id order", async () => {
+      const s = storage()
+      // Ids made by a clock that ran ahead: their order is the reverse of the records' own time.
+      const at = (day: number) => `2024-03-${String(day).padStart(2, "0")}T00:00:00.000Z`
+      const event = (i: number, day: number) => ({
+        id: `evt_${i}`,
+        data: { id: `evt_${i}`, created_at: at(day) },
+        index: { type: "customer.created", subject: null, created_at: at(day) }
+      })
+      await run(Effect.gen(function* () {
+        for (let i = 0; i < 8; i++) yield* s.insert(Collections.Events, tenantA, event(i, 20 - i))
+        // Another tenant at the same times: never let through.
+        yield* s.insert(Collections.Events, tenantB, { ...event(3, 17), id: "evt_3_b" })
+      }))
+      const list = async (query: ListQuery) => {
+        const page = await run(s.list(Collections.Events, tenantA, query))
+        return { ids: page.data.map((d) => d.id as string), hasMore: page.hasMore, total: page.total }
+      }
+      const range = { field: "created_at", from: at(14), to: at(17) }
+      // Days 17, 16, 15, 14 are evt_3…evt_6; bounds are inclusive.
+      expect(await list({ limit: 10, range, includeTotal: true })).toEqual({ ids: ["evt_3", "evt_4", "evt_5", "evt_6"], hasMore: false, total: 4 })
+      expect(await list({ limit: 2, range, includeTotal: true })).toEqual({ ids: ["evt_3", "evt_4"], hasMore: true, total: 4 })
+      expect(await list({ limit: 2, range, startingAfter: "evt_4" })).toMatchObject({ ids: ["evt_5", "evt_6"], hasMore: false })
+      expect(await list({ limit: 2, range, endingBefore: "evt_6" })).toMatchObject({ ids: ["evt_4", "evt_5"], hasMore: true })
+      expect(await list({ limit: 10, range: { field: "created_at", from: at(19) } })).toMatchObject({ ids: ["evt_0", "evt_1"] })
+      expect(await list({ limit: 10, range: { field: "created_at", to: at(13) } })).toMatchObject({ ids: ["evt_7"] })
+      expect(await list({ limit: 10, range, where: { type: "customer.updated" } })).toMatchObject({ ids: [] })
     })
 
     it("counts the total of the filters and id bounds, whatever the cursor and limit", async () => {

@@ -2,7 +2,7 @@
  * Invoices: `draft → open → paid | void | uncollectible`. Lines carry their own tax rate and
  * rounding (one per line); totals are sums of lines, so they always add up.
  */
-import { Schema } from "effect"
+import { BigDecimal, Schema } from "effect"
 import { Currency } from "../../kernel/Currency.js"
 import { Id } from "../../kernel/Ids.js"
 import { Metadata } from "../../kernel/Metadata.js"
@@ -143,13 +143,25 @@ export const InvoiceCreate = Schema.Struct({
 }).annotations({ identifier: "InvoiceCreate", ...strict })
 export type InvoiceCreate = typeof InvoiceCreate.Type
 
+/** One invoice line a credit note credits: net amount and its tax (credit note total = Σ amount + tax). */
+export const CreditNoteLine = Schema.Struct({
+  line: Schema.Int.annotations({ description: "The credited line's position in the invoice's `lines`, from 0." }),
+  quantity: Schema.NullOr(Schema.BigDecimal).annotations({ description: "The quantity credited, when credited by quantity." }),
+  amount: MinorAmount.annotations({ description: "Credited, net of tax." }),
+  tax: MinorAmount.annotations({ description: "The tax credited with it." })
+}).annotations({ identifier: "CreditNoteLine" })
+export type CreditNoteLine = typeof CreditNoteLine.Type
+
 export const CreditNote = Schema.Struct({
   id: Id("creditNote"),
   object: Schema.Literal("credit_note"),
   invoice: Schema.String,
   customer: Schema.String,
   currency: Currency,
+  /** Tax included: Σ lines' amount + tax when credited by line. */
   amount: MinorAmount,
+  /** The lines credited (empty for a credit note of a plain amount; notes stored before lines existed read as empty). */
+  lines: Schema.optionalWith(Schema.Array(CreditNoteLine), { default: () => [] }),
   reason: Schema.NullOr(Schema.String),
   /** Where the credit went: off the invoice's amount due, or to the customer's balance once paid. */
   creditedTo: wire("credited_to", Schema.Literal("invoice", "balance")),
@@ -157,8 +169,28 @@ export const CreditNote = Schema.Struct({
 }).annotations({ identifier: "CreditNote" })
 export type CreditNote = typeof CreditNote.Type
 
+const PositiveQuantity = Quantity.pipe(
+  Schema.filter((q) => BigDecimal.isPositive(q), { message: () => "must be a positive decimal" })
+)
+
+export const CreditNoteLineCreate = Schema.Struct({
+  line: Schema.Int.pipe(Schema.nonNegative({ message: () => "must be a line's position in the invoice's lines, from 0" })),
+  amount: Schema.optional(
+    MinorAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" }))
+      .annotations({ description: "Net of tax; its tax at the line's rate is credited with it." })
+  ),
+  quantity: Schema.optional(PositiveQuantity.annotations({ description: "Credits quantity × unit_amount and that share of the line's tax." }))
+}).annotations({ identifier: "CreditNoteLineCreate", description: "Give `amount` or `quantity`.", ...strict })
+
 export const CreditNoteCreate = Schema.Struct({
-  amount: MinorAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" })),
+  amount: Schema.optional(
+    MinorAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" }))
+      .annotations({ description: "Tax included. Give `amount` or `lines`, not both." })
+  ),
+  lines: Schema.optional(
+    Schema.Array(CreditNoteLineCreate).pipe(Schema.minItems(1), Schema.maxItems(250))
+      .annotations({ description: "Lines to credit, each by `amount` (net of tax) or `quantity`, tax credited per line. Give `amount` or `lines`, not both." })
+  ),
   reason: Schema.optional(Schema.String.pipe(Schema.maxLength(500)))
 }).annotations({ identifier: "CreditNoteCreate", ...strict })
 export type CreditNoteCreate = typeof CreditNoteCreate.Type

@@ -19,11 +19,15 @@ export const ClockView = Schema.Struct({
   frozen: Schema.Boolean
 }).annotations({ identifier: "ClockView" })
 
+/** How far one advance may move test time: 20 years, for `seconds` and for `to` alike. */
+export const maxAdvanceSeconds = 20 * 366 * 86_400
+
 export const ClockAdvance = Schema.Struct({
   // `exact`: a bad value is reported once, not also as "expected undefined".
+  // At most 20 years after the clock's time, like `seconds`: checked against it (TestClocks.moveTo).
   to: Schema.optionalWith(InstantInput, { exact: true }),
   seconds: Schema.optionalWith(
-    Schema.Int.pipe(Schema.between(0, 20 * 366 * 86_400, { message: () => "must be a whole number of seconds from 0 to 20 years" })),
+    Schema.Int.pipe(Schema.between(0, maxAdvanceSeconds, { message: () => "must be a whole number of seconds from 0 to 20 years" })),
     { exact: true }
   )
 }).annotations({ identifier: "ClockAdvance", ...strict })

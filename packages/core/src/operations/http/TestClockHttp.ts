@@ -1,5 +1,5 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import { BillingLoop } from "../BillingLoop.js"
 import { CurrentTenant } from "../../kernel/Tenancy.js"
 import { TestClocks, epochMs } from "../TestClocks.js"
@@ -18,11 +18,9 @@ export const TestClockLive = HttpApiBuilder.group(BillkitApi, "testClock", (hand
           if ((payload.to === undefined) === (payload.seconds === undefined)) {
             return yield* Effect.fail(badRequest("Give exactly one of `to` or `seconds`", [{ field: "to", message: "give `to` or `seconds`, not both or neither" }]))
           }
-          // Inside `command`, a frozen clock already stands at test time; else this is real time.
-          const from = yield* Clock.currentTimeMillis
-          const to = payload.to !== undefined ? epochMs(payload.to) : from + (payload.seconds ?? 0) * 1000
-          yield* clocks.moveTo(to)
+          // The clock reads test time (or real time, before the first advance) once, inside moveTo.
+          const { to } = yield* clocks.moveTo(payload.to !== undefined ? { to: epochMs(payload.to) } : { seconds: payload.seconds ?? 0 })
           const report = yield* loop.runTenant(yield* CurrentTenant, to, { atDueTime: true })
-          return { ...(yield* clocks.view()), steps: report.steps }
+          return { ...(yield* clocks.view()), steps: report.steps, failed: report.failed }
         })))
   }))

@@ -1,0 +1,41 @@
+/**
+ * The billing loop shares the storage with every other request: on SQLite one connection, which
+ * a transaction holds. Another tenant's request must be served between the loop's batches, not
+ * after the whole run (security #4: a renewal day froze the server). No timings: only the order.
+ */
+import { Clock } from "effect"
+import { describe, expect, it } from "vitest"
+import { billkit, fixedClock } from "@billkit/core"
+import type { ScenarioContext } from "./context.js"
+import { ms } from "./harness.js"
+
+export const loopInterleavingScenarios = (ctx: ScenarioContext) =>
+  describe("billing loop beside other requests", () => {
+    it("serves another project's read while the loop still has batches left", async () => {
+      const h = await ctx.harness("2024-01-01T00:00:00Z")
+      const { plan } = await h.catalog({ currency: "EUR", amount: 1000 })
+      const subscriptions = 12
+      for (let i = 0; i < subscriptions; i++) {
+        const customer = await h.customer()
+        await h.ok("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: plan.code_name })
+      }
+
+      // A month later every subscription renews: six batches of two.
+      const host = billkit({ storage: h.storage, clock: fixedClock(ms("2024-02-01T00:00:00Z"), Clock.make()) })
+      try {
+        const other = await host.createProject("Other tenant")
+        let loopDone = false
+        const run = host.runBilling({ batchSize: 2 }).finally(() => (loopDone = true))
+
+        const read = await host.handler(new Request("http://billkit.test/v1/customers", { headers: { authorization: `Bearer ${other.testKey}` } }))
+        expect(read.status).toBe(200)
+        // The read was answered while the loop still had work left.
+        expect(loopDone).toBe(false)
+
+        const report = await run
+        expect(report).toEqual({ steps: subscriptions, failed: [] })
+      } finally {
+        await host.dispose()
+      }
+    })
+  })
