@@ -6,7 +6,7 @@
  */
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
-import { Clock, Effect, FiberRef, Option, Stream } from "effect"
+import { Clock, Effect, Option, Stream } from "effect"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { Storage } from "../kernel/Storage.js"
 import { ApiKeys } from "../access/index.js"

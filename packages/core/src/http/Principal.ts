@@ -9,6 +9,7 @@ import type { Mode } from "../kernel/Storage.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { enterIdempotency } from "./Idempotency.js"
 import { forbidden, Forbidden, unauthorized, Unauthorized } from "./Problems.js"
+import { holdsScope } from "../access/domain/index.js"
 
 export interface RateLimitRule {
   readonly window: "second" | "minute" | "hour"
@@ -55,9 +56,6 @@ export const AuthenticationLive = Layer.succeed(Authentication, {
     }))
 })
 
-const allows = (scopes: ReadonlyArray<string>, resource: string, access: "read" | "write") =>
-  scopes.includes("*") || scopes.includes(`${resource}:${access}`) || (access === "read" && scopes.includes(`${resource}:write`))
-
 /**
  * Checks the caller may `access` `resource` and yields its tenant. Publishable keys are refused
  * unless the endpoint opts in (`publishable: true`: plan and price lists, checkout).
@@ -71,7 +69,7 @@ export const authorize = (
     if (principal.keyType === "publishable" && !options.publishable) {
       return Effect.fail(forbidden("Publishable keys may only list public plans and prices and create checkout sessions"))
     }
-    if (!allows(principal.scopes, resource, access)) {
+    if (!holdsScope(principal.scopes, `${resource}:${access}`)) {
       return Effect.fail(forbidden(`This key lacks the ${resource}:${access} scope`))
     }
     // Only now, for a caller allowed to make this call, may an Idempotency-Key replay.
