@@ -16,6 +16,7 @@ import { CurrentTenant } from "../kernel/Tenancy.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { sha256Hex } from "../kernel/Hash.js"
+import { ApiKeyRecords, StoredApiKey } from "./domain/Records.js"
 
 export const keyPattern = /^(sk|pk)_(test|live)_[A-Za-z0-9]{16,128}$/
 
@@ -23,9 +24,6 @@ const redact = (secret: string) => `${secret.slice(0, 8)}…${secret.slice(-4)}`
 
 export const keyPrefix = (type: KeyType, mode: Mode) => `${type === "secret" ? "sk" : "pk"}_${mode}_`
 
-/** The stored form carries the hash; the wire form (`ApiKey`) never does. */
-const StoredApiKey = Schema.extend(ApiKey, Schema.Struct({ hash: Schema.String }))
-type StoredApiKey = typeof StoredApiKey.Type
 
 const toPublic = ({ hash: _hash, ...key }: StoredApiKey): ApiKey => key
 
@@ -39,11 +37,7 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@billkit/core/ApiKeys", 
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
     const storage = yield* Storage
-    const repo = yield* makeRepository(Collections.ApiKeys, StoredApiKey, {
-      resource: "api key",
-      // A revoked key keeps its hash: the secret stays unusable and can never be stored again.
-      index: (k) => ({ hash: k.hash, type: k.type, status: k.status })
-    })
+    const repo = yield* makeRepository(ApiKeyRecords)
 
     const store = (secret: string, input: ApiKeyCreate) =>
       Effect.gen(function*() {

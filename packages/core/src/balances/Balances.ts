@@ -8,13 +8,13 @@ import type { BalanceAdjustment, BalanceTransactionType, CustomerBalance } from 
 import { Balance, BalanceTransaction } from "./domain/Balance.js"
 import { Invalid } from "../kernel/Errors.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import { Customers } from "../customers/index.js"
 import type { Page, PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { memoForStep, rememberForStep } from "../kernel/RunMemo.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { BalanceRecords, BalanceTransactionRecords, balanceKey } from "./domain/Records.js"
 
 /** A signed change to a customer's balance in one currency (positive credits the customer). */
 export interface BalanceEntry {
@@ -32,29 +32,22 @@ export interface BalancePageResult {
   readonly total: number
 }
 
-const keyOf = (customer: string, currency: string) => `${customer}:${currency}`
 
 export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances", {
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
     const customers = yield* Customers
-    const repo = yield* makeRepository(Collections.Balances, Balance, {
-      resource: "balance",
-      index: (b) => ({ customer: b.customer, key: keyOf(b.customer, b.currency) })
-    })
-    const ledger = yield* makeRepository(Collections.BalanceTransactions, BalanceTransaction, {
-      resource: "balance transaction",
-      index: (t) => ({ customer: t.customer, currency: t.currency })
-    })
+    const repo = yield* makeRepository(BalanceRecords)
+    const ledger = yield* makeRepository(BalanceTransactionRecords)
 
     /**
      * The customer's balance row in `currency`, locked until the transaction ends, if it exists.
      * Inside a billing-loop step it is read once (a draft, then its finalization) and kept as
      * last written by `record`.
      */
-    const locked = (customer: string, currency: string) => memoForStep(`balance:${keyOf(customer, currency)}`, lockedNow(customer, currency))
+    const locked = (customer: string, currency: string) => memoForStep(`balance:${balanceKey(customer, currency)}`, lockedNow(customer, currency))
     const lockedNow = (customer: string, currency: string) =>
-      Effect.flatMap(repo.findBy("key", keyOf(customer, currency)), Option.match({
+      Effect.flatMap(repo.findBy("key", balanceKey(customer, currency)), Option.match({
         onNone: () => Effect.succeedNone,
         onSome: (b) => repo.find(b.id, true)
       }))
@@ -117,7 +110,7 @@ export class Balances extends Effect.Service<Balances>()("@billkit/core/Balances
           }
           const now = yield* nowIso
           const updated = yield* repo.update({ ...row, amount: balanceAfter, updatedAt: now }).pipe(Effect.orDie)
-          yield* rememberForStep(`balance:${keyOf(entry.customer, currency)}`, Option.some(updated))
+          yield* rememberForStep(`balance:${balanceKey(entry.customer, currency)}`, Option.some(updated))
           const transaction: BalanceTransaction = {
             id: yield* ids.next("balanceTransaction"),
             object: "balance_transaction",

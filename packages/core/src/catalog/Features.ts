@@ -4,22 +4,19 @@ import { Conflict } from "../kernel/Errors.js"
 import type { FeatureCreate, FeatureUpdate } from "./domain/Feature.js"
 import { Feature } from "./domain/Feature.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { patch } from "../kernel/Patch.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { FeatureRecords } from "./domain/Records.js"
 
 const duplicateCode = () => new Conflict({ field: "code", message: "A feature with this code already exists" })
 
 export class Features extends Effect.Service<Features>()("@billkit/core/Features", {
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
-    const repo = yield* makeRepository(Collections.Features, Feature, {
-      resource: "feature",
-      index: (f) => ({ code: f.code })
-    })
+    const repo = yield* makeRepository(FeatureRecords)
 
     const create = traced("Features.create")(function*(input: FeatureCreate) {
       const now = yield* nowIso

@@ -16,6 +16,7 @@ import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { MetricRecords } from "./domain/Records.js"
 
 const duplicateCode = () => new Conflict({ field: "code", message: "A metric with this code already exists" })
 
@@ -29,10 +30,7 @@ export class Metrics extends Effect.Service<Metrics>()("@billkit/core/Metrics", 
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
     const storage = yield* Storage
-    const repo = yield* makeRepository(Collections.Metrics, Metric, {
-      resource: "metric",
-      index: (m) => ({ code: m.code })
-    })
+    const repo = yield* makeRepository(MetricRecords)
 
     const create = traced("Metrics.create")(function*(input: MetricCreate) {
       const now = yield* nowIso

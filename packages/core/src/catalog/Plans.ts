@@ -8,7 +8,6 @@ import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import type { PlanCreate, PlanUpdate } from "./domain/Plan.js"
 import { Plan } from "./domain/Plan.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import { Features } from "./Features.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { patch } from "../kernel/Patch.js"
@@ -17,6 +16,7 @@ import { Products } from "./Products.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { PlanRecords } from "./domain/Records.js"
 
 const duplicateCodeName = () => new Conflict({ field: "code_name", message: "A plan with this code_name already exists" })
 
@@ -26,10 +26,7 @@ export class Plans extends Effect.Service<Plans>()("@billkit/core/Plans", {
     const products = yield* Products
     const prices = yield* Prices
     const features = yield* Features
-    const repo = yield* makeRepository(Collections.Plans, Plan, {
-      resource: "plan",
-      index: (p) => ({ code_name: p.codeName, product: p.product, public: String(p.public) })
-    })
+    const repo = yield* makeRepository(PlanRecords)
 
     const featureId = (ref: string, field: string) =>
       Effect.flatMap(features.resolve(ref), (f) =>

@@ -8,13 +8,13 @@ import type { PriceCreate, PriceTier, PriceUpdate, Schedule } from "./domain/Pri
 import { Price } from "./domain/Price.js"
 import { Metrics } from "./Metrics.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { patch } from "../kernel/Patch.js"
 import { Products } from "./Products.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { PriceRecords } from "./domain/Records.js"
 
 export interface PriceFilters {
   readonly product?: string
@@ -102,10 +102,7 @@ export class Prices extends Effect.Service<Prices>()("@billkit/core/Prices", {
     const ids = yield* IdGenerator
     const products = yield* Products
     const metrics = yield* Metrics
-    const repo = yield* makeRepository(Collections.Prices, Price, {
-      resource: "price",
-      index: (p) => ({ product: p.product, currency: p.currency, public: String(p.public), schedule: p.schedule })
-    })
+    const repo = yield* makeRepository(PriceRecords)
 
     /** The usage fields of a price, with its metric (id or code) resolved to an id. */
     const usage = (input: PriceCreate) =>

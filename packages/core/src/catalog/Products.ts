@@ -3,20 +3,17 @@ import { Effect } from "effect"
 import type { ProductCreate, ProductUpdate } from "./domain/Product.js"
 import { Product } from "./domain/Product.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { patch } from "../kernel/Patch.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { ProductRecords } from "./domain/Records.js"
 
 export class Products extends Effect.Service<Products>()("@billkit/core/Products", {
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
-    const repo = yield* makeRepository(Collections.Products, Product, {
-      resource: "product",
-      index: (p) => ({ status: p.active ? "active" : "inactive" })
-    })
+    const repo = yield* makeRepository(ProductRecords)
 
     const create = traced("Products.create")(function*(input: ProductCreate) {
       const now = yield* nowIso

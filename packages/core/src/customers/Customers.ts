@@ -8,13 +8,13 @@ import type { Address, CustomerCreate, CustomerUpdate } from "./domain/Customer.
 import { Customer, emptyAddress } from "./domain/Customer.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import type { UniqueViolation } from "../kernel/Storage.js"
-import * as Collections from "../kernel/Collections.js"
 import { Events } from "../events/index.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { patch } from "../kernel/Patch.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { CustomerRecords } from "./domain/Records.js"
 
 export interface CustomerFilters {
   readonly email?: string
@@ -36,17 +36,7 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
     const events = yield* Events
-    const repo = yield* makeRepository(Collections.Customers, Customer, {
-      resource: "customer",
-      index: (c) => ({
-        email: c.email.toLowerCase(),
-        country: c.address.country,
-        reference: c.reference,
-        external_reference: c.externalReference,
-        company_name: c.address.companyName,
-        status: c.status
-      })
-    })
+    const repo = yield* makeRepository(CustomerRecords)
 
     const create = traced("Customers.create")(function*(input: CustomerCreate) {
       const now = yield* nowIso

@@ -5,12 +5,12 @@
 import { Effect, FiberRef } from "effect"
 import { Event, type EventType } from "./domain/Event.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { createdWithin, nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { EventRecords } from "./domain/Records.js"
 
 export interface EventFilters {
   readonly type?: EventType
@@ -27,10 +27,7 @@ const pending = FiberRef.unsafeMake<Array<Event> | undefined>(undefined)
 export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
-    const repo = yield* makeRepository(Collections.Events, Event, {
-      resource: "event",
-      index: (e) => ({ type: e.type, subject: e.subject, created_at: e.createdAt })
-    })
+    const repo = yield* makeRepository(EventRecords)
 
     /**
      * Records that `type` happened to `subject`. `data` is the record's encoded (wire) JSON.

@@ -2,9 +2,28 @@
  * The collections Billkit stores, with their indexed columns. A SQL migration creates one table
  * per collection with exactly these columns, so adding an indexed field means adding a migration.
  */
+import type { Schema } from "effect"
 import type { CollectionSpec } from "./Storage.js"
 
 const spec = <const S extends CollectionSpec>(s: S): S => s
+
+/**
+ * How one collection's records are stored: its collection, the schema that encodes and decodes a
+ * record, the name used in "No such …" messages, and the values of its indexed columns for a
+ * record. Exactly one definition exists per collection, in the `domain/Records.ts` of the feature
+ * that owns it, and every repository over that collection is made from it: a second wrapper with
+ * other index functions would write other column values (a subscription without `due_at` never
+ * renews).
+ */
+export interface RecordDefinition<A extends { readonly id: string }, I = unknown> {
+  readonly collection: CollectionSpec
+  readonly schema: Schema.Schema<A, I>
+  readonly resource: string
+  readonly index: (record: A) => Record<string, string | null>
+}
+
+export const records = <A extends { readonly id: string }, I>(definition: RecordDefinition<A, I>): RecordDefinition<A, I> =>
+  definition
 
 export const Customers = spec({
   name: "customers",

@@ -4,26 +4,33 @@
  */
 import { Effect, Either, Option, Schema } from "effect"
 import { NotFound } from "./Errors.js"
-import type { CollectionSpec, Json, ListQuery, UniqueViolation } from "./Storage.js"
+import type { RecordDefinition } from "./Collections.js"
+import type { Json, ListQuery, UniqueViolation } from "./Storage.js"
 import { Storage } from "./Storage.js"
 import { nextCursorOf, type Page, type PageRequest } from "./Page.js"
 import { encoder } from "./Encoder.js"
 import { CurrentTenant } from "./Tenancy.js"
 
-export interface RepositoryOptions<A> {
-  /** Name used in "No such <resource>" messages. */
-  readonly resource: string
-  /** Values of the collection's indexed fields for a record. */
-  readonly index: (record: A) => Record<string, string | null>
+/** A repository over the collection of `definition` (see `RecordDefinition`). */
+export function makeRepository<A extends { readonly id: string }, I>(definition: RecordDefinition<A, I>): ReturnType<typeof repositoryOf<A, I>>
+/** @deprecated transitional: pass the collection's `RecordDefinition`. */
+export function makeRepository<A extends { readonly id: string }, I>(
+  collection: RecordDefinition<A, I>["collection"],
+  schema: Schema.Schema<A, I>,
+  options: { readonly resource: string; readonly index: (record: A) => Record<string, string | null> }
+): ReturnType<typeof repositoryOf<A, I>>
+export function makeRepository<A extends { readonly id: string }, I>(
+  first: RecordDefinition<A, I> | RecordDefinition<A, I>["collection"],
+  schema?: Schema.Schema<A, I>,
+  options?: { readonly resource: string; readonly index: (record: A) => Record<string, string | null> }
+) {
+  return repositoryOf("schema" in first ? first : { collection: first, schema: schema!, ...options! })
 }
 
-export const makeRepository = <A extends { readonly id: string }, I>(
-  spec: CollectionSpec,
-  schema: Schema.Schema<A, I>,
-  options: RepositoryOptions<A>
-) =>
+const repositoryOf = <A extends { readonly id: string }, I>(definition: RecordDefinition<A, I>) =>
   Effect.gen(function*() {
     const storage = yield* Storage
+    const { collection: spec, schema, resource } = definition
     // Stored data was written by this schema; failing to read it back is corruption: a defect.
     // Decoded synchronously: the Effect-based decoder costs a fiber step per field.
     const decodeEither = Schema.decodeUnknownEither(schema)
@@ -32,7 +39,7 @@ export const makeRepository = <A extends { readonly id: string }, I>(
     const encodeRecord = encoder(schema)
     const encode = (record: A) => Effect.orDie(Effect.try(() => encodeRecord(record) as Json))
     const stored = (record: A) =>
-      Effect.map(encode(record), (data) => ({ id: record.id, data, index: options.index(record) }))
+      Effect.map(encode(record), (data) => ({ id: record.id, data, index: definition.index(record) }))
 
     const insert = (record: A): Effect.Effect<A, UniqueViolation, CurrentTenant> =>
       Effect.flatMap(CurrentTenant, (tenant) =>
@@ -57,7 +64,7 @@ export const makeRepository = <A extends { readonly id: string }, I>(
 
     const get = (id: string, forUpdate = false): Effect.Effect<A, NotFound, CurrentTenant> =>
       Effect.flatMap(find(id, forUpdate), Option.match({
-        onNone: () => Effect.fail(new NotFound({ resource: options.resource, id })),
+        onNone: () => Effect.fail(new NotFound({ resource, id })),
         onSome: Effect.succeed
       }))
 

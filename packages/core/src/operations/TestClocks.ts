@@ -5,14 +5,14 @@
  */
 import { Clock, DateTime, Effect, Option } from "effect"
 import type { Duration } from "effect"
-import { TestClock, maxAdvanceSeconds } from "./domain/Clock.js"
+import { maxAdvanceSeconds } from "./domain/Clock.js"
 import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { isoAt } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { TestClockRecords } from "./domain/Records.js"
 
 /** A Clock standing at `ms`; sleeping still takes real time. */
 export const fixedClock = (ms: number, underlying: Clock.Clock): Clock.Clock => ({
@@ -35,7 +35,7 @@ export const epochMs = (iso: string): number => DateTime.toEpochMillis(DateTime.
 export class TestClocks extends Effect.Service<TestClocks>()("@billkit/core/TestClocks", {
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
-    const repo = yield* makeRepository(Collections.Clocks, TestClock, { resource: "test clock", index: (c) => ({ name: c.name }) })
+    const repo = yield* makeRepository(TestClockRecords)
 
     /** Where test time stands for the current tenant, if its clock was ever advanced. */
     const frozenAt: Effect.Effect<Option.Option<number>, never, CurrentTenant> = Effect.flatMap(CurrentTenant, (tenant) =>

@@ -2,19 +2,11 @@
 import { Effect } from "effect"
 import { Subscription } from "./domain/Subscription.js"
 import { shrinkPrepaid } from "./domain/SubscriptionLines.js"
-import { dueAt } from "./domain/SubscriptionSchedule.js"
-import * as Collections from "../kernel/Collections.js"
+import { SubscriptionRecords } from "./domain/Records.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { memoForStep, rememberForStep } from "../kernel/RunMemo.js"
-import { isoAt } from "../kernel/Time.js"
 
-const makeRepositoryOfSubscriptions = makeRepository(Collections.Subscriptions, Subscription, {
-  resource: "subscription",
-  index: (s) => {
-    const due = dueAt(s)
-    return { customer: s.customer, plan: s.plan, status: s.status, due_at: due === null ? null : isoAt(due) }
-  }
-})
+const makeRepositoryOfSubscriptions = makeRepository(SubscriptionRecords)
 
 /**
  * The repository, with one saving for the billing loop: inside a step, a locked read of a

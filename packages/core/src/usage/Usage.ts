@@ -8,7 +8,6 @@
  * whose usage moved are checked, in the same transaction.
  */
 import { BigDecimal, Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
-import { Customer } from "../customers/domain/index.js"
 import { NotFound } from "../kernel/Errors.js"
 import { encodeRandom, encodeTime, highestIdAt, lowestIdAt } from "../kernel/Ids.js"
 import { parseInstant } from "../kernel/Instant.js"
@@ -45,6 +44,10 @@ import { isoAt, msOf } from "../kernel/Time.js"
 import { UsageLimits } from "./UsageLimits.js"
 import { UsageRollups } from "./UsageRollups.js"
 import { traced } from "../kernel/Traced.js"
+import { UsageEventRecords } from "./domain/Records.js"
+import { CustomerRecords } from "../customers/domain/index.js"
+import { MetricRecords } from "../catalog/domain/index.js"
+import { SubscriptionRecords } from "../subscriptions/domain/index.js"
 
 export interface UsageEventFilters {
   readonly customer?: string | undefined
@@ -177,13 +180,10 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
     const ids = yield* IdGenerator
     const rollups = yield* UsageRollups
     const limits = yield* UsageLimits
-    const events = yield* makeRepository(Collections.UsageEvents, UsageEvent, {
-      resource: "usage event",
-      index: (e) => ({ event_id: e.eventId, customer: e.customer, subscription: e.subscription, code: e.code })
-    })
-    const metrics = yield* makeRepository(Collections.Metrics, Metric, { resource: "metric", index: (m) => ({ code: m.code }) })
-    const subscriptions = yield* makeRepository(Collections.Subscriptions, Subscription, { resource: "subscription", index: () => ({}) })
-    const customers = yield* makeRepository(Collections.Customers, Customer, { resource: "customer", index: () => ({}) })
+    const events = yield* makeRepository(UsageEventRecords)
+    const metrics = yield* makeRepository(MetricRecords)
+    const subscriptions = yield* makeRepository(SubscriptionRecords)
+    const customers = yield* makeRepository(CustomerRecords)
 
     const exists = (spec: typeof Collections.Customers, id: string) =>
       Effect.flatMap(CurrentTenant, (tenant) => storage.get(spec, tenant, id)).pipe(Effect.map(Option.isSome))

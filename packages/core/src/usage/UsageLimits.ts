@@ -2,16 +2,12 @@
  * Usage limits (WARNING, DISABLE) and entitlements. A limit is checked after each ingested batch
  * and when it is created, inside that transaction; its event goes to the outbox with it.
  */
-import { Clock, Effect, Option, Schema } from "effect"
-import { Customer } from "../customers/domain/index.js"
+import { Clock, Effect, Option } from "effect"
 import { Invalid, NotFound } from "../kernel/Errors.js"
-import { Feature } from "../catalog/domain/index.js"
-import { Plan } from "../catalog/domain/index.js"
 import type { Subscription } from "../subscriptions/domain/index.js"
 import type { Entitlement } from "./domain/UsageLimit.js"
 import { UsageLimit, type UsageLimitCreate } from "./domain/UsageLimit.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import { Events } from "../events/index.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { encoder } from "../kernel/Encoder.js"
@@ -19,6 +15,9 @@ import { makeRepository } from "../kernel/Repository.js"
 import { isoAt } from "../kernel/Time.js"
 import { type Estimate, UsageRollups } from "./UsageRollups.js"
 import { traced } from "../kernel/Traced.js"
+import { UsageLimitRecords } from "./domain/Records.js"
+import { CustomerRecords } from "../customers/domain/index.js"
+import { FeatureRecords, PlanRecords } from "../catalog/domain/index.js"
 
 const encodeLimit = encoder(UsageLimit)
 
@@ -31,13 +30,10 @@ export class UsageLimits extends Effect.Service<UsageLimits>()("@billkit/core/Us
     const ids = yield* IdGenerator
     const events = yield* Events
     const rollups = yield* UsageRollups
-    const repo = yield* makeRepository(Collections.UsageLimits, UsageLimit, {
-      resource: "usage limit",
-      index: (l) => ({ customer: l.customer, status: l.status })
-    })
-    const customers = yield* makeRepository(Collections.Customers, Customer, { resource: "customer", index: () => ({}) })
-    const plans = yield* makeRepository(Collections.Plans, Plan, { resource: "plan", index: () => ({}) })
-    const features = yield* makeRepository(Collections.Features, Feature, { resource: "feature", index: () => ({}) })
+    const repo = yield* makeRepository(UsageLimitRecords)
+    const customers = yield* makeRepository(CustomerRecords)
+    const plans = yield* makeRepository(PlanRecords)
+    const features = yield* makeRepository(FeatureRecords)
 
     const active = (customer: string) =>
       Effect.map(repo.list({ limit: 100 }, { where: { customer, status: "active" } }), (page) => page.data)

@@ -25,9 +25,7 @@
 import { BigDecimal, Clock, Effect, Option, Schema } from "effect"
 import { ChargeModels } from "../catalog/domain/index.js"
 import type { Metric } from "../catalog/domain/index.js"
-import { Metric as MetricSchema } from "../catalog/domain/index.js"
 import type { Period } from "../kernel/Period.js"
-import { Plan } from "../catalog/domain/index.js"
 import { isUsagePrice, Price } from "../catalog/domain/index.js"
 import { liveStatuses, Subscription } from "../subscriptions/domain/index.js"
 import {
@@ -62,6 +60,8 @@ import { CurrentTenant } from "../kernel/Tenancy.js"
 import { memoForRun } from "../kernel/RunMemo.js"
 import { isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { MetricRecords, PlanRecords, PriceRecords } from "../catalog/domain/index.js"
+import { SubscriptionRecords } from "../subscriptions/domain/index.js"
 
 type UsagePrice = Price & { readonly metric: string; readonly chargeModel: ChargeModels.ChargeModel["chargeModel"] }
 
@@ -138,13 +138,10 @@ const stored = (record: { readonly id: string; readonly key: string; readonly cu
 export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/UsageRollups", {
   effect: Effect.gen(function*() {
     const storage = yield* Storage
-    const subscriptions = yield* makeRepository(Collections.Subscriptions, Subscription, {
-      resource: "subscription",
-      index: (s) => ({ customer: s.customer, plan: s.plan, status: s.status })
-    })
-    const plans = yield* makeRepository(Collections.Plans, Plan, { resource: "plan", index: (p) => ({ code_name: p.codeName }) })
-    const prices = yield* makeRepository(Collections.Prices, Price, { resource: "price", index: (p) => ({ product: p.product }) })
-    const metrics = yield* makeRepository(Collections.Metrics, MetricSchema, { resource: "metric", index: (m) => ({ code: m.code }) })
+    const subscriptions = yield* makeRepository(SubscriptionRecords)
+    const plans = yield* makeRepository(PlanRecords)
+    const prices = yield* makeRepository(PriceRecords)
+    const metrics = yield* makeRepository(MetricRecords)
 
     /**
      * Catalog reads memoized for one operation (an ingested batch, a view, an invoice): plans,

@@ -9,13 +9,13 @@ import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import type { RedemptionCreate, VoucherCreate, VoucherType, VoucherUpdate } from "./domain/Voucher.js"
 import { Redemption, Voucher, codeKey } from "./domain/Voucher.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import { Customers } from "../customers/index.js"
 import type { Page, PageRequest } from "../kernel/Page.js"
 import { patch } from "../kernel/Patch.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { RedemptionRecords, VoucherRecords } from "./domain/Records.js"
 
 /**
  * A discount a customer holds: what the invoice engine applies before tax. `amounts` holds one
@@ -73,14 +73,8 @@ export class Vouchers extends Effect.Service<Vouchers>()("@billkit/core/Vouchers
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
     const customers = yield* Customers
-    const repo = yield* makeRepository(Collections.Vouchers, Voucher, {
-      resource: "voucher",
-      index: (v) => ({ code: codeKey(v.code), status: v.status })
-    })
-    const redemptions = yield* makeRepository(Collections.Redemptions, Redemption, {
-      resource: "redemption",
-      index: (r) => ({ customer: r.customer, voucher: r.voucher, status: r.status })
-    })
+    const repo = yield* makeRepository(VoucherRecords)
+    const redemptions = yield* makeRepository(RedemptionRecords)
 
     /** Every record matching `where`, page by page. */
     const allRedemptions = (where: Record<string, string>) =>
