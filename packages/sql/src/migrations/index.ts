@@ -1,6 +1,7 @@
 import type { Migration } from "kysely"
 import { initial } from "./0001_initial.js"
 import { billing } from "./0002_billing.js"
+import { paymentAttempts } from "./0003_payment_attempts.js"
 
 /**
  * Every Billkit migration, bundled as code (a file provider breaks once bundled). Names sort in
@@ -8,5 +9,6 @@ import { billing } from "./0002_billing.js"
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
-  "0002_billing": billing
+  "0002_billing": billing,
+  "0003_payment_attempts": paymentAttempts
 }
