@@ -151,7 +151,8 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
      * run) changes nothing. Returns the payment as recorded.
      */
     const recordCharge = (payment: Payment, outcome: Parameters<typeof payments.recordCharge>[1]) =>
-      repo.transaction(events.batched(Effect.gen(function*() {
+      // (Not `events.batched` here: `settleAll` batches the events of all the outcomes it records.)
+      repo.transaction(Effect.gen(function*() {
         // The invoice first, then its payment: every writer of both takes them in this order.
         const invoice = yield* repo.get(payment.invoice!, true).pipe(Effect.orDie)
         const recorded = yield* payments.recordCharge(payment.id, outcome)
@@ -164,7 +165,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
           yield* paymentFailed(invoice)
         }
         return paid
-      })))
+      }))
 
     /** Sends a committed attempt to the provider and records the outcome; still pending if none came. */
     const settleCharge = (payment: Payment, request: ChargeRequest) =>
@@ -305,12 +306,8 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         yield* emit("invoice.finalized", open)
         // One write of the invoice: paid, failed (dunning), or open with terms.
         if (amountDue === 0) return yield* markPaid(open, 0)
-        if (open.collectionMethod === "charge_automatically" && collect) {
-          // The update inside writes the invoice once more than before: the intent must commit
-          // with its attempt number before the provider hears of it.
-          yield* repo.update(open).pipe(Effect.orDie)
-          return (yield* startAttempt(open, paymentMethod, true).pipe(Effect.orDie)).invoice
-        }
+        // Still one write: the attempt's number (and the pending payment) commit with it.
+        if (open.collectionMethod === "charge_automatically" && collect) return (yield* startAttempt(open, paymentMethod, true).pipe(Effect.orDie)).invoice
         yield* repo.update(open).pipe(Effect.orDie)
         return open
       })
