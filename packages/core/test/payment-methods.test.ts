@@ -154,9 +154,9 @@ describe("fake payment provider", () => {
       expect((yield* charge(mastercard.providerRef, "k2")).status).toBe("succeeded")
       // Every charge of these fails, however often it is tried.
       for (const key of ["k3", "k4"]) {
-        expect(yield* charge(declined.providerRef, key)).toMatchObject({ status: "failed", failureCode: "card_declined" })
-        expect(yield* charge(insufficient.providerRef, key)).toMatchObject({ status: "failed", failureCode: "insufficient_funds" })
-        expect(yield* charge(threeDs.providerRef, key)).toEqual({ status: "requires_action", providerRef: `fake_ch_${key}` })
+        expect(yield* charge(declined.providerRef, `${key}d`)).toMatchObject({ status: "failed", failureCode: "card_declined" })
+        expect(yield* charge(insufficient.providerRef, `${key}i`)).toMatchObject({ status: "failed", failureCode: "insufficient_funds" })
+        expect(yield* charge(threeDs.providerRef, `${key}a`)).toEqual({ status: "requires_action", providerRef: `fake_ch_${key}a` })
       }
       // Retrying with the same idempotency key is the same charge.
       expect((yield* charge(visa.providerRef, "k1")).providerRef).toBe("fake_ch_k1")
@@ -164,10 +164,23 @@ describe("fake payment provider", () => {
       expect(yield* provider.charge({ providerRef: visa.providerRef, amount: 0, currency: "EUR", description: "", idempotencyKey: "k6" }))
         .toMatchObject({ status: "failed", failureCode: "amount_invalid" })
 
-      const refund = yield* provider.refund({ providerPaymentRef: "fake_ch_k1", amount: 400, currency: "EUR" })
-      expect(refund).toEqual({ providerRef: expect.stringMatching(/^fake_re_/), status: "succeeded" })
-      expect((yield* provider.refund({ providerPaymentRef: "ch_elsewhere", amount: 400, currency: "EUR" })).status).toBe("failed")
-      expect((yield* provider.refund({ providerPaymentRef: "fake_ch_k1", amount: 0, currency: "EUR" })).status).toBe("failed")
+      // Like Stripe: the same key with another body (card, amount or currency) moves nothing.
+      for (const other of [
+        { providerRef: mastercard.providerRef, amount: 1000, currency: "EUR" },
+        { providerRef: visa.providerRef, amount: 1001, currency: "EUR" },
+        { providerRef: visa.providerRef, amount: 1000, currency: "USD" }
+      ]) {
+        const reused = yield* Effect.flip(provider.charge({ ...other, description: "", idempotencyKey: "k1" }))
+        expect(reused).toMatchObject({ _tag: "IdempotencyKeyReused", idempotencyKey: "k1" })
+      }
+
+      const refund = yield* provider.refund({ providerPaymentRef: "fake_ch_k1", amount: 400, currency: "EUR", idempotencyKey: "re_1" })
+      expect(refund).toEqual({ providerRef: "fake_re_re_1", status: "succeeded" })
+      expect(yield* provider.refund({ providerPaymentRef: "fake_ch_k1", amount: 400, currency: "EUR", idempotencyKey: "re_1" })).toEqual(refund)
+      expect(yield* Effect.flip(provider.refund({ providerPaymentRef: "fake_ch_k1", amount: 401, currency: "EUR", idempotencyKey: "re_1" })))
+        .toMatchObject({ _tag: "IdempotencyKeyReused" })
+      expect((yield* provider.refund({ providerPaymentRef: "ch_elsewhere", amount: 400, currency: "EUR", idempotencyKey: "re_2" })).status).toBe("failed")
+      expect((yield* provider.refund({ providerPaymentRef: "fake_ch_k1", amount: 0, currency: "EUR", idempotencyKey: "re_3" })).status).toBe("failed")
 
       const rejected = yield* Effect.flip(provider.createPaymentMethod("tok_nope"))
       expect(rejected._tag).toBe("PaymentMethodRejected")

@@ -1,24 +1,30 @@
 /**
  * Invoices after drafting: issue, finalize (checks, gapless number, balance, collection), pay,
- * void, mark uncollectible, credit notes, and dunning retries. Every command is one transaction.
+ * void, mark uncollectible, credit notes, and dunning retries. Every command is one transaction;
+ * one that charges commits a pending payment attempt and leaves the provider call and its
+ * outcome to `committing` (after commit, outside any transaction: house rule 8). What a failed
+ * automatic payment does next is Dunning's.
  */
-import { BigDecimal, Clock, DateTime, Effect, Option, Schema } from "effect"
+import { BigDecimal, Clock, DateTime, Effect, Option } from "effect"
 import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
-import { creditLines } from "./domain/CreditNoteLines.js"
 import { CreditNote, Invoice, InvoiceItem, type CreditNoteCreate, type InvoiceCreate, type InvoiceStatus } from "./domain/Invoice.js"
 import { checkInvoice } from "./domain/InvoiceChecks.js"
 import { Subscription } from "../subscriptions/domain/index.js"
 import { settleBalance } from "./domain/InvoiceTotals.js"
+import { creditLines } from "./domain/CreditNoteLines.js"
 import { lineAmount } from "../kernel/Money.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import * as Collections from "../kernel/Collections.js"
 import { Balances } from "../balances/index.js"
 import { BillingConfig } from "../kernel/BillingConfig.js"
 import { Customers } from "../customers/index.js"
+import { Dunning } from "./Dunning.js"
 import { Events } from "../events/index.js"
 import { type Draft, type DraftLine, InvoiceDrafts, taxRateFor } from "./InvoiceDrafts.js"
 import type { PageRequest } from "../kernel/Page.js"
-import { Payments } from "../payments/index.js"
+import type { Payment } from "../payments/domain/index.js"
+import type { ChargeOutcome, ChargeRequest, RefundOutcome } from "../payments/index.js"
+import { type MoneyIntent, Payments } from "../payments/index.js"
 import { Prices } from "../catalog/index.js"
 import { Products } from "../catalog/index.js"
 import { makeInvoiceStore } from "./InvoiceStore.js"
@@ -26,8 +32,9 @@ import { encoder } from "../kernel/Encoder.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { Sequences } from "./Sequences.js"
 import { makeSubscriptionStore, shrinkPrepaidOf } from "../subscriptions/SubscriptionStore.js"
-import { createdWithin, isoAt, nowIso } from "../kernel/Time.js"
+import { atInstant, createdWithin, isoAt, nowIso } from "../kernel/Time.js"
 import { Vouchers } from "../vouchers/index.js"
+import type { CurrentTenant } from "../kernel/Tenancy.js"
 import { traced } from "../kernel/Traced.js"
 
 const day = 86_400_000
@@ -50,6 +57,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     const ids = yield* IdGenerator
     const drafts = yield* InvoiceDrafts
     const payments = yield* Payments
+    const dunning = yield* Dunning
     const balances = yield* Balances
     const vouchers = yield* Vouchers
     const sequences = yield* Sequences
@@ -98,54 +106,153 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         return paid
       })
 
-    /** After a failed automatic payment: schedule the next retry, or give up on the subscription. */
+    /**
+     * After a failed automatic payment (attempt number `invoice.attemptCount`): Dunning says when
+     * to retry and moves the subscription; a subscription that expired unstarted voids it.
+     */
     const paymentFailed = (invoice: Invoice) =>
       Effect.gen(function*() {
-        const config = yield* BillingConfig
-        const now = yield* Clock.currentTimeMillis
-        const attempts = invoice.attemptCount + 1
-        const firstFailure = ms(invoice.finalizedAt ?? invoice.createdAt)
-        const retryDay = config.dunningRetryDays[attempts - 1]
-        const next = retryDay === undefined ? null : Math.max(firstFailure + retryDay * day, now)
-        const failed: Invoice = { ...invoice, attemptCount: attempts, nextPaymentAttempt: next === null ? null : isoAt(next) }
+        const next = yield* dunning.nextAttempt(invoice)
+        const failed: Invoice = { ...invoice, nextPaymentAttempt: next }
         yield* repo.update(failed).pipe(Effect.orDie)
         yield* emit("invoice.payment_failed", failed)
-        if (invoice.subscription === null) return failed
-        const sub = yield* subscriptions.get(invoice.subscription, true).pipe(Effect.orDie)
-        if (sub.latestInvoice !== invoice.id) return failed
-        const nowIsoText = isoAt(now)
-        if (next === null && (sub.status === "past_due" || sub.status === "active")) {
-          const final = config.afterFinalFailure
-          const ended: Subscription = {
-            ...sub,
-            status: final,
-            ...(final === "canceled" ? { canceledAt: nowIsoText, endedAt: nowIsoText } : {}),
-            updatedAt: nowIsoText
-          }
-          yield* subscriptions.update(ended).pipe(Effect.orDie)
-          yield* events.emit(final === "canceled" ? "subscription.canceled" : "subscription.updated", sub.id, encodeSubscription(ended))
-        } else if (next === null && sub.status === "incomplete") {
-          // The first payment never succeeded: the subscription never started (Stripe's
-          // incomplete_expired). It ends, and its unpaid first invoice is voided.
-          const expired: Subscription = { ...sub, status: "canceled", canceledAt: nowIsoText, endedAt: nowIsoText, updatedAt: nowIsoText }
-          yield* subscriptions.update(expired).pipe(Effect.orDie)
-          yield* events.emit("subscription.canceled", sub.id, encodeSubscription(expired))
-          const voided: Invoice = { ...failed, status: "void", amountRemaining: 0, nextPaymentAttempt: null, voidedAt: nowIsoText }
-          yield* repo.update(voided).pipe(Effect.orDie)
-          yield* emit("invoice.voided", voided)
-          return voided
-        } else if (sub.status === "active") {
-          yield* subscriptions.update({ ...sub, status: "past_due", updatedAt: nowIsoText }).pipe(Effect.orDie)
-        }
-        return failed
+        if (!(yield* dunning.subscriptionFailed(failed, next === null))) return failed
+        const voided: Invoice = { ...failed, status: "void", amountRemaining: 0, nextPaymentAttempt: null, voidedAt: yield* nowIso }
+        yield* repo.update(voided).pipe(Effect.orDie)
+        yield* emit("invoice.voided", voided)
+        return voided
       })
 
-    /** Charges an open invoice's remainder; a card failure enters dunning. */
-    const collect = (invoice: Invoice, paymentMethod: string | null) =>
+    /**
+     * Starts the next payment attempt of an open invoice, in the caller's transaction: a pending
+     * payment under the key `<invoice>:attempt-<n>`, with `n` committed on the invoice. The
+     * provider is called once that transaction has committed (`committing`, or the billing loop).
+     * Without a payment method nothing is pending: an automatic attempt fails at once (dunning),
+     * a manual one answers None. Fails with UniqueViolation if an attempt is still pending.
+     */
+    const startAttempt = (invoice: Invoice, paymentMethod: string | null, automatic: boolean) =>
       Effect.gen(function*() {
-        const result = yield* payments.chargeInvoice(invoice, paymentMethod)
-        if (result.status === "succeeded") return yield* markPaid(invoice, invoice.amountRemaining)
-        return yield* paymentFailed(invoice)
+        const attempt = invoice.attemptCount + 1
+        const started = yield* payments.startCharge(invoice, paymentMethod, attempt, automatic)
+        if (started._tag === "None") {
+          if (!automatic) return { invoice, started: false }
+          return { invoice: yield* paymentFailed({ ...invoice, attemptCount: attempt }), started: false }
+        }
+        // While an attempt is pending no retry is due: the loop resumes the attempt instead.
+        const attempting: Invoice = { ...invoice, attemptCount: attempt, nextPaymentAttempt: null }
+        yield* repo.update(attempting).pipe(Effect.orDie)
+        return { invoice: attempting, started: true }
+      })
+
+    /**
+     * Records a charge's outcome in a transaction of its own, once: the invoice is paid, or (an
+     * automatic attempt) enters dunning. A payment recorded before (another process, a resumed
+     * run) changes nothing. Returns the payment as recorded.
+     */
+    const recordCharge = (payment: Payment, outcome: Parameters<typeof payments.recordCharge>[1]) =>
+      // (Not `events.batched` here: `settleAll` batches the events of all the outcomes it records.)
+      repo.transaction(Effect.gen(function*() {
+        // The invoice first, then its payment: every writer of both takes them in this order.
+        const invoice = yield* repo.get(payment.invoice!, true).pipe(Effect.orDie)
+        const recorded = yield* payments.recordCharge(payment.id, outcome)
+        if (recorded._tag === "None") return yield* payments.get(payment.id).pipe(Effect.orDie)
+        const paid = recorded.value
+        if (paid.status === "succeeded") {
+          if (invoice.status === "open" || invoice.status === "uncollectible") yield* markPaid(invoice, paid.amount)
+          else yield* Effect.logWarning(`payment ${paid.id} succeeded on invoice ${invoice.id}, which is ${invoice.status}: refund it`)
+        } else if (paid.automatic && invoice.status === "open" && paid.attempt === invoice.attemptCount) {
+          yield* paymentFailed(invoice)
+        }
+        return paid
+      }))
+
+    /** Sends a committed attempt to the provider and records the outcome; still pending if none came. */
+    const settleCharge = (payment: Payment, request: ChargeRequest) =>
+      Effect.gen(function*() {
+        const outcome = yield* payments.callCharge(request)
+        if (outcome._tag === "None") return payment
+        return yield* recordCharge(payment, outcome.value)
+      })
+
+    /** Settles one committed intent (charge or refund); returns true when its outcome is recorded. */
+    const settle = (intent: MoneyIntent) =>
+      intent._tag === "charge"
+        ? Effect.map(settleCharge(intent.payment, intent.request), (p) => p.status !== "pending")
+        : Effect.map(payments.settleRefund(intent.refund, intent.request), (r) => r.status !== "pending")
+
+    const intentCreatedAt = (intent: MoneyIntent) => intent._tag === "charge" ? intent.payment.createdAt : intent.refund.createdAt
+
+    /**
+     * Sends committed intents to the provider one by one (outside any transaction), then records
+     * the answers together in one transaction; should that fail, each in one of its own. Safe
+     * either way: recording is once per record, and an unrecorded answer is asked again later
+     * under the same key. `atIntentTime`: record each at the instant its intent was made (the
+     * billing loop on a test clock). Returns the intents still pending.
+     */
+    const settleAll = (intents: ReadonlyArray<MoneyIntent>, atIntentTime = false) =>
+      Effect.gen(function*() {
+        type Answered =
+          | { readonly intent: Extract<MoneyIntent, { _tag: "charge" }>; readonly outcome: ChargeOutcome }
+          | { readonly intent: Extract<MoneyIntent, { _tag: "refund" }>; readonly outcome: RefundOutcome }
+        const answered: Array<Answered> = []
+        const pending: Array<MoneyIntent> = []
+        for (const intent of intents) {
+          if (intent._tag === "charge") {
+            const outcome = yield* payments.callCharge(intent.request)
+            if (outcome._tag === "Some") answered.push({ intent, outcome: outcome.value })
+            else pending.push(intent)
+          } else {
+            const outcome = yield* payments.callRefund(intent.request)
+            if (outcome._tag === "Some") answered.push({ intent, outcome: outcome.value })
+            else pending.push(intent)
+          }
+        }
+        const record = (a: Answered): Effect.Effect<unknown, never, CurrentTenant> => {
+          const self = a.intent._tag === "charge"
+            ? recordCharge(a.intent.payment, a.outcome as ChargeOutcome)
+            : payments.recordRefund(a.intent.refund.id, a.outcome as RefundOutcome)
+          return atIntentTime ? atInstant<unknown, never, CurrentTenant>(ms(intentCreatedAt(a.intent)))(self) : self
+        }
+        if (answered.length === 0) return pending
+        yield* repo.transaction(events.batched(Effect.forEach(answered, record, { discard: true }))).pipe(
+          Effect.catchAllCause(() =>
+            Effect.forEach(answered, (a) =>
+              record(a).pipe(Effect.catchAllCause((cause) =>
+                Effect.zipRight(Effect.logWarning(`recording the outcome of ${a.intent.request.idempotencyKey} failed; it stays pending`, cause), Effect.sync(() => pending.push(a.intent)))
+              )), { discard: true })
+          )
+        )
+        return pending
+      })
+
+    /**
+     * Runs `self` as one transaction, then sends the payment attempts and refunds it committed to
+     * the provider and records their outcomes (`settleAll`). What `self` returned may be stale by
+     * then: callers re-read what a payment can change.
+     */
+    const committing = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      Effect.gen(function*() {
+        const [result, intents] = yield* payments.collectIntents(repo.transaction(self))
+        if (intents.length > 0) yield* settleAll(intents)
+        return result
+      })
+
+    /**
+     * Intents left pending (a crash, a timeout, an unknown outcome), rebuilt from storage with
+     * their original idempotency keys, oldest first. A payment whose method is gone is skipped
+     * (logged): a body without it could not be the first one.
+     */
+    const pendingIntents = (limit: number) =>
+      Effect.gen(function*() {
+        const found = yield* payments.pending(limit)
+        const out: Array<MoneyIntent> = []
+        for (const payment of found.charges) {
+          const request = yield* payments.chargeRequestOf(payment)
+          if (request._tag === "None") yield* Effect.logWarning(`payment ${payment.id} is pending but cannot be resumed: its payment method is gone`)
+          else out.push({ _tag: "charge", payment, request: request.value })
+        }
+        for (const refund of found.refunds) out.push({ _tag: "refund", refund, request: yield* payments.refundRequestOf(refund) })
+        return out
       })
 
     /** Invoice numbers are gapless: taken in the finalizing transaction, given back on rollback. */
@@ -155,7 +262,8 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       return `${config.invoiceNumberPrefix}-${String(n).padStart(6, "0")}`
     })
 
-    const finalizeDraft = (invoice: Invoice, paymentMethod: string | null) =>
+    /** `collect`: start the automatic payment attempt of a `charge_automatically` invoice. */
+    const finalizeDraft = (invoice: Invoice, paymentMethod: string | null, collect = true) =>
       Effect.gen(function*() {
         const problem = checkInvoice(invoice)
         if (problem !== null) return yield* new Conflict({ message: `invoice ${invoice.id} fails a check before finalizing: ${problem}` })
@@ -197,7 +305,8 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         yield* emit("invoice.finalized", open)
         // One write of the invoice: paid, failed (dunning), or open with terms.
         if (amountDue === 0) return yield* markPaid(open, 0)
-        if (open.collectionMethod === "charge_automatically") return yield* collect(open, paymentMethod)
+        // Still one write: the attempt's number (and the pending payment) commit with it.
+        if (open.collectionMethod === "charge_automatically" && collect) return (yield* startAttempt(open, paymentMethod, true).pipe(Effect.orDie)).invoice
         yield* repo.update(open).pipe(Effect.orDie)
         return open
       })
@@ -220,25 +329,43 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         : Effect.fail(new Conflict({ message: `invoice ${invoice.id} is ${invoice.status}: cannot ${action}` }))
 
     const finalize = traced("Invoices.finalize")(function*(id: string) {
-      return yield* repo.transaction(Effect.gen(function*() {
+      const finalized = yield* committing(Effect.gen(function*() {
         const invoice = yield* repo.get(id, true)
         yield* inState(invoice, ["draft"], "finalize")
         return yield* finalizeDraft(invoice, null)
       }))
+      // The answer shows the payment's outcome when the provider gave one in time.
+      return yield* repo.get(finalized.id).pipe(Effect.orDie)
     })
 
     const pay = traced("Invoices.pay")(function*(id: string, options: { readonly paidOutOfBand?: boolean; readonly paymentMethod?: string }) {
-      return yield* repo.transaction(Effect.gen(function*() {
+      // 1. Commit the attempt (a draft is finalized first, without an automatic attempt of its own).
+      const started = yield* payments.collectIntents(repo.transaction(Effect.gen(function*() {
         let invoice = yield* repo.get(id, true)
-        if (invoice.status === "draft") invoice = yield* finalizeDraft(invoice, options.paymentMethod ?? null)
+        if (invoice.status === "draft") invoice = yield* finalizeDraft(invoice, options.paymentMethod ?? null, false)
         if (invoice.status === "paid") return invoice
         yield* inState(invoice, ["open", "uncollectible"], "pay")
         if (options.paidOutOfBand === true) return yield* markPaid(invoice, invoice.amountRemaining)
-        const result = yield* payments.chargeInvoice(invoice, options.paymentMethod ?? null)
-        if (result.status === "succeeded") return yield* markPaid(invoice, invoice.amountRemaining)
-        const reason = result.failureCode ?? result.status
-        return yield* new Conflict({ field: "payment_method", message: `the payment did not succeed (${reason}); invoice ${invoice.id} stays ${invoice.status}` })
-      }))
+        const attempt = yield* startAttempt(invoice, options.paymentMethod ?? null, false).pipe(
+          Effect.catchTag("UniqueViolation", () => new Conflict({ message: `a payment of invoice ${invoice.id} is in progress; retry once it is recorded` }))
+        )
+        if (!attempt.started) {
+          return yield* new Conflict({ field: "payment_method", message: `the payment did not succeed (no_payment_method); invoice ${invoice.id} stays ${invoice.status}` })
+        }
+        return attempt.invoice
+      })))
+      const [invoice, intents] = started
+      // 2. and 3. Call the provider outside any transaction; record the outcome on its own.
+      let payment: Payment | null = null
+      for (const intent of intents) {
+        if (intent._tag === "charge") payment = yield* settleCharge(intent.payment, intent.request)
+        else yield* settle(intent)
+      }
+      const current = yield* repo.get(invoice.id).pipe(Effect.orDie)
+      // No answer in time: the payment stays pending (the loop resumes it); the invoice says so.
+      if (payment === null || payment.status === "succeeded" || payment.status === "pending") return current
+      const reason = payment.failureCode ?? payment.status
+      return yield* new Conflict({ field: "payment_method", message: `the payment did not succeed (${reason}); invoice ${current.id} stays ${current.status}` })
     })
 
     const voidInvoice = traced("Invoices.void")(function*(id: string) {
@@ -247,6 +374,9 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         yield* inState(invoice, ["draft", "open", "uncollectible"], "void")
         if (invoice.amountPaid > 0) {
           return yield* new Conflict({ message: `invoice ${invoice.id} was partly paid: refund or credit it instead of voiding` })
+        }
+        if ((yield* payments.paymentsOfInvoice(invoice.id)).some((p) => p.status === "pending")) {
+          return yield* new Conflict({ message: `a payment of invoice ${invoice.id} is in progress: void it once its outcome is recorded` })
         }
         if (invoice.balanceApplied !== 0 && invoice.status !== "draft") {
           yield* balances.record({
@@ -275,12 +405,19 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       }))
     })
 
-    /** One dunning retry of an open invoice whose `next_payment_attempt` has come. */
+    /**
+     * Starts one dunning retry of an open invoice whose `next_payment_attempt` has come, in the
+     * caller's transaction (the loop's batch). False when there was nothing to start: not due, or
+     * an attempt (a pay request) is still pending.
+     */
     const retryPayment = traced("Invoices.retryPayment")(function*(id: string) {
       const invoice = yield* repo.get(id, true).pipe(Effect.orDie)
-      if (invoice.status !== "open" || invoice.nextPaymentAttempt === null) return invoice
-      if (ms(invoice.nextPaymentAttempt) > (yield* Clock.currentTimeMillis)) return invoice
-      return yield* collect(invoice, null)
+      if (invoice.status !== "open" || invoice.nextPaymentAttempt === null) return false
+      if (ms(invoice.nextPaymentAttempt) > (yield* Clock.currentTimeMillis)) return false
+      return yield* startAttempt(invoice, null, true).pipe(
+        Effect.as(true),
+        Effect.catchTag("UniqueViolation", () => Effect.succeed(false))
+      )
     })
 
     /** A one-off invoice: a draft of free-form lines, or lines at a catalog price. */
@@ -433,6 +570,11 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       issue,
       finalize,
       pay,
+      committing,
+      settle,
+      settleAll,
+      intentCreatedAt,
+      pendingIntents,
       void: voidInvoice,
       markUncollectible,
       retryPayment,
@@ -447,5 +589,5 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       transaction: repo.transaction
     } as const
   }),
-  dependencies: [InvoiceDrafts.Default, Payments.Default, Balances.Default, Vouchers.Default, Sequences.Default, Events.Default, Customers.Default, Prices.Default, Products.Default]
+  dependencies: [InvoiceDrafts.Default, Payments.Default, Dunning.Default, Balances.Default, Vouchers.Default, Sequences.Default, Events.Default, Customers.Default, Prices.Default, Products.Default]
 }) {}

@@ -15,6 +15,11 @@ export interface BillingSettings {
   readonly netTermsDays: number
   /** Invoice numbers read `<prefix>-000001`. */
   readonly invoiceNumberPrefix: string
+  /**
+   * How long a call to the payment provider may take (ms). A call that takes longer leaves its
+   * payment or refund `pending`; the billing loop resumes it later with the same idempotency key.
+   */
+  readonly providerTimeoutMs: number
 }
 
 export const defaultBillingSettings: BillingSettings = {
@@ -22,7 +27,8 @@ export const defaultBillingSettings: BillingSettings = {
   dunningRetryDays: [1, 3, 5],
   afterFinalFailure: "unpaid",
   netTermsDays: 30,
-  invoiceNumberPrefix: "INV"
+  invoiceNumberPrefix: "INV",
+  providerTimeoutMs: 30_000
 }
 
 export class BillingConfig extends Context.Reference<BillingConfig>()("@billkit/core/BillingConfig", {

@@ -72,9 +72,18 @@ export const InvoiceItems = spec({ name: "invoice_items", indexed: ["customer", 
 
 export const CreditNotes = spec({ name: "credit_notes", indexed: ["invoice", "customer"], unique: [] })
 
-export const Payments = spec({ name: "payments", indexed: ["customer", "invoice", "status", "created_at"], unique: [] })
+/**
+ * `pending_invoice` (migration 0003) is the invoice of a `pending` attempt, null otherwise: unique,
+ * so an invoice never has two attempts in flight, whichever process starts them.
+ */
+export const Payments = spec({
+  name: "payments",
+  indexed: ["customer", "invoice", "status", "pending_invoice", "created_at"],
+  unique: ["pending_invoice"]
+})
 
-export const Refunds = spec({ name: "refunds", indexed: ["payment", "customer", "created_at"], unique: [] })
+/** `status` (migration 0003) finds the refunds still `pending`, to resume them with their key. */
+export const Refunds = spec({ name: "refunds", indexed: ["payment", "customer", "status", "created_at"], unique: [] })
 
 export const PaymentMethods = spec({ name: "payment_methods", indexed: ["customer", "status"], unique: [] })
 

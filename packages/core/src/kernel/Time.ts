@@ -4,6 +4,7 @@
  * TestClock and the test clock move it.
  */
 import { Clock, DateTime, Effect } from "effect"
+import type { Duration } from "effect"
 
 const DAY = 86_400_000
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`)
@@ -48,3 +49,17 @@ export const createdWithin = (filters: { readonly from?: number | undefined; rea
         ...(filters.to === undefined ? {} : { to: isoAt(filters.to) })
       }
     }
+
+/** A Clock standing at `ms`; sleeping still takes real time. */
+export const fixedClock = (ms: number, underlying: Clock.Clock): Clock.Clock => ({
+  [Clock.ClockTypeId]: Clock.ClockTypeId,
+  unsafeCurrentTimeMillis: () => ms,
+  unsafeCurrentTimeNanos: () => BigInt(ms) * 1_000_000n,
+  currentTimeMillis: Effect.succeed(ms),
+  currentTimeNanos: Effect.succeed(BigInt(ms) * 1_000_000n),
+  sleep: (duration: Duration.Duration) => underlying.sleep(duration)
+})
+
+/** Runs `self` with the Clock standing at `ms`. */
+export const atInstant = <A, E, R>(ms: number) => (self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.clock, (clock) => Effect.withClock(self, fixedClock(ms, clock)))

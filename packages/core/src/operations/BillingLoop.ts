@@ -6,6 +6,14 @@
  * `FOR UPDATE SKIP LOCKED` on Postgres (transactions are serialized elsewhere), every step
  * re-reads its row locked, and each renewal claims a unique key per subscription and period in
  * the transaction that bills it. A crash loses nothing: what was not committed is still due.
+ *
+ * Money leaves once (house rule 8): a batch's transaction only commits payment attempts and
+ * refunds as `pending`, each with an idempotency key derived from its record. Once the batch has
+ * committed, they go to the provider one by one, outside any transaction, and their outcomes
+ * are recorded (dunning included) in a transaction of their own. A batch that rolls back never
+ * reached the provider. Attempts a crash, a timeout or a failing provider left pending are
+ * resumed at the start of each run with their original key, so the provider answers with the
+ * first outcome instead of charging again.
  */
 import { Clock, DateTime, Effect, Schema } from "effect"
 import { Subscription } from "../subscriptions/domain/index.js"
@@ -14,10 +22,12 @@ import { Storage, type Mode, type Tenant } from "../kernel/Storage.js"
 import * as Collections from "../kernel/Collections.js"
 import { Events } from "../events/index.js"
 import { Invoices } from "../invoicing/index.js"
+import { type MoneyIntent, Payments } from "../payments/index.js"
 import { SubscriptionCycle } from "../subscriptions/index.js"
 import { withRunMemo, withStepMemo } from "../kernel/RunMemo.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
-import { TestClocks, atInstant } from "./TestClocks.js"
+import { TestClocks } from "./TestClocks.js"
+import { atInstant } from "../kernel/Time.js"
 import { isoAt } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 
@@ -76,6 +86,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
     const invoices = yield* Invoices
     const clocks = yield* TestClocks
     const events = yield* Events
+    const payments = yield* Payments
 
     const dueWork = (tenant: Tenant, upTo: number, limit: number) =>
       Effect.gen(function*() {
@@ -97,7 +108,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
     /** Runs one due step; a step that makes no progress is set aside so the loop cannot spin. */
     const runStep = (work: DueWork, atDueTime: boolean, skipped: Set<string>) => {
       const step: Effect.Effect<boolean, unknown, CurrentTenant> =
-        work.kind === "subscription" ? cycle.step(work.id) : Effect.as(invoices.retryPayment(work.id), true)
+        work.kind === "subscription" ? cycle.step(work.id) : invoices.retryPayment(work.id)
       return withStepMemo(atDueTime ? atInstant<boolean, unknown, CurrentTenant>(work.at)(step) : step).pipe(
         Effect.tap((progressed) => progressed ? Effect.void : Effect.sync(() => skipped.add(work.id)))
       )
@@ -110,19 +121,50 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
       const yieldBetweenBatches = options.yieldBetweenBatches ?? true
       const failed = new Set<string>()
       let steps = 0
+      /** What an intent is reported as when it stays pending: its invoice, or the refund. */
+      const subjectOf = (intent: MoneyIntent) => intent._tag === "charge" ? intent.payment.invoice ?? intent.payment.id : intent.refund.id
+      /** Sends committed intents to the provider and records the outcomes; pending ones are failed. */
+      const settle = (intents: ReadonlyArray<MoneyIntent>) =>
+        Effect.gen(function*() {
+          if (intents.length === 0) return 0
+          const pending = yield* invoices.settleAll(intents, atDueTime)
+          for (const intent of pending) failed.add(subjectOf(intent))
+          return intents.length - pending.length
+        }).pipe(Effect.provideService(CurrentTenant, tenant))
+
+      // Leftovers first: intents left pending by a crash, a timeout or a failing provider, sent
+      // again under their first key (pages of 100; each settled one leaves the pending list).
       for (;;) {
+        const leftovers = yield* Effect.provideService(invoices.pendingIntents(100), CurrentTenant, tenant)
+        const fresh = leftovers.filter((i) => !failed.has(subjectOf(i)))
+        if (fresh.length === 0) break
+        steps += yield* settle(fresh)
+        if (leftovers.length < 100) break
+      }
+
+      /** Intents of the transactions of this batch that committed. */
+      let committed: Array<MoneyIntent> = []
+      const inTransaction = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+        payments.collectIntents(storage.withTransaction(events.batched(self))).pipe(
+          Effect.map(([a, made]) => {
+            committed.push(...made)
+            return a
+          })
+        )
+      for (;;) {
+        committed = []
         // One transaction per batch; if any step in it fails, redo the batch one step per
         // transaction so that a single bad subscription holds up no one else.
-        const batch = yield* storage.withTransaction(events.batched(Effect.gen(function*() {
+        const batch = yield* inTransaction(Effect.gen(function*() {
           const work = (yield* dueWork(tenant, upTo, batchSize + failed.size)).filter((w) => !failed.has(w.id)).slice(0, batchSize)
           for (const w of work) yield* runStep(w, atDueTime, failed)
           return work
-        }))).pipe(
+        })).pipe(
           Effect.catchAllCause(() =>
             Effect.gen(function*() {
               const work = (yield* dueWork(tenant, upTo, batchSize + failed.size)).filter((w) => !failed.has(w.id)).slice(0, batchSize)
               for (const w of work) {
-                yield* storage.withTransaction(events.batched(runStep(w, atDueTime, failed))).pipe(
+                yield* inTransaction(runStep(w, atDueTime, failed)).pipe(
                   Effect.catchAllCause((cause) =>
                     Effect.zipRight(Effect.logWarning(`billing loop: ${w.kind} ${w.id} failed`, cause), Effect.sync(() => failed.add(w.id)))
                   )
@@ -133,6 +175,8 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
           ),
           Effect.provideService(CurrentTenant, tenant)
         )
+        // Only now, the batch committed, does its money move.
+        yield* settle(committed)
         if (batch.length === 0) break
         steps += batch.filter((w) => !failed.has(w.id)).length
         // Other requests (another project's, /healthz) run between batches, not after the run.
@@ -166,5 +210,5 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
 
     return { runTenant, runAll } as const
   }),
-  dependencies: [SubscriptionCycle.Default, Invoices.Default, TestClocks.Default, Events.Default]
+  dependencies: [SubscriptionCycle.Default, Invoices.Default, Payments.Default, TestClocks.Default, Events.Default]
 }) {}

@@ -4,29 +4,14 @@
  * (which reads time only from the Clock) sees test time.
  */
 import { Clock, DateTime, Effect, Option } from "effect"
-import type { Duration } from "effect"
 import { maxAdvanceSeconds } from "./domain/Clock.js"
 import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
-import { isoAt } from "../kernel/Time.js"
+import { atInstant, isoAt } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { TestClockRecords } from "./domain/Records.js"
-
-/** A Clock standing at `ms`; sleeping still takes real time. */
-export const fixedClock = (ms: number, underlying: Clock.Clock): Clock.Clock => ({
-  [Clock.ClockTypeId]: Clock.ClockTypeId,
-  unsafeCurrentTimeMillis: () => ms,
-  unsafeCurrentTimeNanos: () => BigInt(ms) * 1_000_000n,
-  currentTimeMillis: Effect.succeed(ms),
-  currentTimeNanos: Effect.succeed(BigInt(ms) * 1_000_000n),
-  sleep: (duration: Duration.Duration) => underlying.sleep(duration)
-})
-
-/** Runs `self` with the Clock standing at `ms`. */
-export const atInstant = <A, E, R>(ms: number) => (self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.clock, (clock) => Effect.withClock(self, fixedClock(ms, clock)))
 
 const maxAdvanceMs = maxAdvanceSeconds * 1000
 

@@ -8,12 +8,12 @@ import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import { PaymentMethod } from "./domain/PaymentMethod.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { PaymentProvider } from "./PaymentProvider.js"
-import * as Collections from "../kernel/Collections.js"
 import { Customers } from "../customers/index.js"
 import type { Page, PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { PaymentMethodRecords } from "./domain/Records.js"
 
 export interface PaymentMethodFilters {
   /** Default `active`. */
@@ -25,10 +25,7 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
     const ids = yield* IdGenerator
     const provider = yield* PaymentProvider
     const customers = yield* Customers
-    const repo = yield* makeRepository(Collections.PaymentMethods, PaymentMethod, {
-      resource: "payment method",
-      index: (m) => ({ customer: m.customer, status: m.status })
-    })
+    const repo = yield* makeRepository(PaymentMethodRecords)
 
     /** A customer's active methods, oldest first. */
     const activeOf = (customerId: string) =>

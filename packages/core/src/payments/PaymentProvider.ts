@@ -3,12 +3,25 @@
  * charges and refunds happen. The fake provider in core (the default, no network) implements it;
  * `@billkit/stripe` implements it on Stripe. Failures that a retry or another card could fix are
  * outcomes (`failed`, `requires_action`), not errors; infrastructure failures are defects.
+ *
+ * Every money-moving call carries an idempotency key derived from a record Billkit committed
+ * before calling (house rule 8): the same key must move money at most once and answer with the
+ * first outcome; the same key with a different body is refused (`IdempotencyKeyReused`).
  */
 import { Context, Data } from "effect"
 import type { Effect } from "effect"
 
 /** The provider refused the token (unknown, expired, already used): a 422 on `token`. */
 export class PaymentMethodRejected extends Data.TaggedError("PaymentMethodRejected")<{
+  readonly message: string
+}> {}
+
+/**
+ * The provider saw this idempotency key before with a different body (amount, currency, payment
+ * method): nothing was charged or refunded. A bug in the caller, never an outcome.
+ */
+export class IdempotencyKeyReused extends Data.TaggedError("IdempotencyKeyReused")<{
+  readonly idempotencyKey: string
   readonly message: string
 }> {}
 
@@ -43,6 +56,8 @@ export interface RefundRequest {
   /** Minor units, > 0. */
   readonly amount: number
   readonly currency: string
+  /** The same key refunds once, however often it is retried (Billkit uses the refund's id). */
+  readonly idempotencyKey: string
 }
 
 export interface RefundOutcome {
@@ -53,8 +68,8 @@ export interface RefundOutcome {
 export interface PaymentProviderService {
   /** Turns a token completed in the browser (`tok_visa`) into a stored payment method. */
   readonly createPaymentMethod: (token: string) => Effect.Effect<ProviderPaymentMethod, PaymentMethodRejected>
-  readonly charge: (request: ChargeRequest) => Effect.Effect<ChargeOutcome>
-  readonly refund: (request: RefundRequest) => Effect.Effect<RefundOutcome>
+  readonly charge: (request: ChargeRequest) => Effect.Effect<ChargeOutcome, IdempotencyKeyReused>
+  readonly refund: (request: RefundRequest) => Effect.Effect<RefundOutcome, IdempotencyKeyReused>
 }
 
 export class PaymentProvider extends Context.Tag("@billkit/core/PaymentProvider")<PaymentProvider, PaymentProviderService>() {}

@@ -1,15 +1,20 @@
 /**
- * Payments and refunds through the payment provider port. A charge is recorded whatever its
- * outcome (a failed payment is history the customer can see); a refund never exceeds what is
- * left unrefunded of its payment.
+ * Payments and refunds through the payment provider port, in three steps (house rule 8: money
+ * leaves once). 1. Inside the command's transaction, commit the intent: a `pending` payment whose
+ * idempotency key is `<invoice id>:attempt-<n>`, or a `pending` refund (its id is its key) with
+ * the amount reserved on its payment. 2. After commit, call the provider with that key, outside
+ * any transaction. 3. Record the outcome in a transaction of its own, once (a record no longer
+ * pending is left alone). A crash, a timeout or a defect between 2 and 3 leaves the record
+ * pending; the billing loop resumes it with the same key, and the provider answers with the
+ * first outcome. A rolled-back intent never reached the provider: nothing was charged.
  */
-import { Effect, Option, Schema } from "effect"
+import { Duration, Effect, FiberRef, Option } from "effect"
 import { Conflict, Invalid } from "../kernel/Errors.js"
 import type { Invoice } from "../invoicing/domain/index.js"
 import { Payment, Refund, type PaymentStatus, type RefundCreate } from "./domain/Payment.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import { PaymentProvider } from "./PaymentProvider.js"
-import * as Collections from "../kernel/Collections.js"
+import { type ChargeOutcome, type ChargeRequest, PaymentProvider, type RefundOutcome, type RefundRequest } from "./PaymentProvider.js"
+import { BillingConfig } from "../kernel/BillingConfig.js"
 import { Events } from "../events/index.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { PaymentMethods } from "./PaymentMethods.js"
@@ -19,6 +24,7 @@ import { makeRepository } from "../kernel/Repository.js"
 import { makeSubscriptionStore, shrinkPrepaidOf } from "../subscriptions/SubscriptionStore.js"
 import { createdWithin, nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { PaymentRecords, RefundRecords } from "./domain/Records.js"
 
 export interface TimeFilters {
   /** Epoch milliseconds, inclusive. */
@@ -26,8 +32,19 @@ export interface TimeFilters {
   readonly to?: number
 }
 
+/** A committed intent, to be sent to the provider once its transaction has committed. */
+export type MoneyIntent =
+  | { readonly _tag: "charge"; readonly payment: Payment; readonly request: ChargeRequest }
+  | { readonly _tag: "refund"; readonly refund: Refund; readonly request: RefundRequest }
+
+/** Intents made inside `collectIntents`, waiting for its transaction to commit. */
+const intents = FiberRef.unsafeMake<Array<MoneyIntent> | undefined>(undefined)
+
 const encodePayment = encoder(Payment)
 const encodeRefund = encoder(Refund)
+
+/** The key a charge attempt is sent with: the same attempt is always the same key. */
+export const attemptKey = (invoiceId: string, attempt: number) => `${invoiceId}:attempt-${attempt}`
 
 export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments", {
   effect: Effect.gen(function*() {
@@ -35,59 +52,130 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const provider = yield* PaymentProvider
     const paymentMethods = yield* PaymentMethods
     const events = yield* Events
-    const payments = yield* makeRepository(Collections.Payments, Payment, {
-      resource: "payment",
-      index: (p) => ({ customer: p.customer, invoice: p.invoice, status: p.status, created_at: p.createdAt })
-    })
+    const payments = yield* makeRepository(PaymentRecords)
     // Read only here: a refund shrinks what its invoice prepaid for a subscription.
     const invoices = yield* makeInvoiceStore
     const subscriptions = yield* makeSubscriptionStore
-    const refunds = yield* makeRepository(Collections.Refunds, Refund, {
-      resource: "refund",
-      index: (r) => ({ payment: r.payment, customer: r.customer, created_at: r.createdAt })
-    })
+    const refunds = yield* makeRepository(RefundRecords)
 
     /**
-     * Charges what remains of `invoice` to a payment method (the one given, else the customer's
-     * default). Without any method it records nothing and answers `failed` with `no_payment_method`.
+     * Runs `self` (a transaction) and returns, with its result, the intents it committed. If it
+     * fails, its intents rolled back with it and are dropped: they never reach the provider.
      */
-    const chargeInvoice = traced("Payments.chargeInvoice")(function*(invoice: Invoice, paymentMethodId: string | null) {
+    const collectIntents = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<readonly [A, ReadonlyArray<MoneyIntent>], E, R> =>
+      Effect.suspend(() => {
+        const made: Array<MoneyIntent> = []
+        return Effect.map(Effect.locally(self, intents, made), (a) => [a, made] as const)
+      })
+
+    const queue = (intent: MoneyIntent) =>
+      Effect.map(FiberRef.get(intents), (queued) => {
+        // Outside `collectIntents` the intent just stays pending: the billing loop resumes it.
+        queued?.push(intent)
+      })
+
+    /**
+     * Commits (in the caller's transaction) a pending attempt to charge what remains of `invoice`
+     * as its attempt number `attempt`, to a payment method (the one given, else the customer's
+     * default). None without any method. Fails with UniqueViolation when another attempt of the
+     * invoice is still pending.
+     */
+    const startCharge = traced("Payments.startCharge")(function*(invoice: Invoice, paymentMethodId: string | null, attempt: number, automatic: boolean) {
       const method = paymentMethodId === null
         ? yield* paymentMethods.defaultFor(invoice.customer)
         : yield* Effect.map(paymentMethods.find(invoice.customer, paymentMethodId), Option.filter((pm) => pm.status === "active"))
-      if (Option.isNone(method)) {
-        return { status: "failed" as PaymentStatus, payment: null, failureCode: "no_payment_method" }
-      }
-      const id = yield* ids.next("payment")
-      const outcome = yield* provider.charge({
-        providerRef: method.value.providerRef,
-        amount: invoice.amountRemaining,
-        currency: invoice.currency,
-        description: `Invoice ${invoice.number ?? invoice.id}`,
-        idempotencyKey: id
-      })
+      if (Option.isNone(method)) return Option.none()
+      const idempotencyKey = attemptKey(invoice.id, attempt)
       const payment: Payment = {
-        id,
+        id: yield* ids.next("payment"),
         object: "payment",
         customer: invoice.customer,
         invoice: invoice.id,
         amount: invoice.amountRemaining,
         currency: invoice.currency,
-        status: outcome.status,
+        status: "pending",
         paymentMethod: method.value.id,
-        failureCode: outcome.status === "failed" ? outcome.failureCode : null,
-        failureMessage: outcome.status === "failed" ? outcome.failureMessage : null,
+        failureCode: null,
+        failureMessage: null,
         amountRefunded: 0,
-        providerRef: outcome.providerRef,
+        providerRef: null,
+        attempt,
+        idempotencyKey,
+        automatic,
         createdAt: yield* nowIso
       }
-      yield* payments.insert(payment).pipe(Effect.orDie)
-      yield* events.emit(outcome.status === "succeeded" ? "payment.succeeded" : "payment.failed", payment.id, encodePayment(payment))
-      return { status: outcome.status, payment, failureCode: payment.failureCode }
+      yield* payments.insert(payment)
+      const request: ChargeRequest = {
+        providerRef: method.value.providerRef,
+        amount: payment.amount,
+        currency: payment.currency,
+        description: `Invoice ${invoice.number ?? invoice.id}`,
+        idempotencyKey
+      }
+      const intent = { _tag: "charge" as const, payment, request }
+      yield* queue(intent)
+      return Option.some(intent)
     })
 
-    /** Refunds up to the unrefunded remainder of a payment; 409 beyond it. */
-    const refund = traced("Payments.refund")(function*(paymentId: string, input: RefundCreate) {
+    /**
+     * Asks the provider, bounded by `providerTimeoutMs`. None when the outcome is unknown (a
+     * timeout, a defect, a refused key): the record stays pending and is resumed with its key.
+     */
+    const ask = <A>(what: string, call: Effect.Effect<A, unknown>) =>
+      Effect.gen(function*() {
+        const config = yield* BillingConfig
+        return yield* call.pipe(
+          Effect.timeoutFail({ duration: Duration.millis(config.providerTimeoutMs), onTimeout: () => "timeout" as const }),
+          Effect.asSome,
+          Effect.catchAllCause((cause) =>
+            Effect.as(Effect.logWarning(`payment provider: ${what} left pending`, cause), Option.none<A>())
+          )
+        )
+      })
+
+    const callCharge = (request: ChargeRequest): Effect.Effect<Option.Option<ChargeOutcome>> =>
+      ask(`charge ${request.idempotencyKey}`, Effect.suspend(() => provider.charge(request)))
+
+    /**
+     * Records a charge's outcome, in the caller's transaction: None when the payment is no longer
+     * pending (another process, or an earlier run, recorded it first).
+     */
+    const recordCharge = traced("Payments.recordCharge")(function*(paymentId: string, outcome: ChargeOutcome) {
+      const payment = yield* payments.get(paymentId, true).pipe(Effect.orDie)
+      if (payment.status !== "pending") return Option.none<Payment>()
+      const recorded: Payment = {
+        ...payment,
+        status: outcome.status,
+        failureCode: outcome.status === "failed" ? outcome.failureCode : null,
+        failureMessage: outcome.status === "failed" ? outcome.failureMessage : null,
+        providerRef: outcome.providerRef
+      }
+      yield* payments.update(recorded).pipe(Effect.orDie)
+      yield* events.emit(outcome.status === "succeeded" ? "payment.succeeded" : "payment.failed", recorded.id, encodePayment(recorded))
+      return Option.some(recorded)
+    })
+
+    /** The request a pending payment was (or would have been) sent with, rebuilt from storage. */
+    const chargeRequestOf = traced("Payments.chargeRequestOf")(function*(payment: Payment) {
+      const method = payment.paymentMethod === null ? Option.none() : yield* paymentMethods.find(payment.customer, payment.paymentMethod)
+      if (Option.isNone(method) || payment.invoice === null || payment.idempotencyKey === null) return Option.none<ChargeRequest>()
+      const invoice = yield* invoices.get(payment.invoice).pipe(Effect.orDie)
+      return Option.some<ChargeRequest>({
+        providerRef: method.value.providerRef,
+        amount: payment.amount,
+        currency: payment.currency,
+        description: `Invoice ${invoice.number ?? invoice.id}`,
+        idempotencyKey: payment.idempotencyKey
+      })
+    })
+
+    /**
+     * Commits (in a transaction of its own, or the caller's) a pending refund of up to the
+     * unrefunded remainder of a payment, 409 beyond it. The amount is reserved on the payment at
+     * once, so that two refunds can never together exceed it; a refund the provider fails gives
+     * it back.
+     */
+    const startRefund = traced("Payments.startRefund")(function*(paymentId: string, input: RefundCreate) {
       return yield* payments.transaction(Effect.gen(function*() {
         const payment = yield* payments.get(paymentId, true)
         if (payment.status !== "succeeded") {
@@ -104,8 +192,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
             message: `only ${remainder} (minor units of ${payment.currency}) of this payment is left to refund`
           })
         }
-        const result = yield* provider.refund({ providerPaymentRef: payment.providerRef ?? payment.id, amount, currency: payment.currency })
-        const created: Refund = {
+        const refund: Refund = {
           id: yield* ids.next("refund"),
           object: "refund",
           payment: payment.id,
@@ -114,24 +201,73 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
           amount,
           currency: payment.currency,
           reason: input.reason ?? null,
-          status: result.status,
-          providerRef: result.providerRef,
+          status: "pending",
+          providerRef: null,
           createdAt: yield* nowIso
         }
-        yield* refunds.insert(created).pipe(Effect.orDie)
-        if (result.status === "succeeded") {
-          yield* payments.update({ ...payment, amountRefunded: payment.amountRefunded + amount }).pipe(Effect.orDie)
-          if (payment.invoice !== null) {
-            const invoice = yield* invoices.get(payment.invoice).pipe(Effect.orDie)
-            yield* shrinkPrepaidOf(subscriptions, invoice.subscription, invoice.id, amount)
-          }
+        yield* refunds.insert(refund).pipe(Effect.orDie)
+        yield* payments.update({ ...payment, amountRefunded: payment.amountRefunded + amount }).pipe(Effect.orDie)
+        // What the invoice prepaid shrinks with the intent, in this transaction: the command that
+        // refunds (a prorated cancel) holds the subscription's row already, so taking it here
+        // keeps one lock order. A refund the provider then fails does not grow it back.
+        if (payment.invoice !== null) {
+          const invoice = yield* invoices.get(payment.invoice).pipe(Effect.orDie)
+          yield* shrinkPrepaidOf(subscriptions, invoice.subscription, invoice.id, amount)
         }
-        yield* events.emit("refund.created", created.id, encodeRefund(created))
-        return created
+        const request: RefundRequest = {
+          providerPaymentRef: payment.providerRef ?? payment.id,
+          amount,
+          currency: payment.currency,
+          idempotencyKey: refund.id
+        }
+        const intent = { _tag: "refund" as const, refund, request }
+        yield* queue(intent)
+        return intent
       }))
     })
 
-    /** Refunds `amount` spread over an invoice's succeeded payments, newest first. */
+    const callRefund = (request: RefundRequest): Effect.Effect<Option.Option<RefundOutcome>> =>
+      ask(`refund ${request.idempotencyKey}`, Effect.suspend(() => provider.refund(request)))
+
+    /** Records a refund's outcome in a transaction of its own, once; a failed one frees its amount. */
+    const recordRefund = traced("Payments.recordRefund")(function*(refundId: string, outcome: RefundOutcome) {
+      return yield* payments.transaction(Effect.gen(function*() {
+        const refund = yield* refunds.get(refundId, true).pipe(Effect.orDie)
+        if (refund.status !== "pending") return refund
+        const recorded: Refund = { ...refund, status: outcome.status, providerRef: outcome.providerRef }
+        yield* refunds.update(recorded).pipe(Effect.orDie)
+        if (outcome.status === "failed") {
+          const payment = yield* payments.get(refund.payment, true).pipe(Effect.orDie)
+          yield* payments.update({ ...payment, amountRefunded: payment.amountRefunded - refund.amount }).pipe(Effect.orDie)
+        }
+        yield* events.emit("refund.created", recorded.id, encodeRefund(recorded))
+        return recorded
+      }))
+    })
+
+    /** Sends a committed refund to the provider and records the answer; pending if none came. */
+    const settleRefund = traced("Payments.settleRefund")(function*(refund: Refund, request: RefundRequest) {
+      const outcome = yield* callRefund(request)
+      if (Option.isNone(outcome)) return refund
+      return yield* recordRefund(refund.id, outcome.value)
+    })
+
+    /** The request a pending refund was sent with, rebuilt from storage. */
+    const refundRequestOf = traced("Payments.refundRequestOf")(function*(refund: Refund) {
+      const payment = yield* payments.get(refund.payment).pipe(Effect.orDie)
+      return { providerPaymentRef: payment.providerRef ?? payment.id, amount: refund.amount, currency: refund.currency, idempotencyKey: refund.id } satisfies RefundRequest
+    })
+
+    /** Refunds up to the unrefunded remainder of a payment; 409 beyond it. */
+    const refund = traced("Payments.refund")(function*(paymentId: string, input: RefundCreate) {
+      const intent = yield* startRefund(paymentId, input)
+      return yield* settleRefund(intent.refund, intent.request)
+    })
+
+    /**
+     * Commits refunds of `amount` spread over an invoice's succeeded payments, newest first, in
+     * the caller's transaction; they go to the provider once it has committed.
+     */
     const refundInvoice = traced("Payments.refundInvoice")(function*(invoiceId: string, amount: number, reason: string) {
       let left = amount
       const paid = yield* paymentsOfInvoice(invoiceId)
@@ -139,10 +275,17 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         if (left <= 0) break
         const take = Math.min(left, p.amount - p.amountRefunded)
         if (take <= 0 || p.status !== "succeeded") continue
-        yield* refund(p.id, { amount: take, reason }).pipe(Effect.orDie)
+        yield* startRefund(p.id, { amount: take, reason }).pipe(Effect.orDie)
         left -= take
       }
       return amount - left
+    })
+
+    /** Payments and refunds still pending (oldest first, at most `limit` of each): work to resume. */
+    const pending = traced("Payments.pending")(function*(limit: number) {
+      const charges = yield* payments.list({ limit }, { where: { status: "pending" } })
+      const open = yield* refunds.list({ limit }, { where: { status: "pending" } })
+      return { charges: charges.data, refunds: open.data }
     })
 
     const paymentsOfInvoice = (invoiceId: string) =>
@@ -169,7 +312,17 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     })
 
     return {
-      chargeInvoice,
+      collectIntents,
+      startCharge,
+      callCharge,
+      recordCharge,
+      chargeRequestOf,
+      startRefund,
+      callRefund,
+      recordRefund,
+      settleRefund,
+      refundRequestOf,
+      pending,
       refund,
       refundInvoice,
       paymentsOfInvoice,

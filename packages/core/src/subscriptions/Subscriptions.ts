@@ -1,7 +1,9 @@
 /**
  * Subscription commands: start, seats, plan and price changes with proration, cancel, resume,
  * pause, trial conversion, and the upcoming-invoice preview. Time passing (renewals, trial ends)
- * is SubscriptionCycle's; each command here is one transaction.
+ * is SubscriptionCycle's; each command here is one transaction. A command that bills or refunds
+ * commits its payment attempts and refunds pending, and sends them to the provider only once
+ * committed (`invoices.committing`); it answers with the subscription as the outcome left it.
  */
 import { Clock, DateTime, Effect, Option } from "effect"
 import type { DraftLine } from "../invoicing/domain/index.js"
@@ -98,22 +100,33 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     const planOf = (ref: string, field: string) =>
       plans.get(ref).pipe(Effect.catchTag("NotFound", () => new Invalid({ field, message: `no such plan: ${ref}` })))
 
+    /**
+     * Runs a command that may bill or refund (see `invoices.committing`), then reads the
+     * subscription back: the payment's outcome may have moved its status.
+     */
+    const billing = <E, R>(self: Effect.Effect<Subscription, E, R>) =>
+      Effect.flatMap(invoices.committing(self), (s) => store.get(s.id).pipe(Effect.orDie))
+
     const create = traced("Subscriptions.create")(function*(customerRef: string, input: SubscriptionCreate) {
-      return yield* store.transaction(Effect.gen(function*() {
+      // A card token becomes a payment method first, in its own transaction: the provider is
+      // never called inside the subscription's. Should the subscription then be refused, the
+      // customer keeps the card, as after `POST …/payment-methods`.
+      const attached = input.paymentMethod === undefined && input.cardToken !== undefined
+        ? (yield* paymentMethods.attach((yield* customers.get(customerRef)).id, input.cardToken).pipe(
+          Effect.mapError((e) => (e._tag === "Invalid" ? new Invalid({ field: "card_token", message: e.message }) : e))
+        )).id
+        : null
+      return yield* billing(Effect.gen(function*() {
         const customer = yield* customers.get(customerRef)
         const plan = yield* planOf(input.plan, "plan")
         const price = yield* pickPrice(plan, input.price, input.schedule, input.currency, "price")
-        let paymentMethod: string | null = null
+        let paymentMethod: string | null = attached
         if (input.paymentMethod !== undefined) {
           const pm = yield* paymentMethods.find(customer.id, input.paymentMethod)
           if (Option.isNone(pm) || pm.value.status !== "active") {
             return yield* new Invalid({ field: "payment_method", message: `no such payment method of this customer: ${input.paymentMethod}` })
           }
           paymentMethod = pm.value.id
-        } else if (input.cardToken !== undefined) {
-          paymentMethod = (yield* paymentMethods.attach(customer.id, input.cardToken).pipe(
-            Effect.mapError((e) => (e._tag === "Invalid" ? new Invalid({ field: "card_token", message: e.message }) : e))
-          )).id
         }
         const trialDays = input.denyTrial === true ? 0 : input.trialLengthDays ?? (plan.hasTrial ? plan.trialLengthDays : 0)
         const at = yield* now
@@ -156,7 +169,9 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
           return sub
         }
         const started = yield* cycle.startBilling(sub, at, "subscription_create")
-        // The first invoice decides: paid (or sent with terms) → active, else incomplete.
+        // The first invoice decides: paid (or sent with terms) → active, else incomplete. A
+        // payment still pending (it is sent once this commits) leaves it incomplete; its success
+        // makes the subscription active (Invoices), as a later paid retry would.
         const first = started.latestInvoice === null ? null : yield* invoices.get(started.latestInvoice).pipe(Effect.orDie)
         const status: SubscriptionStatus = first === null || first.status === "paid" || first.collectionMethod === "send_invoice" ? "active" : "incomplete"
         const created = { ...started, status }
@@ -282,7 +297,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
 
     /** Changes plan and/or price, now (prorated) or at the next period start. */
     const change = (id: string, planRef: string | undefined, priceRef: string | undefined, when: When, proration: Proration) =>
-      store.transaction(Effect.gen(function*() {
+      billing(Effect.gen(function*() {
         const s = yield* locked(id, ["trialing", "active", "past_due"], "change plan or price")
         const plan = planRef === undefined ? yield* plans.get(s.plan).pipe(Effect.orDie) : yield* planOf(planRef, "plan")
         const current = yield* prices.get(s.price).pipe(Effect.orDie)
@@ -319,7 +334,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
 
     /** Adds (positive) or removes (negative) seats now, prorating the difference. */
     const changeSeats = (id: string, delta: number, proration: Proration) =>
-      store.transaction(Effect.gen(function*() {
+      billing(Effect.gen(function*() {
         const s = yield* locked(id, ["trialing", "active", "past_due"], "change seats")
         const seats = s.seats + delta
         if (seats < 1) return yield* new Invalid({ field: "seats", message: `cannot remove ${-delta} of ${s.seats} seats: at least one must remain` })
@@ -358,7 +373,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
       changeSeats(id, -input.seats, input.proration ?? "create_prorations"))
 
     const cancel = traced("Subscriptions.cancel")(function*(id: string, input: Cancellation) {
-      return yield* store.transaction(Effect.gen(function*() {
+      return yield* billing(Effect.gen(function*() {
         const s = yield* locked(id, ["trialing", "active", "past_due", "unpaid", "paused", "incomplete"], "cancel")
         const when = input.when ?? "end_of_period"
         const refundType = input.refundType ?? "none"
@@ -379,7 +394,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     })
 
     const resume = traced("Subscriptions.resume")(function*(id: string) {
-      return yield* store.transaction(Effect.gen(function*() {
+      return yield* billing(Effect.gen(function*() {
         const s = yield* locked(id, ["trialing", "active", "past_due", "paused"], "resume")
         if (s.status === "paused") {
           const at = yield* now
@@ -410,7 +425,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     })
 
     const convertTrial = traced("Subscriptions.convertTrial")(function*(id: string, input: { readonly price?: string }) {
-      return yield* store.transaction(Effect.gen(function*() {
+      return yield* billing(Effect.gen(function*() {
         const s = yield* locked(id, ["trialing"], "convert its trial")
         const plan = yield* plans.get(s.plan).pipe(Effect.orDie)
         const price = input.price === undefined ? yield* prices.get(s.price).pipe(Effect.orDie) : yield* pickPrice(plan, input.price, undefined, s.currency, "price")

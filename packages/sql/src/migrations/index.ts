@@ -1,6 +1,7 @@
 import type { Migration } from "kysely"
 import { initial } from "./0001_initial.js"
 import { billing } from "./0002_billing.js"
+import { paymentAttempts } from "./0003_payment_attempts.js"
 import { recordTimes } from "./0004_record_times.js"
 
 /**
@@ -10,6 +11,6 @@ import { recordTimes } from "./0004_record_times.js"
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_billing": billing,
-  // 0003 is another change's number; 0004 runs after it wherever both are.
+  "0003_payment_attempts": paymentAttempts,
   "0004_record_times": recordTimes
 }

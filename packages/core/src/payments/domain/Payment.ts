@@ -5,7 +5,11 @@ import { Id } from "../../kernel/Ids.js"
 import { MinorAmount } from "../../kernel/Money.js"
 import { Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
-export const PaymentStatus = Schema.Literal("succeeded", "failed", "requires_action")
+/**
+ * `pending`: the attempt is committed and the provider was (or is about to be) asked with its
+ * idempotency key; the outcome is not recorded yet. The billing loop resumes it with that key.
+ */
+export const PaymentStatus = Schema.Literal("pending", "succeeded", "failed", "requires_action")
 export type PaymentStatus = typeof PaymentStatus.Type
 
 export const Payment = Schema.Struct({
@@ -21,6 +25,12 @@ export const Payment = Schema.Struct({
   failureMessage: wire("failure_message", Schema.NullOr(Schema.String)),
   amountRefunded: wire("amount_refunded", MinorAmount),
   providerRef: wire("provider_ref", Schema.NullOr(Schema.String)),
+  /** The invoice's payment attempt this is (1, 2, …); null on records from before attempts. */
+  attempt: Schema.optionalWith(Schema.NullOr(Schema.Int), { default: () => null }),
+  /** `<invoice id>:attempt-<n>`: what the provider was asked with, so that it charges once. */
+  idempotencyKey: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }).pipe(Schema.fromKey("idempotency_key")),
+  /** Charged by Billkit itself (at finalize, or a dunning retry): only these enter dunning when they fail. */
+  automatic: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   createdAt: wire("created_at", Timestamp)
 }).annotations({ identifier: "Payment" })
 export type Payment = typeof Payment.Type
@@ -34,7 +44,8 @@ export const Refund = Schema.Struct({
   amount: MinorAmount,
   currency: Currency,
   reason: Schema.NullOr(Schema.String),
-  status: Schema.Literal("succeeded", "failed"),
+  /** `pending` until the provider's answer is recorded; the refund's id is its idempotency key. */
+  status: Schema.Literal("pending", "succeeded", "failed"),
   providerRef: wire("provider_ref", Schema.NullOr(Schema.String)),
   createdAt: wire("created_at", Timestamp)
 }).annotations({ identifier: "Refund" })

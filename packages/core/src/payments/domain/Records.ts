@@ -1,0 +1,32 @@
+/** How payments, refunds and payment methods are stored: one definition per collection. */
+import * as Collections from "../../kernel/Collections.js"
+import { Payment, Refund } from "./Payment.js"
+import { PaymentMethod } from "./PaymentMethod.js"
+
+export const PaymentRecords = Collections.records({
+  collection: Collections.Payments,
+  schema: Payment,
+  resource: "payment",
+  // `pending_invoice` is unique: an invoice never has two attempts in flight.
+  index: (p) => ({
+    customer: p.customer,
+    invoice: p.invoice,
+    status: p.status,
+    pending_invoice: p.status === "pending" ? p.invoice : null,
+    created_at: p.createdAt
+  })
+})
+
+export const RefundRecords = Collections.records({
+  collection: Collections.Refunds,
+  schema: Refund,
+  resource: "refund",
+  index: (r) => ({ payment: r.payment, customer: r.customer, status: r.status, created_at: r.createdAt })
+})
+
+export const PaymentMethodRecords = Collections.records({
+  collection: Collections.PaymentMethods,
+  schema: PaymentMethod,
+  resource: "payment method",
+  index: (m) => ({ customer: m.customer, status: m.status })
+})

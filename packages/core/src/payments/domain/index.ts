@@ -1,0 +1,2 @@
+/** What other features may use of payments's pure domain (generated from their imports; keep it to that). */
+export type { Payment } from "./Payment.js"
