@@ -2,11 +2,12 @@
  * Invoices: `draft → open → paid | void | uncollectible`. Lines carry their own tax rate and
  * rounding (one per line); totals are sums of lines, so they always add up.
  */
-import { Schema } from "effect"
+import { BigDecimal, Schema } from "effect"
 import { Currency } from "./Currency.js"
 import { Id } from "./Ids.js"
 import { Metadata } from "./Metadata.js"
-import { MinorAmount, SignedMinorAmount } from "./Money.js"
+import { maxDecimals, maxQuantity } from "./Bounds.js"
+import { InputAmount, MinorAmount, SignedMinorAmount } from "./Money.js"
 import { PercentInput, Timestamp, optionalWire, strict, wire } from "./Wire.js"
 
 export const InvoiceStatus = Schema.Literal("draft", "open", "paid", "void", "uncollectible")
@@ -124,13 +125,21 @@ export const InvoiceItem = Schema.Struct({
 }).annotations({ identifier: "InvoiceItem" })
 export type InvoiceItem = typeof InvoiceItem.Type
 
-const Quantity = Schema.Union(Schema.BigDecimal, Schema.BigDecimalFromNumber)
+/** A one-off line's quantity: 0 to maxQuantity with at most maxDecimals decimals (Bounds.ts). */
+const Quantity = Schema.Union(Schema.BigDecimal, Schema.BigDecimalFromNumber).pipe(
+  Schema.filter((q) => {
+    const { scale } = BigDecimal.normalize(q)
+    if (scale > maxDecimals) return `must have at most ${maxDecimals} decimals`
+    if (BigDecimal.isNegative(q)) return "must not be negative"
+    return BigDecimal.lessThanOrEqualTo(q, BigDecimal.fromBigInt(BigInt(maxQuantity))) || `must be at most ${maxQuantity}`
+  })
+).annotations({ description: `A decimal string or number from 0 to ${maxQuantity}, at most ${maxDecimals} decimals.` })
 
 export const OneOffLine = Schema.Struct({
   description: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500)),
   price: Schema.optional(Schema.String),
   quantity: Schema.optional(Quantity),
-  unitAmount: optionalWire("unit_amount", MinorAmount),
+  unitAmount: optionalWire("unit_amount", InputAmount),
   taxRate: optionalWire("tax_rate", PercentInput),
   includingTax: optionalWire("including_tax", Schema.Boolean)
 }).annotations({ identifier: "OneOffLine", ...strict })
@@ -158,7 +167,7 @@ export const CreditNote = Schema.Struct({
 export type CreditNote = typeof CreditNote.Type
 
 export const CreditNoteCreate = Schema.Struct({
-  amount: MinorAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" })),
+  amount: InputAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" })),
   reason: Schema.optional(Schema.String.pipe(Schema.maxLength(500)))
 }).annotations({ identifier: "CreditNoteCreate", ...strict })
 export type CreditNoteCreate = typeof CreditNoteCreate.Type

@@ -7,6 +7,7 @@
  * before discount and without tax. For an inclusive price that is amount − taxTotal, so the
  * identity holds for mixed invoices too.
  */
+import { AmountOutOfRange } from "./Bounds.js"
 import { type Percent, lineTax } from "./Tax.js"
 
 export interface InvoiceLineInput {
@@ -54,10 +55,13 @@ export const lineTotals = (line: InvoiceLineInput): LineTotals => {
   }
 }
 
+/** An exact sum (bigint), refused with AmountOutOfRange when it leaves the safe integer range. */
 const sum = (name: string, values: ReadonlyArray<number>): number => {
-  const total = values.reduce((a, b) => a + b, 0)
-  assertInteger(name, total)
-  return total
+  const total = values.reduce((a, b) => a + BigInt(b), 0n)
+  if (total > BigInt(Number.MAX_SAFE_INTEGER) || total < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new AmountOutOfRange(`the invoice's ${name}`, total.toString(), Number.MAX_SAFE_INTEGER)
+  }
+  return Number(total)
 }
 
 export const invoiceTotals = (lines: ReadonlyArray<InvoiceLineInput>): InvoiceTotals => {

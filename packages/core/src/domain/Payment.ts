@@ -2,7 +2,7 @@
 import { Schema } from "effect"
 import { Currency } from "./Currency.js"
 import { Id } from "./Ids.js"
-import { MinorAmount } from "./Money.js"
+import { InputAmount, MinorAmount } from "./Money.js"
 import { Timestamp, optionalWire, strict, wire } from "./Wire.js"
 
 export const PaymentStatus = Schema.Literal("succeeded", "failed", "requires_action")
@@ -41,7 +41,7 @@ export const Refund = Schema.Struct({
 export type Refund = typeof Refund.Type
 
 export const RefundCreate = Schema.Struct({
-  amount: Schema.optional(MinorAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" }))),
+  amount: Schema.optional(InputAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" }))),
   currency: Schema.optional(Currency),
   reason: optionalWire("reason", Schema.String.pipe(Schema.maxLength(500)))
 }).annotations({ identifier: "RefundCreate", ...strict })

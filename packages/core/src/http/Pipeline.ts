@@ -11,6 +11,7 @@ import type { BillkitOptions, Principal, RateLimitRule } from "../Billkit.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
 import { Storage } from "../ports/Storage.js"
 import { ApiKeys } from "../services/ApiKeys.js"
+import { hostileInputProblem } from "./HostileInput.js"
 import { withIdempotency } from "./Idempotency.js"
 import { resolvedPrincipal } from "./Principal.js"
 import { internalError, problemOf, problemResponse } from "./ProblemResponse.js"
@@ -101,6 +102,8 @@ export const pipeline = (options: BillkitOptions) =>
             }
             // Read only for a known caller, and only up to the limit.
             const { request, text } = hasBody ? yield* withBodyRead(original, maxBodyBytes) : { request: original, text: "" }
+            const hostile = hostileInputProblem(original.url, text)
+            if (Option.isSome(hostile)) return yield* Effect.fail(hostile.value)
             const run = renderFailures(
               Effect.provideService(Effect.locally(app, resolvedPrincipal, principal), HttpServerRequest.HttpServerRequest, request)
             )

@@ -9,6 +9,7 @@ import { CreditNote, Invoice, InvoiceItem, type CreditNoteCreate, type InvoiceCr
 import { checkInvoice } from "../domain/InvoiceChecks.js"
 import { Subscription } from "../domain/Subscription.js"
 import { settleBalance } from "../domain/InvoiceTotals.js"
+import { fitsLine, formatBound, maxLineAmount } from "../domain/Bounds.js"
 import { lineAmount } from "../domain/Money.js"
 import { IdGenerator } from "../ports/IdGenerator.js"
 import * as Collections from "../storage/Collections.js"
@@ -315,6 +316,13 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
             unit = BigDecimal.fromBigInt(BigInt(line.unitAmount))
           } else {
             return yield* new Invalid({ field: `lines[${i}].unit_amount`, message: "is required when no price is given" })
+          }
+          const exact = BigDecimal.multiply(quantity, unit)
+          if (!fitsLine(exact)) {
+            return yield* new Invalid({
+              field: `lines[${i}].quantity`,
+              message: `× unit amount must be at most ${formatBound(maxLineAmount)} minor units per line`
+            })
           }
           lines.push({
             type: "one_off",

@@ -11,7 +11,7 @@
  */
 import { BigDecimal, Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
 import { Customer } from "../domain/Customer.js"
-import { NotFound } from "../domain/Errors.js"
+import { Invalid, NotFound } from "../domain/Errors.js"
 import { encodeRandom, encodeTime, highestIdAt, lowestIdAt } from "../domain/Ids.js"
 import { parseInstant } from "../domain/Instant.js"
 import { Metric, passesFilters } from "../domain/Metric.js"
@@ -429,6 +429,11 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
           }
           for (const g of groups.values()) {
             const next = applyDelta(current.get(g.key)!, g.delta, nowIso)
+            // Usage no invoice could carry is refused here (the batch rolls back), not at renewal.
+            if (!live.has(g.customer)) live.set(g.customer, yield* rollups.liveSubscriptions(g.customer))
+            yield* rollups.checkPriceable(g.metric, next, newLevels.get(levelKey(g.customer, g.metric.id)), live.get(g.customer)!, lookup).pipe(
+              Effect.mapError((e) => new Invalid({ field: inputs.length === 1 ? "value" : "events", message: e.message }))
+            )
             yield* rollups.write(next)
             if (Object.keys(next.billed).length > 0) {
               mark(g.customer, g.key, rollups.differsFromBilled(g.metric, next, newLevels.get(levelKey(g.customer, g.metric.id))))
