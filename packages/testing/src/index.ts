@@ -4,3 +4,4 @@ export { PostgresNotFound, startPostgresServer, type PostgresServer } from "./Po
 export { mountConformance, type MountedServer } from "./mountConformance.js"
 export { billingScenarios } from "./billingScenarios.js"
 export { usageConformance } from "./usageConformance.js"
+export { hostileInputScenarios } from "./hostileInput.js"
