@@ -6,7 +6,6 @@
 import { Schema } from "effect"
 import { Currency } from "./Currency.js"
 import { Id } from "./Ids.js"
-import { maxAmount } from "./Bounds.js"
 import { SignedMinorAmount } from "./Money.js"
 import { Timestamp, strict, wire } from "./Wire.js"
 
@@ -51,10 +50,7 @@ export const BalanceTransaction = Schema.Struct({
 export type BalanceTransaction = typeof BalanceTransaction.Type
 
 export const BalanceAdjustment = Schema.Struct({
-  amount: SignedMinorAmount.pipe(
-    Schema.filter((n) => n !== 0 || "must not be zero"),
-    Schema.filter((n) => Math.abs(n) <= maxAmount || `must be between -${maxAmount} and ${maxAmount} minor units`)
-  ).annotations({
+  amount: SignedMinorAmount.pipe(Schema.filter((n) => n !== 0 || "must not be zero")).annotations({
     description: "Minor units: positive credits the customer, negative debits (the balance may go negative)."
   }),
   currency: Currency,

@@ -106,5 +106,7 @@ export const applyBalance = (total: number, balanceAvailable: number): BalanceAp
 export const settleBalance = (total: number, balance: number): BalanceApplication => {
   if (balance >= 0 || total < 0) return applyBalance(total, Math.max(balance, 0))
   assertInteger("balance", balance)
-  return { balanceApplied: balance, amountDue: total - balance, creditToBalance: 0 }
+  const amountDue = total - balance
+  if (!Number.isSafeInteger(amountDue)) throw new AmountOutOfRange("amount due", String(amountDue), Number.MAX_SAFE_INTEGER)
+  return { balanceApplied: balance, amountDue, creditToBalance: 0 }
 }

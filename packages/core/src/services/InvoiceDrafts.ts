@@ -98,7 +98,11 @@ export class InvoiceDrafts extends Effect.Service<InvoiceDrafts>()("@billkit/cor
           : Effect.die(error)
       ))
       const available = yield* balances.available(request.customer.id, request.currency)
-      const balance = settleBalance(totals.total, available)
+      const balance = yield* Effect.try({ try: () => settleBalance(totals.total, available), catch: (error) => error }).pipe(Effect.catchAll((error) =>
+        error instanceof AmountOutOfRange
+          ? Effect.fail(new Conflict({ field: "balance", message: `the customer's balance and this invoice would not sum exactly: ${error.message}` }))
+          : Effect.die(error)
+      ))
       const lines: Array<InvoiceLine> = request.lines.map((l, i) => ({
         type: l.type,
         description: l.description,
