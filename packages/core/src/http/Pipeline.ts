@@ -11,6 +11,7 @@ import { IdGenerator } from "../kernel/IdGenerator.js"
 import { Storage } from "../kernel/Storage.js"
 import { ApiKeys } from "../access/index.js"
 import { sha256Hex } from "../kernel/Hash.js"
+import { hostileInputProblem } from "./HostileInput.js"
 import { withIdempotency } from "./Idempotency.js"
 import { resolvedPrincipal, type Principal, type RateLimitRule } from "./Principal.js"
 import { internalError, problemOf, problemResponse } from "./ProblemResponse.js"
@@ -108,6 +109,9 @@ export const pipeline = (options: PipelineOptions) =>
             }
             // Read only for a known caller, and only up to the limit.
             const { request, text } = hasBody ? yield* withBodyRead(original, maxBodyBytes) : { request: original, text: "" }
+            // Refused before any handler, alike on every backend: NUL bytes, deep nesting.
+            const hostile = hostileInputProblem(original.url, text)
+            if (Option.isSome(hostile)) return yield* Effect.fail(hostile.value)
             // Handlers see the limits in force: the key's own, else the project default.
             const caller = Option.some({ ...principal.value, rateLimits: rules })
             const run = Effect.provideService(Effect.locally(app, resolvedPrincipal, caller), HttpServerRequest.HttpServerRequest, request)

@@ -2,6 +2,7 @@
 import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { HttpServerResponse } from "@effect/platform"
 import { Cause, Option } from "effect"
+import { shorten } from "../kernel/Bounds.js"
 import { badRequest, isProblem, notFound, titleOf, validation, type FieldError, type Problem } from "./Problems.js"
 
 export interface ProblemBody {
@@ -39,10 +40,19 @@ const mergeByField = (errors: ReadonlyArray<FieldError>): Array<FieldError> => {
   })
 }
 
+/**
+ * Messages quote at most a short prefix of a bad value (Schema's "Expected …, actual <value>"
+ * would quote all of a 100,000-digit number), so neither answers nor logs grow with the input.
+ */
+const quoted = (message: string): string => {
+  const short = message.replace(/(, actual )([\s\S]*)$/, (_, lead: string, actual: string) => `${lead}${shorten(actual, 60)}`)
+  return shorten(short, 300)
+}
+
 const fromDecodeError = (error: HttpApiDecodeError, hasBody: boolean): Problem => {
-  const errors = mergeByField(error.issues.map((issue) => ({ field: fieldPath(issue.path) || "body", message: issue.message })))
+  const errors = mergeByField(error.issues.map((issue) => ({ field: shorten(fieldPath(issue.path) || "body", 200), message: quoted(issue.message) })))
   const first = errors[0]
-  const detail = first === undefined ? error.message : `${first.field}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`
+  const detail = first === undefined ? quoted(error.message) : `${first.field}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`
   // A body that parses but does not fit is 422; a bad query or path value is a malformed request.
   return hasBody ? validation(detail, errors) : badRequest(detail, errors)
 }

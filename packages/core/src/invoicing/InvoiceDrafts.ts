@@ -3,12 +3,13 @@
  * tax, the customer's balance after tax. The upcoming-invoice preview and the invoice that is
  * later written both come from here, so they cannot disagree.
  */
-import { Effect } from "effect"
-import type { BigDecimal } from "effect"
+import { BigDecimal, Effect } from "effect"
 import type { Customer } from "../customers/domain/index.js"
 import { allocate, fixedDiscount, percentageDiscount } from "./domain/Discounts.js"
 import type { DraftLine } from "./domain/DraftLine.js"
 import type { AppliedDiscount, BillingReason, Invoice, InvoiceLine } from "./domain/Invoice.js"
+import { AmountOutOfRange, fitsLine, formatBound, maxLineAmount } from "../kernel/Bounds.js"
+import { Conflict } from "../kernel/Errors.js"
 import { invoiceTotals, settleBalance } from "./domain/InvoiceTotals.js"
 import type { Period } from "../kernel/Period.js"
 import type { TaxType } from "../catalog/domain/index.js"
@@ -79,12 +80,29 @@ export class InvoiceDrafts extends Effect.Service<InvoiceDrafts>()("@billkit/cor
 
     /** The invoice `request` would produce now: totals, discounts and balance, unsaved (`draft`). */
     const draft = traced("InvoiceDrafts.draft")(function*(request: DraftRequest) {
+      // Lines are bounded where they are formed (Bounds.ts); this is the backstop, so a sum that
+      // would not be exact is a clear 409, never a defect or a rounded total.
+      const tooLarge = request.lines.findIndex((l) => !fitsLine(BigDecimal.fromBigInt(BigInt(l.amount))))
+      if (tooLarge !== -1) {
+        return yield* new Conflict({ field: "lines", message: `line ${tooLarge} (${request.lines[tooLarge].description.slice(0, 80)}) exceeds ${formatBound(maxLineAmount)} minor units` })
+      }
       const discounts = yield* discountsFor(request)
-      const totals = invoiceTotals(
-        request.lines.map((l, i) => ({ amount: l.amount, discount: discounts.perLine[i], taxRate: l.taxRate, includingTax: l.includingTax }))
-      )
+      const totals = yield* Effect.try({
+        try: () => invoiceTotals(
+          request.lines.map((l, i) => ({ amount: l.amount, discount: discounts.perLine[i], taxRate: l.taxRate, includingTax: l.includingTax }))
+        ),
+        catch: (error) => error
+      }).pipe(Effect.catchAll((error) =>
+        error instanceof AmountOutOfRange
+          ? Effect.fail(new Conflict({ field: "lines", message: `this invoice's sum would not be exact: ${error.message}` }))
+          : Effect.die(error)
+      ))
       const available = yield* balances.available(request.customer.id, request.currency)
-      const balance = settleBalance(totals.total, available)
+      const balance = yield* Effect.try({ try: () => settleBalance(totals.total, available), catch: (error) => error }).pipe(Effect.catchAll((error) =>
+        error instanceof AmountOutOfRange
+          ? Effect.fail(new Conflict({ field: "balance", message: `the customer's balance and this invoice would not sum exactly: ${error.message}` }))
+          : Effect.die(error)
+      ))
       const lines: Array<InvoiceLine> = request.lines.map((l, i) => ({
         type: l.type,
         description: l.description,

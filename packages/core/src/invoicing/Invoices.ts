@@ -36,6 +36,7 @@ import { atInstant, createdWithin, isoAt, nowIso } from "../kernel/Time.js"
 import { Vouchers } from "../vouchers/index.js"
 import type { CurrentTenant } from "../kernel/Tenancy.js"
 import { traced } from "../kernel/Traced.js"
+import { fitsLine, formatBound, maxLineAmount } from "../kernel/Bounds.js"
 
 const day = 86_400_000
 const encodeInvoice = encoder(Invoice)
@@ -452,6 +453,13 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
             unit = BigDecimal.fromBigInt(BigInt(line.unitAmount))
           } else {
             return yield* new Invalid({ field: `lines[${i}].unit_amount`, message: "is required when no price is given" })
+          }
+          const exact = BigDecimal.multiply(quantity, unit)
+          if (!fitsLine(exact)) {
+            return yield* new Invalid({
+              field: `lines[${i}].quantity`,
+              message: `× unit amount must be at most ${formatBound(maxLineAmount)} minor units per line`
+            })
           }
           lines.push({
             type: "one_off",

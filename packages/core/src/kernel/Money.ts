@@ -3,6 +3,7 @@
  * exact decimals (BigDecimal); one rounding per invoice line, half away from zero.
  */
 import { BigDecimal, Schema } from "effect"
+import { AmountOutOfRange, fitsLine, formatBound, maxAmount } from "./Bounds.js"
 import { minorUnitExponent } from "./Currency.js"
 
 /** An amount in minor units: a safe, non-negative integer. */
@@ -10,6 +11,15 @@ export const MinorAmount = Schema.Int.pipe(
   Schema.nonNegative({ message: () => "must be a non-negative integer of minor units" }),
   Schema.lessThanOrEqualTo(Number.MAX_SAFE_INTEGER)
 ).annotations({ identifier: "MinorAmount", description: "Integer amount in the currency's minor unit." })
+
+/**
+ * An amount a client sends (a price, unit amount, voucher, limit…): a non-negative integer of
+ * minor units up to `maxAmount` (Bounds.ts), so that any invoice built from it sums exactly.
+ */
+export const InputAmount = Schema.Int.pipe(
+  Schema.nonNegative({ message: () => "must be a non-negative integer of minor units" }),
+  Schema.lessThanOrEqualTo(maxAmount, { message: () => `must be at most ${formatBound(maxAmount)} minor units` })
+).annotations({ identifier: "InputAmount", description: `Integer amount in the currency's minor unit, at most ${maxAmount}.` })
 
 /** A signed amount in minor units, for credits and debits. */
 export const SignedMinorAmount = Schema.Int.pipe(
@@ -21,14 +31,20 @@ export const roundMinor = (minor: BigDecimal.BigDecimal): number => {
   const rounded = BigDecimal.round(minor, { scale: 0, mode: "half-from-zero" })
   const units = BigDecimal.scale(rounded, 0).value
   if (units > BigInt(Number.MAX_SAFE_INTEGER) || units < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new RangeError(`amount ${BigDecimal.format(minor)} exceeds the safe integer range`)
+    throw new AmountOutOfRange("amount", BigDecimal.format(minor), Number.MAX_SAFE_INTEGER)
   }
   return Number(units)
 }
 
-/** The amount of one invoice line: quantity × unit amount (in minor units), rounded once. */
-export const lineAmount = (quantity: BigDecimal.BigDecimal, unitAmountMinor: BigDecimal.BigDecimal): number =>
-  roundMinor(BigDecimal.multiply(quantity, unitAmountMinor))
+/**
+ * The amount of one invoice line: quantity × unit amount (in minor units), rounded once. Throws
+ * AmountOutOfRange past `maxLineAmount` (Bounds.ts).
+ */
+export const lineAmount = (quantity: BigDecimal.BigDecimal, unitAmountMinor: BigDecimal.BigDecimal): number => {
+  const exact = BigDecimal.multiply(quantity, unitAmountMinor)
+  if (!fitsLine(exact)) throw new AmountOutOfRange("quantity × unit amount", BigDecimal.format(exact))
+  return roundMinor(exact)
+}
 
 /** Converts a decimal amount of major units ("12.345" KWD) to minor units, rounding once. */
 export const fromMajor = (major: BigDecimal.BigDecimal, currency: string): number =>

@@ -22,7 +22,7 @@ import {
   type SubscriptionStatus,
   type When
 } from "./domain/Subscription.js"
-import { billedQuantity, currentPeriod, prorationCharge, prorationCredit, type Terms, unusedPrepaid, unusedPrepaidTotal } from "./domain/SubscriptionLines.js"
+import { billedQuantity, currentPeriod, licensedLineProblem, prorationCharge, prorationCredit, type Terms, unusedPrepaid, unusedPrepaidTotal } from "./domain/SubscriptionLines.js"
 import { lineTax } from "../invoicing/domain/index.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { Customers } from "../customers/index.js"
@@ -97,6 +97,12 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         return candidates[0]
       })
 
+    /** Refuses terms whose period line could not be invoiced exactly (Bounds.ts). */
+    const fitsLine = (plan: Plan, price: Price, seats: number, field = "seats") => {
+      const problem = licensedLineProblem(plan, price, seats)
+      return problem === undefined ? Effect.void : Effect.fail(new Invalid({ field, message: field === "seats" ? problem : `${seats} seats ${problem}` }))
+    }
+
     const planOf = (ref: string, field: string) =>
       plans.get(ref).pipe(Effect.catchTag("NotFound", () => new Invalid({ field, message: `no such plan: ${ref}` })))
 
@@ -120,6 +126,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         const customer = yield* customers.get(customerRef)
         const plan = yield* planOf(input.plan, "plan")
         const price = yield* pickPrice(plan, input.price, input.schedule, input.currency, "price")
+        yield* fitsLine(plan, price, input.seats ?? 1)
         let paymentMethod: string | null = attached
         if (input.paymentMethod !== undefined) {
           const pm = yield* paymentMethods.find(customer.id, input.paymentMethod)
@@ -311,6 +318,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         if (price.currency !== s.currency) {
           return yield* new Invalid({ field: "price", message: `is in ${price.currency}; this subscription bills in ${s.currency}` })
         }
+        yield* fitsLine(plan, price, s.seats, priceRef === undefined ? "plan" : "price")
         if (when === "next_cycle") {
           return yield* save(s.id, {
             scheduledChange: { plan: plan.id, price: price.id, seats: s.seats, effectiveAt: s.status === "trialing" ? s.trialEnd ?? s.currentPeriodEnd : s.currentPeriodEnd }
@@ -338,6 +346,12 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         const s = yield* locked(id, ["trialing", "active", "past_due"], "change seats")
         const seats = s.seats + delta
         if (seats < 1) return yield* new Invalid({ field: "seats", message: `cannot remove ${-delta} of ${s.seats} seats: at least one must remain` })
+        if (delta > 0) {
+          const plan = yield* plans.get(s.scheduledChange?.plan ?? s.plan).pipe(Effect.orDie)
+          const price = yield* prices.get(s.scheduledChange?.price ?? s.price).pipe(Effect.orDie)
+          yield* fitsLine(yield* plans.get(s.plan).pipe(Effect.orDie), yield* prices.get(s.price).pipe(Effect.orDie), seats)
+          yield* fitsLine(plan, price, seats)
+        }
         if (s.status === "trialing") {
           return yield* save(s.id, { seats, scheduledChange: s.scheduledChange === null ? null : { ...s.scheduledChange, seats } })
         }
@@ -429,6 +443,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         const s = yield* locked(id, ["trialing"], "convert its trial")
         const plan = yield* plans.get(s.plan).pipe(Effect.orDie)
         const price = input.price === undefined ? yield* prices.get(s.price).pipe(Effect.orDie) : yield* pickPrice(plan, input.price, undefined, s.currency, "price")
+        yield* fitsLine(plan, price, s.seats, "price")
         const at = yield* now
         const started = yield* cycle.startBilling(
           { ...s, price: price.id, currency: price.currency, interval: price.schedule as "week" | "month" | "year", trialWillEndSent: true },

@@ -8,7 +8,7 @@
  * whose usage moved are checked, in the same transaction.
  */
 import { BigDecimal, Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
-import { NotFound } from "../kernel/Errors.js"
+import { Invalid, NotFound } from "../kernel/Errors.js"
 import { encodeRandom, encodeTime, highestIdAt, lowestIdAt } from "../kernel/Ids.js"
 import { parseInstant } from "../kernel/Instant.js"
 import { Metric } from "../catalog/domain/index.js"
@@ -338,7 +338,11 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
         const fresh = ready.filter((r) => inserted.has(r.record.id))
 
         // Their rollups, then the usage limits of every customer whose usage moved.
-        for (const customer of yield* rollups.record(fresh, nowIso)) yield* limits.check(customer, live.get(customer), lookup)
+        // Usage no invoice could carry is refused (the batch rolls back), not met at renewal.
+        const moved = yield* rollups.record(fresh, nowIso, live, lookup).pipe(
+          Effect.mapError((e) => new Invalid({ field: inputs.length === 1 ? "value" : "events", message: e.message }))
+        )
+        for (const customer of moved) yield* limits.check(customer, live.get(customer), lookup)
 
         return { accepted: fresh.length, duplicates: ready.length - fresh.length }
       }))

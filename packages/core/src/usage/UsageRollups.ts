@@ -23,7 +23,9 @@
  * line takes it off, so each change is billed exactly once.
  */
 import { BigDecimal, Clock, Effect, Option, Schema } from "effect"
+import { AmountOutOfRange, formatBound, maxLineAmount, shorten } from "../kernel/Bounds.js"
 import { ChargeModels } from "../catalog/domain/index.js"
+import { Conflict } from "../kernel/Errors.js"
 import type { Metric } from "../catalog/domain/index.js"
 import type { Period } from "../kernel/Period.js"
 import { isUsagePrice, Price } from "../catalog/domain/index.js"
@@ -128,6 +130,26 @@ const modelOf = (price: UsagePrice): ChargeModels.ChargeModel => {
 /** The charge for a quantity, rounded once; a negative net quantity charges nothing. */
 const chargeFor = (price: UsagePrice, quantity: BigDecimal.BigDecimal): number =>
   ChargeModels.charge(modelOf(price), chargeable(quantity)).amount
+
+/**
+ * chargeFor as an Effect: a charge past the line bound (Bounds.ts) fails with a Conflict naming
+ * the metric instead of throwing, so a view answers 409 and the billing loop reports the step.
+ */
+export const chargeOrFail = (price: UsagePrice, quantity: BigDecimal.BigDecimal, code: string): Effect.Effect<number, Conflict> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(chargeFor(price, quantity))
+    } catch (error) {
+      if (!(error instanceof AmountOutOfRange)) throw error
+      return Effect.fail(tooCostly(code, quantity))
+    }
+  })
+
+export const tooCostly = (code: string, quantity: BigDecimal.BigDecimal) =>
+  new Conflict({
+    field: "usage",
+    message: `the usage of metric ${shorten(code)} (quantity ${shorten(plain(quantity))}) costs more than one invoice line may carry (${formatBound(maxLineAmount)} minor units)`
+  })
 
 const stored = (record: { readonly id: string; readonly key: string; readonly customer: string }): StoredRecord => ({
   id: record.id,
@@ -263,6 +285,22 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
         return !BigDecimal.equals(q, BigDecimal.unsafeFromString(b.quantity))
       })
 
+    /**
+     * Refuses usage that could never be invoiced: the rollup's quantity, priced by every live
+     * subscription's usage price on its metric, must fit one invoice line (Bounds.ts). Ingestion
+     * runs it on each rollup it changed, so a renewal never meets a charge it cannot price.
+     */
+    const checkPriceable = (metric: Metric, rollup: PeriodRollup, level: LevelRollup | undefined, live: ReadonlyArray<Subscription>, lookup: Lookup) =>
+      Effect.gen(function*() {
+        const periods = [{ start: msOf(rollup.start), end: msOf(rollup.end) }, ...Object.values(rollup.billed).map((b) => ({ start: msOf(rollup.start), end: msOf(b.end) }))]
+        for (const sub of live) {
+          for (const price of yield* lookup.usagePrices(sub)) {
+            if (price.metric !== metric.id) continue
+            for (const period of periods) yield* chargeOrFail(price, chargeable(quantityOf(metric.aggregationMethod, rollup, period, level)), metric.code)
+          }
+        }
+      })
+
     /** Puts keys on (or takes them off) a customer's pending-adjustment list, locking it. */
     const updatePending = (customer: string, add: ReadonlySet<string>, remove: ReadonlySet<string>, now: string) =>
       Effect.gen(function*() {
@@ -284,9 +322,16 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
     /**
      * Rolls events just inserted (their event_ids new) into their rollups, in the caller's
      * transaction (see the module note): the period rollups, the weighted_sum levels, and the
-     * pending list of billed rollups they change. Returns the customers whose usage moved.
+     * pending list of billed rollups they change. Returns the customers whose usage moved. Usage
+     * that no invoice could carry fails with a Conflict (the caller's batch rolls back) rather
+     * than at renewal; `live` caches each customer's live subscriptions for that check.
      */
-    const record = traced("UsageRollups.record")(function*(events: ReadonlyArray<RecordedEvent>, now: string) {
+    const record = traced("UsageRollups.record")(function*(
+      events: ReadonlyArray<RecordedEvent>,
+      now: string,
+      live: Map<string, ReadonlyArray<Subscription>>,
+      lookup: Lookup
+    ) {
       const groups = groupEvents(events)
       if (groups.size === 0) return new Set<string>() as ReadonlySet<string>
       const tenant = yield* CurrentTenant
@@ -339,6 +384,8 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
       }
       for (const g of groups.values()) {
         const next = applyDelta(current.get(g.key)!, g.delta, now)
+        if (!live.has(g.customer)) live.set(g.customer, yield* liveSubscriptions(g.customer))
+        yield* checkPriceable(g.metric, next, newLevels.get(levelKey(g.customer, g.metric.id)), live.get(g.customer)!, lookup)
         yield* write(next)
         if (Object.keys(next.billed).length > 0) {
           mark(g.customer, g.key, differsFromBilled(g.metric, next, newLevels.get(levelKey(g.customer, g.metric.id))))
@@ -382,7 +429,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
           const metric = yield* lookup.metric(price.metric)
           if (Option.isNone(metric)) continue
           const q = yield* quantity(metric.value, customer, period)
-          const amount = chargeFor(price, q)
+          const amount = yield* chargeOrFail(price, q, metric.value.code)
           lines.push({ subscription: sub.id, price: price.id, metric: metric.value.id, code: metric.value.code, currency: sub.currency, quantity: q, amount, period })
           totals.set(sub.currency, totals.get(sub.currency)! + amount)
         }
@@ -411,7 +458,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
         own.add(key)
         const q = yield* quantity(metric.value, subscription.customer, period)
         charges.push({
-          price: price.id, metric: metric.value.id, code: metric.value.code, quantity: q, amount: chargeFor(price, q),
+          price: price.id, metric: metric.value.id, code: metric.value.code, quantity: q, amount: yield* chargeOrFail(price, q, metric.value.code),
           period: { start: period.start, end: period.end },
           description: `${metric.value.name}, ${describePeriod(period)}`,
           rollupKey: key, adjustment: false, customer: subscription.customer, subscription: subscription.id, currency: subscription.currency
@@ -432,7 +479,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
           const billedPeriod = { start: msOf(rollup.start), end: msOf(billed.end) }
           const q = quantityOf(metric.value.aggregationMethod, rollup, billedPeriod, level)
           if (BigDecimal.equals(q, BigDecimal.unsafeFromString(billed.quantity))) continue
-          const amount = chargeFor(price.value as UsagePrice, q) - billed.amount
+          const amount = (yield* chargeOrFail(price.value as UsagePrice, q, metric.value.code)) - billed.amount
           charges.push({
             price: priceId, metric: metric.value.id, code: metric.value.code, quantity: q, amount, period: billedPeriod,
             description: `${metric.value.name}, ${describePeriod(billedPeriod)}: adjustment for usage reported after it was invoiced (quantity ${billed.quantity} → ${plain(q)})`,

@@ -9,6 +9,7 @@
  * up to and including its own, and the last tier is unbounded (`upTo: null`).
  */
 import { BigDecimal, Option } from "effect"
+import { AmountOutOfRange, fitsLine, shorten } from "../../kernel/Bounds.js"
 import { roundMinor } from "../../kernel/Money.js"
 
 export interface Tier {
@@ -89,7 +90,7 @@ const plain = (n: BigDecimal.BigDecimal): string => {
 const parseAmount = (name: string, decimal: string): BigDecimal.BigDecimal => {
   const parsed = decimal.trim() === "" ? undefined : Option.getOrUndefined(BigDecimal.fromString(decimal.trim()))
   if (parsed === undefined || BigDecimal.isNegative(parsed)) {
-    throw new RangeError(`${name} must be a non-negative decimal string, got ${JSON.stringify(decimal)}`)
+    throw new RangeError(`${name} must be a non-negative decimal string, got ${JSON.stringify(shorten(decimal))}`)
   }
   return parsed
 }
@@ -135,6 +136,8 @@ const total = (
   parts: ReadonlyArray<{ readonly exact: BigDecimal.BigDecimal; readonly step: ChargeStep }>
 ): Charge => {
   const exact = parts.reduce((acc, part) => BigDecimal.sum(acc, part.exact), zero)
+  // Past the line bound (Bounds.ts) a charge cannot go on an invoice exactly: callers refuse it.
+  if (!fitsLine(exact)) throw new AmountOutOfRange("usage charge", plain(exact))
   return { chargeModel, quantity: plain(quantity), steps: parts.map((p) => p.step), exactAmount: plain(exact), amount: roundMinor(exact) }
 }
 

@@ -8,7 +8,8 @@ import { ParseResult, Schema } from "effect"
 import { Currency } from "../../kernel/Currency.js"
 import { Id } from "../../kernel/Ids.js"
 import { Metadata } from "../../kernel/Metadata.js"
-import { MinorAmount } from "../../kernel/Money.js"
+import { maxAmount, maxDecimals, maxTierUpTo } from "../../kernel/Bounds.js"
+import { InputAmount, MinorAmount } from "../../kernel/Money.js"
 import { Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 export const Schedule = Schema.Literal("week", "month", "year", "one-off")
@@ -17,8 +18,9 @@ export type Schedule = typeof Schedule.Type
 export const ChargeModel = Schema.Literal("per_unit", "graduated", "volume", "package").annotations({ identifier: "ChargeModel" })
 export type ChargeModel = typeof ChargeModel.Type
 
-const decimalPattern = /^\d{1,20}(\.\d{1,12})?$/
-const decimalMessage = "must be a non-negative decimal string of minor units with at most 12 decimals, e.g. \"0.0125\""
+// At most 12 whole digits: maxAmount (Bounds.ts) is 10^12 − 1 minor units per unit.
+const decimalPattern = /^\d{1,12}(\.\d{1,12})?$/
+const decimalMessage = `must be a non-negative decimal string of minor units, at most ${maxAmount} with at most ${maxDecimals} decimals, e.g. "0.0125"`
 
 /** Minor units per unit as an exact decimal string ("0.0125" is 1/80 of a cent in EUR). */
 export const UnitAmountDecimal = Schema.String.annotations({
@@ -52,9 +54,9 @@ export const PriceTier = Schema.Struct({
 export type PriceTier = typeof PriceTier.Type
 
 const TierInput = Schema.Struct({
-  upTo: wire("up_to", Schema.NullOr(Schema.Int.pipe(Schema.between(1, Number.MAX_SAFE_INTEGER, { message: () => "must be a positive integer or null" })))),
+  upTo: wire("up_to", Schema.NullOr(Schema.Int.pipe(Schema.between(1, maxTierUpTo, { message: () => `must be a positive integer up to ${maxTierUpTo}, or null` })))),
   unitAmountDecimal: optionalWire("unit_amount_decimal", UnitAmountDecimalInput),
-  flatAmount: optionalWire("flat_amount", MinorAmount)
+  flatAmount: optionalWire("flat_amount", InputAmount)
 }).annotations({ ...strict })
 
 const usageFields = {
@@ -88,7 +90,7 @@ export type Price = typeof Price.Type
 
 export const PriceCreate = Schema.Struct({
   /** Required, except on usage prices, where it is the amount per package (`package`) or 0. */
-  amount: Schema.optional(MinorAmount),
+  amount: Schema.optional(InputAmount),
   currency: Currency,
   recurring: Schema.optional(Schema.Boolean),
   schedule: Schema.optional(Schedule),

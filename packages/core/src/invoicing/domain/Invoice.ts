@@ -6,7 +6,8 @@ import { BigDecimal, Schema } from "effect"
 import { Currency } from "../../kernel/Currency.js"
 import { Id } from "../../kernel/Ids.js"
 import { Metadata } from "../../kernel/Metadata.js"
-import { MinorAmount, SignedMinorAmount } from "../../kernel/Money.js"
+import { maxDecimals, maxQuantity } from "../../kernel/Bounds.js"
+import { InputAmount, MinorAmount, SignedMinorAmount } from "../../kernel/Money.js"
 import { PercentInput, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 export const InvoiceStatus = Schema.Literal("draft", "open", "paid", "void", "uncollectible")
@@ -124,13 +125,21 @@ export const InvoiceItem = Schema.Struct({
 }).annotations({ identifier: "InvoiceItem" })
 export type InvoiceItem = typeof InvoiceItem.Type
 
-const Quantity = Schema.Union(Schema.BigDecimal, Schema.BigDecimalFromNumber)
+/** A one-off line's quantity: 0 to maxQuantity with at most maxDecimals decimals (Bounds.ts). */
+const Quantity = Schema.Union(Schema.BigDecimal, Schema.BigDecimalFromNumber).pipe(
+  Schema.filter((q) => {
+    const { scale } = BigDecimal.normalize(q)
+    if (scale > maxDecimals) return `must have at most ${maxDecimals} decimals`
+    if (BigDecimal.isNegative(q)) return "must not be negative"
+    return BigDecimal.lessThanOrEqualTo(q, BigDecimal.fromBigInt(BigInt(maxQuantity))) || `must be at most ${maxQuantity}`
+  })
+).annotations({ description: `A decimal string or number from 0 to ${maxQuantity}, at most ${maxDecimals} decimals.` })
 
 export const OneOffLine = Schema.Struct({
   description: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(500)),
   price: Schema.optional(Schema.String),
   quantity: Schema.optional(Quantity),
-  unitAmount: optionalWire("unit_amount", MinorAmount),
+  unitAmount: optionalWire("unit_amount", InputAmount),
   taxRate: optionalWire("tax_rate", PercentInput),
   includingTax: optionalWire("including_tax", Schema.Boolean)
 }).annotations({ identifier: "OneOffLine", ...strict })
@@ -184,7 +193,7 @@ export const CreditNoteLineCreate = Schema.Struct({
 
 export const CreditNoteCreate = Schema.Struct({
   amount: Schema.optional(
-    MinorAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" }))
+    InputAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" }))
       .annotations({ description: "Tax included. Give `amount` or `lines`, not both." })
   ),
   lines: Schema.optional(

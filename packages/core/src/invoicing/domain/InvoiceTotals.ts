@@ -7,6 +7,7 @@
  * before discount and without tax. For an inclusive price that is amount − taxTotal, so the
  * identity holds for mixed invoices too.
  */
+import { AmountOutOfRange } from "../../kernel/Bounds.js"
 import { type Percent, lineTax } from "./Tax.js"
 
 export interface InvoiceLineInput {
@@ -54,10 +55,13 @@ export const lineTotals = (line: InvoiceLineInput): LineTotals => {
   }
 }
 
+/** An exact sum (bigint), refused with AmountOutOfRange when it leaves the safe integer range. */
 const sum = (name: string, values: ReadonlyArray<number>): number => {
-  const total = values.reduce((a, b) => a + b, 0)
-  assertInteger(name, total)
-  return total
+  const total = values.reduce((a, b) => a + BigInt(b), 0n)
+  if (total > BigInt(Number.MAX_SAFE_INTEGER) || total < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new AmountOutOfRange(`the invoice's ${name}`, total.toString(), Number.MAX_SAFE_INTEGER)
+  }
+  return Number(total)
 }
 
 export const invoiceTotals = (lines: ReadonlyArray<InvoiceLineInput>): InvoiceTotals => {
@@ -102,5 +106,7 @@ export const applyBalance = (total: number, balanceAvailable: number): BalanceAp
 export const settleBalance = (total: number, balance: number): BalanceApplication => {
   if (balance >= 0 || total < 0) return applyBalance(total, Math.max(balance, 0))
   assertInteger("balance", balance)
-  return { balanceApplied: balance, amountDue: total - balance, creditToBalance: 0 }
+  const amountDue = total - balance
+  if (!Number.isSafeInteger(amountDue)) throw new AmountOutOfRange("amount due", String(amountDue), Number.MAX_SAFE_INTEGER)
+  return { balanceApplied: balance, amountDue, creditToBalance: 0 }
 }

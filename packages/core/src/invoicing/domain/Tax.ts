@@ -4,6 +4,7 @@
  * once per line, half away from zero, so a credit line's tax mirrors its charge's exactly.
  */
 import { BigDecimal, Option } from "effect"
+import { AmountOutOfRange, shorten } from "../../kernel/Bounds.js"
 import { roundRatio } from "../../kernel/Proration.js"
 
 /** A percent: a decimal string such as "21" or "7.7", or a BigDecimal. */
@@ -15,7 +16,7 @@ export const parsePercent = (percent: Percent): BigDecimal.BigDecimal => {
     ? percent
     : percent.trim() === "" ? undefined : Option.getOrUndefined(BigDecimal.fromString(percent.trim()))
   if (parsed === undefined || BigDecimal.isNegative(parsed)) {
-    throw new RangeError(`a percent must be a non-negative decimal, got ${typeof percent === "string" ? JSON.stringify(percent) : BigDecimal.format(percent)}`)
+    throw new RangeError(`a percent must be a non-negative decimal, got ${shorten(typeof percent === "string" ? JSON.stringify(percent) : BigDecimal.format(percent))}`)
   }
   return parsed
 }
@@ -61,6 +62,6 @@ export const lineTax = ({ amount, includingTax, rate }: LineTaxInput): LineTax =
   }
   const taxTotal = roundRatio(amount, numerator, denominator)
   const total = amount + taxTotal
-  if (!Number.isSafeInteger(total)) throw new RangeError(`line total ${total} exceeds the safe integer range`)
+  if (!Number.isSafeInteger(total)) throw new AmountOutOfRange("line total", String(total), Number.MAX_SAFE_INTEGER)
   return { subTotal: amount, taxTotal, total }
 }

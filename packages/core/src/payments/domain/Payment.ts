@@ -2,7 +2,7 @@
 import { Schema } from "effect"
 import { Currency } from "../../kernel/Currency.js"
 import { Id } from "../../kernel/Ids.js"
-import { MinorAmount } from "../../kernel/Money.js"
+import { InputAmount, MinorAmount } from "../../kernel/Money.js"
 import { Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 /**
@@ -52,7 +52,7 @@ export const Refund = Schema.Struct({
 export type Refund = typeof Refund.Type
 
 export const RefundCreate = Schema.Struct({
-  amount: Schema.optional(MinorAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" }))),
+  amount: Schema.optional(InputAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" }))),
   currency: Schema.optional(Currency),
   reason: optionalWire("reason", Schema.String.pipe(Schema.maxLength(500)))
 }).annotations({ identifier: "RefundCreate", ...strict })

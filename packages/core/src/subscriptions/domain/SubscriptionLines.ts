@@ -3,6 +3,7 @@
  * period charge, proration credits and charges, and what was prepaid for unused time.
  */
 import { BigDecimal, DateTime } from "effect"
+import { formatBound, maxLineAmount } from "../../kernel/Bounds.js"
 import type { DraftLine } from "../../invoicing/domain/index.js"
 import type { Period } from "../../kernel/Period.js"
 import type { Plan } from "../../catalog/domain/index.js"
@@ -27,6 +28,23 @@ export const billedQuantity = (t: Terms): number => (t.plan.perSeat ? t.seats : 
 const seatsLabel = (t: Terms) => (t.plan.perSeat ? ` × ${t.seats} seat${t.seats === 1 ? "" : "s"}` : "")
 
 export const currentPeriod = (s: Subscription): Period => ({ start: ms(s.currentPeriodStart), end: ms(s.currentPeriodEnd) })
+
+/** The most seats a subscription may hold (the `seats` schema bounds each request, this the sum). */
+export const maxSeats = 1_000_000
+
+/**
+ * Why a subscription to `price` with `seats` could not be billed exactly, if it could not: its
+ * period line (seats × price on a per-seat plan) must fit one invoice line (Bounds.ts). Checked
+ * whenever seats, plan or price change, so a renewal always can be priced.
+ */
+export const licensedLineProblem = (plan: Plan, price: Price, seats: number): string | undefined => {
+  if (seats > maxSeats) return `must be at most ${formatBound(maxSeats)} in total; this would make ${seats}`
+  const quantity = plan.perSeat ? seats : 1
+  if (quantity * price.amount > maxLineAmount) {
+    return `× the price (${price.amount} minor units) would exceed ${formatBound(maxLineAmount)} minor units per period: at most ${Math.floor(maxLineAmount / Math.max(price.amount, 1))} seats at this price`
+  }
+  return undefined
+}
 
 /** The full charge for one period, billed in advance. */
 export const periodLine = (subscription: string, t: Terms, period: Period): DraftLine => {

@@ -12,7 +12,7 @@ import { Schema } from "effect"
 import { Currency } from "../../kernel/Currency.js"
 import { Id } from "../../kernel/Ids.js"
 import { AggregationMethod } from "../../catalog/domain/index.js"
-import { MinorAmount } from "../../kernel/Money.js"
+import { InputAmount, MinorAmount } from "../../kernel/Money.js"
 import { Timestamp, strict, wire } from "../../kernel/Wire.js"
 
 const LimitAction = Schema.Literal("WARNING", "DISABLE").annotations({ identifier: "UsageLimitAction" })
@@ -35,7 +35,7 @@ export const UsageLimit = Schema.Struct({
 export type UsageLimit = typeof UsageLimit.Type
 
 export const UsageLimitCreate = Schema.Struct({
-  amount: MinorAmount.pipe(Schema.greaterThanOrEqualTo(1, { message: () => "must be at least 1 minor unit" })),
+  amount: InputAmount.pipe(Schema.greaterThanOrEqualTo(1, { message: () => "must be at least 1 minor unit" })),
   currency: Schema.optional(Currency.annotations({ description: "Default: the currency of the customer's live subscriptions." })),
   action: LimitAction
 }).annotations({ identifier: "UsageLimitCreate", ...strict })

@@ -8,7 +8,7 @@ import { Currency } from "../../kernel/Currency.js"
 import { Id } from "../../kernel/Ids.js"
 import { InstantInput } from "../../kernel/Instant.js"
 import { Metadata } from "../../kernel/Metadata.js"
-import { MinorAmount } from "../../kernel/Money.js"
+import { InputAmount, MinorAmount } from "../../kernel/Money.js"
 import { NonEmptyTrimmed, Percent, PercentInput, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 export const VoucherCode = Schema.Trim.pipe(
@@ -68,7 +68,7 @@ export const VoucherCreate = Schema.Struct({
   amounts: Schema.optional(
     Schema.Array(
       Schema.Struct({
-        amount: MinorAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" })),
+        amount: InputAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" })),
         currency: Currency
       }).annotations({ ...strict })
     ).pipe(Schema.minItems(1), Schema.maxItems(50))
