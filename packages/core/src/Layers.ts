@@ -40,6 +40,7 @@ import { TestClockLive } from "./operations/http/TestClockHttp.js"
 import { UsageLive } from "./usage/http/UsageHttp.js"
 import { VouchersLive } from "./vouchers/http/VouchersHttp.js"
 import { AuthenticationLive } from "./http/Principal.js"
+import { layerInvoiceLinks } from "./subscriptions/InvoiceLinks.js"
 
 /**
  * The services over a given payment provider (`@billkit/stripe` passes its own), needing only
@@ -67,7 +68,12 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Subscriptions.Default,
     TestClocks.Default,
     BillingLoop.Default
-  ).pipe(Layer.provideMerge(paymentProvider), Layer.provideMerge(layerIdGenerator))
+  ).pipe(
+    // How invoicing and payments reach the subscription an invoice bills (ports they define).
+    Layer.provide(layerInvoiceLinks),
+    Layer.provideMerge(paymentProvider),
+    Layer.provideMerge(layerIdGenerator)
+  )
 
 /** The services on the fake payment provider (no network): the default. */
 export const ServicesLive = servicesWith(layerFakePaymentProvider)

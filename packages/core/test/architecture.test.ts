@@ -170,6 +170,30 @@ describe("core's import directions", () => {
   })
 })
 
+describe("one record definition per collection", () => {
+  it("each collection is defined once, in a feature's domain/Records.ts, and every repository is made from a definition", () => {
+    const definitions = new Map<string, Array<string>>()
+    const adHoc: Array<string> = []
+    for (const file of sources) {
+      const text = readFileSync(file, "utf8")
+      const rel = posix(relative(coreSrc, file))
+      for (const m of text.matchAll(/records\(\{\s*collection:\s*Collections\.(\w+)/g)) {
+        definitions.set(m[1], [...(definitions.get(m[1]) ?? []), rel])
+      }
+      if (/makeRepository\(\s*Collections\./.test(text)) adHoc.push(rel)
+    }
+    expect(adHoc).toEqual([])
+    for (const [collection, files] of definitions) {
+      expect({ collection, files }).toEqual({ collection, files: [files[0]] })
+      expect(files[0]).toMatch(/^[a-z]+\/domain\/Records\.ts$/)
+    }
+    // Rollups and their distinct values are written raw on the usage hot path; projects are the port's own.
+    const collections = readFileSync(join(coreSrc, "kernel/Collections.ts"), "utf8")
+    const all = [...collections.matchAll(/^export const (\w+) = spec\(/gm)].map((m) => m[1])
+    expect(all.filter((c) => !definitions.has(c)).sort()).toEqual(["UsageDistinct", "UsageRollups"])
+  })
+})
+
 describe("tests stay in their package", () => {
   it("no test imports another package's test folder", () => {
     const wrong: Array<string> = []

@@ -14,7 +14,6 @@ import { settleBalance } from "./domain/InvoiceTotals.js"
 import { creditLines } from "./domain/CreditNoteLines.js"
 import { lineAmount } from "../kernel/Money.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import { Balances } from "../balances/index.js"
 import { BillingConfig } from "../kernel/BillingConfig.js"
 import { Customers } from "../customers/index.js"
@@ -31,12 +30,13 @@ import { makeInvoiceStore } from "./InvoiceStore.js"
 import { encoder } from "../kernel/Encoder.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { Sequences } from "./Sequences.js"
-import { makeSubscriptionStore, shrinkPrepaidOf } from "../subscriptions/SubscriptionStore.js"
+import { InvoiceSubscriptions } from "./InvoiceSubscriptions.js"
 import { atInstant, createdWithin, isoAt, nowIso } from "../kernel/Time.js"
 import { Vouchers } from "../vouchers/index.js"
 import type { CurrentTenant } from "../kernel/Tenancy.js"
 import { traced } from "../kernel/Traced.js"
 import { fitsLine, formatBound, maxLineAmount } from "../kernel/Bounds.js"
+import { CreditNoteRecords, InvoiceItemRecords } from "./domain/Records.js"
 
 const day = 86_400_000
 const encodeInvoice = encoder(Invoice)
@@ -66,30 +66,13 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     const customers = yield* Customers
     const prices = yield* Prices
     const products = yield* Products
-    const subscriptions = yield* makeSubscriptionStore
+    const subscriptions = yield* InvoiceSubscriptions
     const repo = yield* makeInvoiceStore
-    const items = yield* makeRepository(Collections.InvoiceItems, InvoiceItem, {
-      resource: "invoice item",
-      index: (i) => ({ customer: i.customer, subscription: i.subscription, status: i.status, invoice: i.invoice })
-    })
-    const creditNotes = yield* makeRepository(Collections.CreditNotes, CreditNote, {
-      resource: "credit note",
-      index: (c) => ({ invoice: c.invoice, customer: c.customer })
-    })
+    const items = yield* makeRepository(InvoiceItemRecords)
+    const creditNotes = yield* makeRepository(CreditNoteRecords)
 
     const emit = (type: "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided", invoice: Invoice) =>
       events.emit(type, invoice.id, encodeInvoice(invoice))
-
-    /** A subscription whose invoice got paid is back in good standing. */
-    const subscriptionPaid = (invoice: Invoice) =>
-      Effect.gen(function*() {
-        if (invoice.subscription === null) return
-        const sub = yield* subscriptions.get(invoice.subscription, true).pipe(Effect.orDie)
-        if (sub.latestInvoice !== invoice.id) return
-        if (sub.status === "past_due" || sub.status === "unpaid" || sub.status === "incomplete") {
-          yield* subscriptions.update({ ...sub, status: "active", updatedAt: yield* nowIso }).pipe(Effect.orDie)
-        }
-      })
 
     const markPaid = (invoice: Invoice, amountPaid: number) =>
       Effect.gen(function*() {
@@ -103,7 +86,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         }
         yield* repo.update(paid).pipe(Effect.orDie)
         yield* emit("invoice.paid", paid)
-        yield* subscriptionPaid(paid)
+        yield* subscriptions.paid(paid)
         return paid
       })
 
@@ -117,7 +100,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         const failed: Invoice = { ...invoice, nextPaymentAttempt: next }
         yield* repo.update(failed).pipe(Effect.orDie)
         yield* emit("invoice.payment_failed", failed)
-        if (!(yield* dunning.subscriptionFailed(failed, next === null))) return failed
+        if (!(yield* subscriptions.paymentFailed(failed, next === null))) return failed
         const voided: Invoice = { ...failed, status: "void", amountRemaining: 0, nextPaymentAttempt: null, voidedAt: yield* nowIso }
         yield* repo.update(voided).pipe(Effect.orDie)
         yield* emit("invoice.voided", voided)
@@ -528,7 +511,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
             description: `Credit note on invoice ${invoice.number ?? invoice.id}`
           })
         }
-        yield* shrinkPrepaidOf(subscriptions, invoice.subscription, invoice.id, amount)
+        yield* subscriptions.credited(invoice, amount)
         let updated: Invoice = { ...invoice, amountCredited: invoice.amountCredited + amount, amountRemaining: invoice.amountRemaining - toInvoice }
         yield* repo.update(updated).pipe(Effect.orDie)
         if (updated.status === "open" && updated.amountRemaining === 0) updated = yield* markPaid(updated, 0)

@@ -3,26 +3,17 @@
  * transaction with the counter row locked, so a rollback gives the number back and two
  * concurrent finalizations never share or skip one.
  */
-import { Effect, Option, Schema } from "effect"
-import { Id } from "../kernel/Ids.js"
+import { Effect, Option } from "effect"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import * as Collections from "../kernel/Collections.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { memoForRun } from "../kernel/RunMemo.js"
 import { traced } from "../kernel/Traced.js"
-
-const Sequence = Schema.Struct({
-  id: Id("sequence"),
-  object: Schema.Literal("sequence"),
-  name: Schema.String,
-  value: Schema.Int
-})
-type Sequence = typeof Sequence.Type
+import { type Sequence, SequenceRecords } from "./domain/Records.js"
 
 export class Sequences extends Effect.Service<Sequences>()("@billkit/core/Sequences", {
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
-    const repo = yield* makeRepository(Collections.Sequences, Sequence, { resource: "sequence", index: (s) => ({ name: s.name }) })
+    const repo = yield* makeRepository(SequenceRecords)
 
     /** The counter row of `name`, created at 0 if missing (a concurrent creator's row wins). */
     const rowId = (name: string) =>

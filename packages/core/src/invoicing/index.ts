@@ -1,4 +1,5 @@
 /** What other features may use of invoicing (generated from their imports; keep it to that). */
 export { InvoiceDrafts, taxRateFor } from "./InvoiceDrafts.js"
 export { Invoices } from "./Invoices.js"
+export { InvoiceSubscriptions } from "./InvoiceSubscriptions.js"
 export { InvoicesGroup } from "./http/InvoicesApi.js"

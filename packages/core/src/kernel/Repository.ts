@@ -12,22 +12,7 @@ import { encoder } from "./Encoder.js"
 import { CurrentTenant } from "./Tenancy.js"
 
 /** A repository over the collection of `definition` (see `RecordDefinition`). */
-export function makeRepository<A extends { readonly id: string }, I>(definition: RecordDefinition<A, I>): ReturnType<typeof repositoryOf<A, I>>
-/** @deprecated transitional: pass the collection's `RecordDefinition`. */
-export function makeRepository<A extends { readonly id: string }, I>(
-  collection: RecordDefinition<A, I>["collection"],
-  schema: Schema.Schema<A, I>,
-  options: { readonly resource: string; readonly index: (record: A) => Record<string, string | null> }
-): ReturnType<typeof repositoryOf<A, I>>
-export function makeRepository<A extends { readonly id: string }, I>(
-  first: RecordDefinition<A, I> | RecordDefinition<A, I>["collection"],
-  schema?: Schema.Schema<A, I>,
-  options?: { readonly resource: string; readonly index: (record: A) => Record<string, string | null> }
-) {
-  return repositoryOf("schema" in first ? first : { collection: first, schema: schema!, ...options! })
-}
-
-const repositoryOf = <A extends { readonly id: string }, I>(definition: RecordDefinition<A, I>) =>
+export const makeRepository = <A extends { readonly id: string }, I>(definition: RecordDefinition<A, I>) =>
   Effect.gen(function*() {
     const storage = yield* Storage
     const { collection: spec, schema, resource } = definition

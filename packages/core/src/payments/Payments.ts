@@ -11,17 +11,16 @@
 import { Duration, Effect, FiberRef, Option } from "effect"
 import { Conflict, Invalid } from "../kernel/Errors.js"
 import type { Invoice } from "../invoicing/domain/index.js"
-import { Payment, Refund, type PaymentStatus, type RefundCreate } from "./domain/Payment.js"
+import { chargeDescription, Payment, Refund, type PaymentStatus, type RefundCreate } from "./domain/Payment.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { type ChargeOutcome, type ChargeRequest, PaymentProvider, type RefundOutcome, type RefundRequest } from "./PaymentProvider.js"
 import { BillingConfig } from "../kernel/BillingConfig.js"
 import { Events } from "../events/index.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { PaymentMethods } from "./PaymentMethods.js"
-import { makeInvoiceStore } from "../invoicing/InvoiceStore.js"
+import { PaymentInvoices } from "./PaymentInvoices.js"
 import { encoder } from "../kernel/Encoder.js"
 import { makeRepository } from "../kernel/Repository.js"
-import { makeSubscriptionStore, shrinkPrepaidOf } from "../subscriptions/SubscriptionStore.js"
 import { createdWithin, nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { PaymentRecords, RefundRecords } from "./domain/Records.js"
@@ -54,8 +53,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const events = yield* Events
     const payments = yield* makeRepository(PaymentRecords)
     // Read only here: a refund shrinks what its invoice prepaid for a subscription.
-    const invoices = yield* makeInvoiceStore
-    const subscriptions = yield* makeSubscriptionStore
+    const invoices = yield* PaymentInvoices
     const refunds = yield* makeRepository(RefundRecords)
 
     /**
@@ -109,7 +107,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         providerRef: method.value.providerRef,
         amount: payment.amount,
         currency: payment.currency,
-        description: `Invoice ${invoice.number ?? invoice.id}`,
+        description: chargeDescription(invoice),
         idempotencyKey
       }
       const intent = { _tag: "charge" as const, payment, request }
@@ -159,12 +157,11 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const chargeRequestOf = traced("Payments.chargeRequestOf")(function*(payment: Payment) {
       const method = payment.paymentMethod === null ? Option.none() : yield* paymentMethods.find(payment.customer, payment.paymentMethod)
       if (Option.isNone(method) || payment.invoice === null || payment.idempotencyKey === null) return Option.none<ChargeRequest>()
-      const invoice = yield* invoices.get(payment.invoice).pipe(Effect.orDie)
       return Option.some<ChargeRequest>({
         providerRef: method.value.providerRef,
         amount: payment.amount,
         currency: payment.currency,
-        description: `Invoice ${invoice.number ?? invoice.id}`,
+        description: yield* invoices.describe(payment.invoice),
         idempotencyKey: payment.idempotencyKey
       })
     })
@@ -211,8 +208,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         // refunds (a prorated cancel) holds the subscription's row already, so taking it here
         // keeps one lock order. A refund the provider then fails does not grow it back.
         if (payment.invoice !== null) {
-          const invoice = yield* invoices.get(payment.invoice).pipe(Effect.orDie)
-          yield* shrinkPrepaidOf(subscriptions, invoice.subscription, invoice.id, amount)
+          yield* invoices.refunding(payment.invoice, amount)
         }
         const request: RefundRequest = {
           providerPaymentRef: payment.providerRef ?? payment.id,

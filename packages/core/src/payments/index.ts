@@ -1,4 +1,5 @@
 /** What other features may use of payments (generated from their imports; keep it to that). */
+export { PaymentInvoices } from "./PaymentInvoices.js"
 export { PaymentMethods } from "./PaymentMethods.js"
 export type { ChargeOutcome, ChargeRequest, RefundOutcome } from "./PaymentProvider.js"
 export { Payments } from "./Payments.js"

@@ -3,7 +3,7 @@
  * scheduled cancellation. Each step computes its invoice with the same code the upcoming-invoice
  * preview uses, then writes it, in the caller's transaction.
  */
-import { BigDecimal, Clock, DateTime, Effect, Schema } from "effect"
+import { BigDecimal, Clock, DateTime, Effect } from "effect"
 import type { DraftLine } from "../invoicing/domain/index.js"
 import type { BillingReason, Invoice, InvoiceItem } from "../invoicing/domain/index.js"
 import { nthPeriod, periodAt, type Period } from "../kernel/Period.js"
@@ -12,7 +12,6 @@ import type { Price } from "../catalog/domain/index.js"
 import { Subscription, type RefundType } from "./domain/Subscription.js"
 import { trialWillEndNotice } from "./domain/SubscriptionSchedule.js"
 import { currentPeriod, periodLine, type Terms, unusedPrepaidTotal } from "./domain/SubscriptionLines.js"
-import * as Collections from "../kernel/Collections.js"
 import { BillingConfig } from "../kernel/BillingConfig.js"
 import { Customers } from "../customers/index.js"
 import { Events } from "../events/index.js"
@@ -30,17 +29,10 @@ import { type UsageCharge, UsageRollups } from "../usage/index.js"
 import { isoAt } from "../kernel/Time.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { traced } from "../kernel/Traced.js"
+import { BillingRunRecords } from "./domain/Records.js"
 
 const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 const encodeSubscription = encoder(Subscription)
-
-/** One step of work the billing loop has done, recorded so that it is never done twice. */
-const BillingRun = Schema.Struct({
-  id: Schema.String,
-  object: Schema.Literal("billing_run"),
-  key: Schema.String,
-  createdAt: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("created_at"))
-})
 
 /** The lines, items and usage an invoice of a subscription will carry. */
 export interface InvoicePlan {
@@ -57,7 +49,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
     const store = yield* makeSubscriptionStore
-    const runs = yield* makeRepository(Collections.BillingRuns, BillingRun, { resource: "billing run", index: (r) => ({ key: r.key }) })
+    const runs = yield* makeRepository(BillingRunRecords)
     const customers = yield* Customers
     const plans = yield* Plans
     const prices = yield* Prices

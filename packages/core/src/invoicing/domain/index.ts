@@ -2,4 +2,5 @@
 export type { DraftLine } from "./DraftLine.js"
 export { Invoice, InvoiceItem } from "./Invoice.js"
 export type { BillingReason } from "./Invoice.js"
+export { InvoiceRecords } from "./Records.js"
 export { lineTax } from "./Tax.js"

@@ -57,3 +57,7 @@ export const RefundCreate = Schema.Struct({
   reason: optionalWire("reason", Schema.String.pipe(Schema.maxLength(500)))
 }).annotations({ identifier: "RefundCreate", ...strict })
 export type RefundCreate = typeof RefundCreate.Type
+
+/** What a charge for an invoice says on the provider's side (the same for every attempt). */
+export const chargeDescription = (invoice: { readonly id: string; readonly number: string | null }): string =>
+  `Invoice ${invoice.number ?? invoice.id}`

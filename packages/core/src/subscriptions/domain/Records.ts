@@ -1,4 +1,5 @@
 /** How subscriptions are stored: the one definition every repository of them is made from. */
+import { Schema } from "effect"
 import * as Collections from "../../kernel/Collections.js"
 import { isoAt } from "../../kernel/Time.js"
 import { Subscription } from "./Subscription.js"
@@ -13,4 +14,19 @@ export const SubscriptionRecords = Collections.records({
     const due = dueAt(s)
     return { customer: s.customer, plan: s.plan, status: s.status, due_at: due === null ? null : isoAt(due) }
   }
+})
+
+/** One step of work the billing loop has done, recorded so that it is never done twice. */
+export const BillingRun = Schema.Struct({
+  id: Schema.String,
+  object: Schema.Literal("billing_run"),
+  key: Schema.String,
+  createdAt: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("created_at"))
+})
+
+export const BillingRunRecords = Collections.records({
+  collection: Collections.BillingRuns,
+  schema: BillingRun,
+  resource: "billing run",
+  index: (r) => ({ key: r.key })
 })
