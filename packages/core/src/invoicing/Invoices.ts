@@ -5,7 +5,7 @@
  * outcome to `committing` (after commit, outside any transaction: house rule 8). What a failed
  * automatic payment does next is Dunning's.
  */
-import { BigDecimal, Clock, DateTime, Effect, Option } from "effect"
+import { BigDecimal, Clock, Effect } from "effect"
 import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import { CreditNote, Invoice, InvoiceItem, type CreditNoteCreate, type InvoiceCreate, type InvoiceStatus } from "./domain/Invoice.js"
 import { checkInvoice } from "./domain/InvoiceChecks.js"
@@ -31,7 +31,7 @@ import { encoder } from "../kernel/Encoder.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { Sequences } from "./Sequences.js"
 import { InvoiceSubscriptions } from "./InvoiceSubscriptions.js"
-import { atInstant, createdWithin, isoAt, nowIso } from "../kernel/Time.js"
+import { atInstant, createdWithin, isoAt, msOf, nowIso } from "../kernel/Time.js"
 import { Vouchers } from "../vouchers/index.js"
 import type { CurrentTenant } from "../kernel/Tenancy.js"
 import { traced } from "../kernel/Traced.js"
@@ -42,7 +42,6 @@ const day = 86_400_000
 const encodeInvoice = encoder(Invoice)
 const encodeCreditNote = encoder(CreditNote)
 const encodeSubscription = encoder(Subscription)
-const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 
 export interface IssueOptions {
   /** Finalize (and collect) at once, as subscription invoices are. */
@@ -195,7 +194,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
           const self = a.intent._tag === "charge"
             ? recordCharge(a.intent.payment, a.outcome as ChargeOutcome)
             : payments.recordRefund(a.intent.refund.id, a.outcome as RefundOutcome)
-          return atIntentTime ? atInstant<unknown, never, CurrentTenant>(ms(intentCreatedAt(a.intent)))(self) : self
+          return atIntentTime ? atInstant<unknown, never, CurrentTenant>(msOf(intentCreatedAt(a.intent)))(self) : self
         }
         if (answered.length === 0) return pending
         yield* repo.transaction(events.batched(Effect.forEach(answered, record, { discard: true }))).pipe(
@@ -397,7 +396,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     const retryPayment = traced("Invoices.retryPayment")(function*(id: string) {
       const invoice = yield* repo.get(id, true).pipe(Effect.orDie)
       if (invoice.status !== "open" || invoice.nextPaymentAttempt === null) return false
-      if (ms(invoice.nextPaymentAttempt) > (yield* Clock.currentTimeMillis)) return false
+      if (msOf(invoice.nextPaymentAttempt) > (yield* Clock.currentTimeMillis)) return false
       return yield* startAttempt(invoice, null, true).pipe(
         Effect.as(true),
         Effect.catchTag("UniqueViolation", () => Effect.succeed(false))
@@ -551,12 +550,6 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       return yield* creditNotes.list(page, { where })
     })
 
-    const requireInvoice = (id: string) =>
-      Effect.flatMap(repo.find(id), Option.match({
-        onNone: () => Effect.fail(new NotFound({ resource: "invoice", id })),
-        onSome: Effect.succeed
-      }))
-
     return {
       issue,
       finalize,
@@ -574,7 +567,6 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       pendingItems,
       addItem,
       get,
-      requireInvoice,
       list,
       listCreditNotes,
       transaction: repo.transaction

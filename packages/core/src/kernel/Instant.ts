@@ -3,6 +3,7 @@
  * seconds, as API.md §1 allows for time filters. Stored and answered as ISO 8601 UTC (`…Z`).
  */
 import { DateTime, Option, ParseResult, Schema } from "effect"
+import { isoAt } from "./Time.js"
 
 const isoPattern = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i
 const unixPattern = /^-?\d{1,12}$/
@@ -17,7 +18,6 @@ export const parseInstant = (input: string | number): number | undefined => {
   return Option.getOrUndefined(Option.map(DateTime.make(s.length === 10 ? `${s}T00:00:00Z` : s), DateTime.toEpochMillis))
 }
 
-const isoOf = (ms: number) => DateTime.formatIso(DateTime.unsafeMake(ms))
 
 /** A body field: `"2025-01-31T12:00:00Z"` or `1738324800`, decoded to an ISO 8601 UTC string. */
 export const InstantInput = Schema.transformOrFail(
@@ -27,7 +27,7 @@ export const InstantInput = Schema.transformOrFail(
     strict: true,
     decode: (input, _, ast) => {
       const ms = parseInstant(input)
-      return ms === undefined ? ParseResult.fail(new ParseResult.Type(ast, input, message)) : ParseResult.succeed(isoOf(ms))
+      return ms === undefined ? ParseResult.fail(new ParseResult.Type(ast, input, message)) : ParseResult.succeed(isoAt(ms))
     },
     encode: ParseResult.succeed
   }
@@ -43,5 +43,5 @@ export const InstantParam = Schema.transformOrFail(Schema.String, Schema.Number,
     const ms = parseInstant(input)
     return ms === undefined ? ParseResult.fail(new ParseResult.Type(ast, input, message)) : ParseResult.succeed(ms)
   },
-  encode: (ms) => ParseResult.succeed(isoOf(ms))
+  encode: (ms) => ParseResult.succeed(isoAt(ms))
 }).annotations({ description: "ISO 8601 or Unix seconds." })

@@ -15,7 +15,7 @@
  * resumed at the start of each run with their original key, so the provider answers with the
  * first outcome instead of charging again.
  */
-import { Clock, DateTime, Effect, Schema } from "effect"
+import { Clock, Effect, Schema } from "effect"
 import { Subscription } from "../subscriptions/domain/index.js"
 import { dueAt } from "../subscriptions/domain/index.js"
 import { Storage, type Mode, type Tenant } from "../kernel/Storage.js"
@@ -27,12 +27,10 @@ import { SubscriptionCycle } from "../subscriptions/index.js"
 import { withRunMemo, withStepMemo } from "../kernel/RunMemo.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { TestClocks } from "./TestClocks.js"
-import { atInstant } from "../kernel/Time.js"
-import { isoAt } from "../kernel/Time.js"
+import { atInstant, isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 
 const decodeSubscription = Schema.decodeUnknownSync(Subscription)
-const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 
 interface DueWork {
   readonly kind: "subscription" | "invoice"
@@ -100,7 +98,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
         }
         for (const json of open) {
           const next = json.next_payment_attempt
-          if (typeof next === "string") work.push({ kind: "invoice", id: json.id as string, at: ms(next) })
+          if (typeof next === "string") work.push({ kind: "invoice", id: json.id as string, at: msOf(next) })
         }
         return work.sort((a, b) => a.at - b.at)
       })

@@ -3,19 +3,18 @@
  * between advances. Requests in test mode run with Effect's Clock set to it, so every service
  * (which reads time only from the Clock) sees test time.
  */
-import { Clock, DateTime, Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { maxAdvanceSeconds } from "./domain/Clock.js"
 import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
-import { atInstant, isoAt } from "../kernel/Time.js"
+import { atInstant, isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { TestClockRecords } from "./domain/Records.js"
 
 const maxAdvanceMs = maxAdvanceSeconds * 1000
 
-export const epochMs = (iso: string): number => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 
 export class TestClocks extends Effect.Service<TestClocks>()("@billkit/core/TestClocks", {
   effect: Effect.gen(function*() {
@@ -24,7 +23,7 @@ export class TestClocks extends Effect.Service<TestClocks>()("@billkit/core/Test
 
     /** Where test time stands for the current tenant, if its clock was ever advanced. */
     const frozenAt: Effect.Effect<Option.Option<number>, never, CurrentTenant> = Effect.flatMap(CurrentTenant, (tenant) =>
-      tenant.mode === "live" ? Effect.succeedNone : Effect.map(repo.findBy("name", "test"), Option.map((c) => epochMs(c.now)))
+      tenant.mode === "live" ? Effect.succeedNone : Effect.map(repo.findBy("name", "test"), Option.map((c) => msOf(c.now)))
     )
 
     /** Runs `self` at the tenant's test time when its clock is frozen. */
@@ -53,7 +52,7 @@ export class TestClocks extends Effect.Service<TestClocks>()("@billkit/core/Test
       return yield* repo.transaction(Effect.gen(function*() {
         const existing = yield* repo.findBy("name", "test")
         const locked = Option.isSome(existing) ? Option.some(yield* repo.get(existing.value.id, true).pipe(Effect.orDie)) : Option.none()
-        const from = Option.isSome(locked) ? epochMs(locked.value.now) : yield* Clock.currentTimeMillis
+        const from = Option.isSome(locked) ? msOf(locked.value.now) : yield* Clock.currentTimeMillis
         const to = "to" in target ? target.to : from + target.seconds * 1000
         if (to < from) {
           return yield* new Conflict({ field: "to", message: `test time is ${isoAt(from)} and never moves back` })

@@ -3,7 +3,7 @@
  * scheduled cancellation. Each step computes its invoice with the same code the upcoming-invoice
  * preview uses, then writes it, in the caller's transaction.
  */
-import { BigDecimal, Clock, DateTime, Effect } from "effect"
+import { BigDecimal, Clock, Effect } from "effect"
 import type { DraftLine } from "../invoicing/domain/index.js"
 import type { BillingReason, Invoice, InvoiceItem } from "../invoicing/domain/index.js"
 import { nthPeriod, periodAt, type Period } from "../kernel/Period.js"
@@ -26,12 +26,11 @@ import { makeRepository } from "../kernel/Repository.js"
 import { memoForRun, memoForStep } from "../kernel/RunMemo.js"
 import { makeSubscriptionStore } from "./SubscriptionStore.js"
 import { type UsageCharge, UsageRollups } from "../usage/index.js"
-import { isoAt } from "../kernel/Time.js"
+import { isoAt, msOf } from "../kernel/Time.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { traced } from "../kernel/Traced.js"
 import { BillingRunRecords } from "./domain/Records.js"
 
-const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 const encodeSubscription = encoder(Subscription)
 
 /** The lines, items and usage an invoice of a subscription will carry. */
@@ -123,7 +122,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
       amount: i.amount,
       taxRate: i.taxRate,
       includingTax: i.includingTax,
-      period: i.period === null ? null : { start: ms(i.period.start), end: ms(i.period.end) },
+      period: i.period === null ? null : { start: msOf(i.period.start), end: msOf(i.period.end) },
       proration: i.proration
     })
 
@@ -200,7 +199,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
           billingAnchor: isoAt(at),
           currentPeriodStart: isoAt(period.start),
           currentPeriodEnd: isoAt(period.end),
-          trialEnd: s.trialEnd === null ? null : isoAt(Math.min(ms(s.trialEnd), at)),
+          trialEnd: s.trialEnd === null ? null : isoAt(Math.min(msOf(s.trialEnd), at)),
           pausedAt: null,
           prepaid: null,
           updatedAt: isoAt(at)
@@ -247,14 +246,14 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     const upcoming = (s: Subscription) =>
       Effect.gen(function*() {
         if (s.status === "trialing") {
-          const at = ms(s.trialEnd ?? s.currentPeriodEnd)
-          if (s.cancelAtPeriodEnd || (s.cancelAt !== null && ms(s.cancelAt) <= at)) return null
+          const at = msOf(s.trialEnd ?? s.currentPeriodEnd)
+          if (s.cancelAtPeriodEnd || (s.cancelAt !== null && msOf(s.cancelAt) <= at)) return null
           const t = yield* termsOf(s)
           return yield* preview(s, yield* planInvoice(s, "subscription_cycle", null, { terms: t, period: nthPeriod(at, s.interval, 0) }))
         }
         if (s.status !== "active" && s.status !== "past_due") return null
         const period = currentPeriod(s)
-        const cancelAt = s.cancelAt === null ? Infinity : ms(s.cancelAt)
+        const cancelAt = s.cancelAt === null ? Infinity : msOf(s.cancelAt)
         if (s.cancelAtPeriodEnd || cancelAt <= period.end) {
           // The next invoice is the final one: usage and pending items up to the end, if any.
           const final = yield* planInvoice(s, "subscription_cancel", { start: period.start, end: Math.min(cancelAt, period.end) }, null)
@@ -272,7 +271,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
         const price = yield* priceOf(change?.price ?? s.price)
         const interval = price.schedule === "one-off" ? s.interval : price.schedule
         // A new interval restarts the anchor at the change.
-        const anchor = interval === s.interval ? ms(s.billingAnchor) : periodEnd
+        const anchor = interval === s.interval ? msOf(s.billingAnchor) : periodEnd
         return { terms: yield* terms(s.customer, plan, price, change?.seats ?? s.seats), period: periodAt(anchor, interval, periodEnd), anchor, interval }
       })
 
@@ -310,9 +309,9 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     const step = traced("SubscriptionCycle.step")(function*(id: string) {
       const now = yield* Clock.currentTimeMillis
       const s = yield* store.get(id, true).pipe(Effect.orDie)
-      const cancelAt = s.cancelAt === null ? Infinity : ms(s.cancelAt)
+      const cancelAt = s.cancelAt === null ? Infinity : msOf(s.cancelAt)
       if (s.status === "trialing") {
-        const trialEnd = ms(s.trialEnd ?? s.currentPeriodEnd)
+        const trialEnd = msOf(s.trialEnd ?? s.currentPeriodEnd)
         if (cancelAt <= now && cancelAt <= trialEnd) {
           yield* end(s, cancelAt, s.cancelRefundType ?? "none")
           return true
@@ -332,7 +331,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
         return false
       }
       if (s.status === "active" || s.status === "past_due") {
-        const periodEnd = ms(s.currentPeriodEnd)
+        const periodEnd = msOf(s.currentPeriodEnd)
         if (cancelAt <= now && cancelAt <= periodEnd) {
           yield* end(s, cancelAt, s.cancelRefundType ?? "none")
           return true
@@ -346,7 +345,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
       return false
     })
 
-    return { step, terms, termsOf, planInvoice, preview, bill, prepaidBy, startBilling, end, upcoming, emit, store } as const
+    return { step, terms, termsOf, planInvoice, preview, bill, prepaidBy, startBilling, end, upcoming } as const
   }),
   dependencies: [Customers.Default, Plans.Default, Prices.Default, Products.Default, InvoiceDrafts.Default, Invoices.Default, Payments.Default, UsageRollups.Default, Events.Default]
 }) {}

@@ -5,23 +5,14 @@
  * commits its payment attempts and refunds pending, and sends them to the provider only once
  * committed (`invoices.committing`); it answers with the subscription as the outcome left it.
  */
-import { Clock, DateTime, Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import type { DraftLine } from "../invoicing/domain/index.js"
 import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import { InvoiceItem } from "../invoicing/domain/index.js"
 import { nthPeriod } from "../kernel/Period.js"
 import type { Plan } from "../catalog/domain/index.js"
 import type { Price } from "../catalog/domain/index.js"
-import {
-  type Cancellation,
-  liveStatuses,
-  type PlanChange,
-  type Proration,
-  type Subscription,
-  type SubscriptionCreate,
-  type SubscriptionStatus,
-  type When
-} from "./domain/Subscription.js"
+import { type Cancellation, type PlanChange, type Proration, Subscription, type SubscriptionCreate, type SubscriptionStatus, type When } from "./domain/Subscription.js"
 import { billedQuantity, currentPeriod, licensedLineProblem, prorationCharge, prorationCredit, type Terms, unusedPrepaid, unusedPrepaidTotal } from "./domain/SubscriptionLines.js"
 import { lineTax } from "../invoicing/domain/index.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
@@ -31,20 +22,25 @@ import type { PageRequest } from "../kernel/Page.js"
 import { PaymentMethods } from "../payments/index.js"
 import { Plans } from "../catalog/index.js"
 import { Prices } from "../catalog/index.js"
-import { SubscriptionCycle } from "./SubscriptionCycle.js"
-import { isoAt } from "../kernel/Time.js"
+import { type SubscriptionEvent, SubscriptionCycle } from "./SubscriptionCycle.js"
+import { makeSubscriptionStore } from "./SubscriptionStore.js"
+import { Events } from "../events/index.js"
+import { encoder } from "../kernel/Encoder.js"
+import { isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 
-const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
 const day = 86_400_000
 
+const encodeSubscription = encoder(Subscription)
 const isUsagePrice = (p: Price) => (p as { readonly metric?: string | null }).metric != null
 
 export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/core/Subscriptions", {
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
     const cycle = yield* SubscriptionCycle
-    const store = cycle.store
+    const store = yield* makeSubscriptionStore
+    const events = yield* Events
+    const emit = (type: SubscriptionEvent, sub: Subscription) => events.emit(type, sub.id, encodeSubscription(sub))
     const customers = yield* Customers
     const plans = yield* Plans
     const prices = yield* Prices
@@ -172,7 +168,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         }
         yield* store.insert(sub).pipe(Effect.orDie)
         if (trialDays > 0) {
-          yield* cycle.emit("subscription.created", sub)
+          yield* emit("subscription.created", sub)
           return sub
         }
         const started = yield* cycle.startBilling(sub, at, "subscription_create")
@@ -183,7 +179,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         const status: SubscriptionStatus = first === null || first.status === "paid" || first.collectionMethod === "send_invoice" ? "active" : "incomplete"
         const created = { ...started, status }
         yield* store.update(created).pipe(Effect.orDie)
-        yield* cycle.emit("subscription.created", created)
+        yield* emit("subscription.created", created)
         return created
       }))
     })
@@ -199,12 +195,6 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
       if (filters.customer !== undefined) where.customer = filters.customer
       if (filters.plan !== undefined) where.plan = (yield* planOf(filters.plan, "plan")).id
       return yield* store.list(page, { where })
-    })
-
-    /** Live subscriptions of a customer (trialing, active, past due). */
-    const activeOf = traced("Subscriptions.activeOf")(function*(customer: string) {
-      const page = yield* store.list({ limit: 100 }, { where: { customer } })
-      return page.data.filter((s) => liveStatuses.includes(s.status))
     })
 
     /** Loads a subscription locked, in one of `allowed` statuses. */
@@ -257,7 +247,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         const current = yield* store.get(id, true).pipe(Effect.orDie)
         const next: Subscription = { ...current, ...changes, updatedAt: isoAt(yield* now) }
         yield* store.update(next).pipe(Effect.orDie)
-        yield* cycle.emit(event, next)
+        yield* emit(event, next)
         return next
       })
 
@@ -399,7 +389,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         }
         if (when === "specific_date") {
           if (input.date === undefined) return yield* new Invalid({ field: "date", message: "is required when when is specific_date" })
-          const date = ms(input.date)
+          const date = msOf(input.date)
           if (date < at) return yield* new Invalid({ field: "date", message: "must not be in the past" })
           return yield* save(s.id, { cancelAt: isoAt(date), cancelRefundType: refundType, cancelComment: comment, canceledAt: isoAt(at) })
         }
@@ -466,8 +456,8 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     })
 
     return {
-      create, get, list, activeOf, changePlan, changePrice, addSeats, removeSeats, cancel, resume, pause, convertTrial, upcomingInvoice
+      create, get, list, changePlan, changePrice, addSeats, removeSeats, cancel, resume, pause, convertTrial, upcomingInvoice
     } as const
   }),
-  dependencies: [SubscriptionCycle.Default, Customers.Default, Plans.Default, Prices.Default, Invoices.Default, PaymentMethods.Default]
+  dependencies: [SubscriptionCycle.Default, Events.Default, Customers.Default, Plans.Default, Prices.Default, Invoices.Default, PaymentMethods.Default]
 }) {}

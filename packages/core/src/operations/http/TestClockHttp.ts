@@ -2,7 +2,8 @@ import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { BillingLoop } from "../BillingLoop.js"
 import { CurrentTenant } from "../../kernel/Tenancy.js"
-import { TestClocks, epochMs } from "../TestClocks.js"
+import { TestClocks } from "../TestClocks.js"
+import { msOf } from "../../kernel/Time.js"
 import { BillkitApi } from "../../http/Api.js"
 import { command } from "../../http/Command.js"
 import { badRequest } from "../../http/Problems.js"
@@ -19,7 +20,7 @@ export const TestClockLive = HttpApiBuilder.group(BillkitApi, "testClock", (hand
             return yield* Effect.fail(badRequest("Give exactly one of `to` or `seconds`", [{ field: "to", message: "give `to` or `seconds`, not both or neither" }]))
           }
           // The clock reads test time (or real time, before the first advance) once, inside moveTo.
-          const { to } = yield* clocks.moveTo(payload.to !== undefined ? { to: epochMs(payload.to) } : { seconds: payload.seconds ?? 0 })
+          const { to } = yield* clocks.moveTo(payload.to !== undefined ? { to: msOf(payload.to) } : { seconds: payload.seconds ?? 0 })
           const report = yield* loop.runTenant(yield* CurrentTenant, to, { atDueTime: true })
           return { ...(yield* clocks.view()), steps: report.steps, failed: report.failed }
         })))

@@ -2,7 +2,7 @@
  * The invoice lines a subscription produces, as pure functions of its state and catalog: the
  * period charge, proration credits and charges, and what was prepaid for unused time.
  */
-import { BigDecimal, DateTime } from "effect"
+import { BigDecimal } from "effect"
 import { formatBound, maxLineAmount } from "../../kernel/Bounds.js"
 import type { DraftLine } from "../../invoicing/domain/index.js"
 import type { Period } from "../../kernel/Period.js"
@@ -10,9 +10,9 @@ import type { Plan } from "../../catalog/domain/index.js"
 import type { Price } from "../../catalog/domain/index.js"
 import { prorate, remaining, roundRatio } from "../../kernel/Proration.js"
 import type { Prepaid, Subscription } from "./Subscription.js"
+import { msOf, isoAt } from "../../kernel/Time.js"
 
-const ms = (iso: string) => DateTime.toEpochMillis(DateTime.unsafeMake(iso))
-const day = (t: number) => DateTime.formatIso(DateTime.unsafeMake(t)).slice(0, 10)
+const day = (t: number) => isoAt(t).slice(0, 10)
 
 /** What a subscription is billed at: its price, and how many units of it. */
 export interface Terms {
@@ -27,7 +27,7 @@ export const billedQuantity = (t: Terms): number => (t.plan.perSeat ? t.seats : 
 
 const seatsLabel = (t: Terms) => (t.plan.perSeat ? ` × ${t.seats} seat${t.seats === 1 ? "" : "s"}` : "")
 
-export const currentPeriod = (s: Subscription): Period => ({ start: ms(s.currentPeriodStart), end: ms(s.currentPeriodEnd) })
+export const currentPeriod = (s: Subscription): Period => ({ start: msOf(s.currentPeriodStart), end: msOf(s.currentPeriodEnd) })
 
 /** The most seats a subscription may hold (the `seats` schema bounds each request, this the sum). */
 export const maxSeats = 1_000_000
@@ -66,11 +66,11 @@ export const periodLine = (subscription: string, t: Terms, period: Period): Draf
 
 /** Paid for [since, end) and still unused at `at`: the prepaid amount prorated by the second. */
 export const unusedPrepaid = (prepaid: Prepaid | null, periodEnd: number, at: number): number =>
-  prepaid === null ? 0 : prorate(prepaid.amount, { start: ms(prepaid.since), end: periodEnd }, at)
+  prepaid === null ? 0 : prorate(prepaid.amount, { start: msOf(prepaid.since), end: periodEnd }, at)
 
 /** The same, with tax: what a prorated refund gives back. */
 export const unusedPrepaidTotal = (prepaid: Prepaid | null, periodEnd: number, at: number): number =>
-  prepaid === null ? 0 : prorate(prepaid.total, { start: ms(prepaid.since), end: periodEnd }, at)
+  prepaid === null ? 0 : prorate(prepaid.total, { start: msOf(prepaid.since), end: periodEnd }, at)
 
 /**
  * After `refunded` (with tax) of an invoice that paid for the stretch was refunded or credited:
@@ -114,7 +114,7 @@ export const prorationCredit = (
   share: { readonly units: number; readonly of: number },
   what: string
 ): DraftLine => {
-  const stretch = { start: ms(prepaid.since), end: periodEnd }
+  const stretch = { start: msOf(prepaid.since), end: periodEnd }
   const basis = roundRatio(prepaid.amount, BigInt(share.units), BigInt(share.of))
   const left = remaining(stretch, at)
   return {
