@@ -91,9 +91,11 @@ describe("billing loop failures", () => {
     const t = await trialing(provider, 3)
     // 15 Jan: the three trials end in one batch, which commits three invoices with a pending
     // attempt each; only then is the provider called: a, b, then c (which dies).
-    await t.advance("2024-01-16T00:00:00Z")
+    const first = await t.advance("2024-01-16T00:00:00Z")
     expect(calls.map((c) => c.card)).toEqual(["card-a", "card-b", "card-c"])
     const [a, b, c] = (await Promise.all(t.subs.map(t.invoicesOf))).map((l) => l[0])
+    // The advance says what is left undone: c's invoice, its attempt still pending.
+    expect(first.failed).toEqual([c.id])
     expect([a, b, c].map((i: any) => [i.number, i.status, i.total, i.attempt_count])).toEqual([
       ["INV-000001", "paid", 2900, 1],
       ["INV-000002", "paid", 2900, 1],
@@ -103,7 +105,7 @@ describe("billing loop failures", () => {
     expect(pending).toMatchObject({ status: "pending", amount: 2900, attempt: 1, idempotency_key: `${c.id}:attempt-1` })
 
     // The next run resumes c's attempt under the same key; nobody else is charged again.
-    await t.advance("2024-01-16T00:01:00Z")
+    expect((await t.advance("2024-01-16T00:01:00Z")).failed).toEqual([])
     expect(calls.map((call) => [call.card, call.key])).toEqual([
       ["card-a", `${a.id}:attempt-1`],
       ["card-b", `${b.id}:attempt-1`],
