@@ -48,6 +48,11 @@ describe("REST commands that charge", () => {
     // No second attempt while one is pending, and no void either.
     expect((await call("POST", `/v1/invoices/${open.id}/pay`, {})).status).toBe(409)
     expect((await call("POST", `/v1/invoices/${open.id}/void`)).status).toBe(409)
+    // Nor anything that would settle it another way, or the card could pay it twice.
+    const outOfBand = await call("POST", `/v1/invoices/${open.id}/pay`, { paid_out_of_band: true })
+    expect([outOfBand.status, outOfBand.json.detail]).toEqual([409, `a payment of invoice ${open.id} is in progress: mark it paid once its outcome is recorded`])
+    const credit = await call("POST", `/v1/invoices/${open.id}/credit-notes`, { amount: 2900 })
+    expect([credit.status, credit.json.detail]).toEqual([409, `a payment of invoice ${open.id} is in progress: credit it once its outcome is recorded`])
 
     // The provider is back: the loop resumes the attempt under its first key.
     mode.hang = false

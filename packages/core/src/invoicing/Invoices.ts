@@ -321,6 +321,16 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       return yield* repo.get(finalized.id).pipe(Effect.orDie)
     })
 
+    /**
+     * A charge of the invoice is in flight: anything that would settle it another way (void, paid
+     * out of band, a credit down to zero) waits for its outcome, or the card could pay it twice.
+     */
+    const refuseWhileCharging = (invoice: Invoice, action: string) =>
+      Effect.flatMap(payments.paymentsOfInvoice(invoice.id), (found) =>
+        found.some((p) => p.status === "pending")
+          ? Effect.fail(new Conflict({ message: `a payment of invoice ${invoice.id} is in progress: ${action} once its outcome is recorded` }))
+          : Effect.void)
+
     const pay = traced("Invoices.pay")(function*(id: string, options: { readonly paidOutOfBand?: boolean; readonly paymentMethod?: string }) {
       // 1. Commit the attempt (a draft is finalized first, without an automatic attempt of its own).
       const started = yield* payments.collectIntents(repo.transaction(Effect.gen(function*() {
@@ -328,7 +338,10 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         if (invoice.status === "draft") invoice = yield* finalizeDraft(invoice, options.paymentMethod ?? null, false)
         if (invoice.status === "paid") return invoice
         yield* inState(invoice, ["open", "uncollectible"], "pay")
-        if (options.paidOutOfBand === true) return yield* markPaid(invoice, invoice.amountRemaining)
+        if (options.paidOutOfBand === true) {
+          yield* refuseWhileCharging(invoice, "mark it paid")
+          return yield* markPaid(invoice, invoice.amountRemaining)
+        }
         const attempt = yield* startAttempt(invoice, options.paymentMethod ?? null, false).pipe(
           Effect.catchTag("UniqueViolation", () => new Conflict({ message: `a payment of invoice ${invoice.id} is in progress; retry once it is recorded` }))
         )
@@ -358,9 +371,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         if (invoice.amountPaid > 0) {
           return yield* new Conflict({ message: `invoice ${invoice.id} was partly paid: refund or credit it instead of voiding` })
         }
-        if ((yield* payments.paymentsOfInvoice(invoice.id)).some((p) => p.status === "pending")) {
-          return yield* new Conflict({ message: `a payment of invoice ${invoice.id} is in progress: void it once its outcome is recorded` })
-        }
+        yield* refuseWhileCharging(invoice, "void it")
         if (invoice.balanceApplied !== 0 && invoice.status !== "draft") {
           yield* balances.record({
             customer: invoice.customer,
@@ -471,6 +482,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       return yield* repo.transaction(Effect.gen(function*() {
         const invoice = yield* repo.get(id, true)
         yield* inState(invoice, ["open", "paid"], "be credited")
+        if (invoice.status === "open") yield* refuseWhileCharging(invoice, "credit it")
         // By lines: each line's credit and tax, within what earlier notes left of it.
         let noteLines: CreditNote["lines"] = []
         if (input.lines !== undefined) {
