@@ -1,39 +1,15 @@
 /** A billkit handler on memory storage with a bootstrap key, and a tiny JSON client for tests. */
 import { billkit, makeMemoryStorage, type BillkitOptions, type StoragePort } from "@billkit/core"
-import type { StorageUnderTest } from "@billkit/testing"
+import { sendTo, type StorageUnderTest } from "@billkit/testing"
 
-export interface Reply {
-  readonly status: number
-  readonly headers: Headers
-  readonly json: any
-  readonly text: string
-}
+export type { Reply } from "@billkit/testing"
 
 export const makeApp = async (options: Partial<BillkitOptions> = {}) => {
   const storage = options.storage ?? makeMemoryStorage()
   const app = billkit({ ...options, storage })
   const { apiKey, projectId } = await app.bootstrap()
   const base = `http://billkit.test${(options.basePath ?? "").replace(/\/+$/, "")}`
-  const request = async (
-    key: string | undefined,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {}
-  ): Promise<Reply> => {
-    const response = await app.handler(new Request(`${base}${path}`, {
-      method,
-      headers: {
-        ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers
-      },
-      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
-    }))
-    const text = await response.text()
-    const json = text.length > 0 && /json/.test(response.headers.get("content-type") ?? "") ? JSON.parse(text) : undefined
-    return { status: response.status, headers: response.headers, json, text }
-  }
+  const request = sendTo(app, base)
   const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
     request(apiKey!, method, path, body, headers)
   return { app, key: apiKey!, projectId, storage, call, request }

@@ -23,9 +23,10 @@ export interface Tenants {
   readonly ok: (key: string, method: string, path: string, body?: unknown) => Promise<any>
 }
 
-export const sendTo = (app: Billkit) =>
+/** A client of `app`'s handler: any request, with any key (or none), JSON in and out. */
+export const sendTo = (app: Pick<Billkit, "handler">, base = "http://billkit.test") =>
   async (key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
-    const response = await app.handler(new Request(`http://billkit.test${path}`, {
+    const response = await app.handler(new Request(`${base}${path}`, {
       method,
       headers: {
         ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
