@@ -78,4 +78,29 @@ describe("REST commands that charge", () => {
     const payments = (await call("GET", `/v1/customers/${customer.id}/payments`)).json.data
     expect(payments.map((p: any) => [p.status, p.amount, p.attempt, p.automatic])).toEqual([["failed", 5000, 1, false], ["succeeded", 5000, 2, false]])
   })
+
+  it("a failed pay request on an invoice in dunning keeps the retry schedule: the next automatic retry still comes", async () => {
+    const mode = { hang: false, decline: true }
+    const keys: Array<string> = []
+    const { call } = await makeApp({ paymentProvider: provider(mode, keys), clock: fixedClock(Date.parse("2024-01-01T00:00:00Z"), Clock.make()) })
+    const { plan } = await seedCatalog(call)
+    const customer = (await call("POST", "/v1/customers", { email: "dunning@example.com" })).json
+    await call("POST", `/v1/customers/${customer.id}/payment-methods`, { token: "card-d" })
+    const sub = (await call("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: plan.code_name })).json
+    // 15 Jan: the trial ends, the first charge is declined; dunning retries 1 day later (default 1, 3, 5).
+    await call("POST", "/v1/test-helpers/clock/advance", { to: "2024-01-15T12:00:00Z" })
+    const [open] = (await call("GET", `/v1/invoices?subscription=${sub.id}`)).json.data
+    expect(open).toMatchObject({ status: "open", attempt_count: 1, next_payment_attempt: "2024-01-16T00:00:00.000Z" })
+    // The customer pays by hand; the card declines again: 409, and the schedule stays.
+    expect((await call("POST", `/v1/invoices/${open.id}/pay`, {})).status).toBe(409)
+    expect((await call("GET", `/v1/invoices/${open.id}`)).json).toMatchObject({ attempt_count: 2, next_payment_attempt: "2024-01-16T00:00:00.000Z" })
+    const failedEvents = (await call("GET", `/v1/events?type=invoice.payment_failed&subject=${open.id}`)).json.data
+    expect(failedEvents).toHaveLength(2)
+    // The retry comes on 16 Jan as planned, and pays.
+    mode.decline = false
+    await call("POST", "/v1/test-helpers/clock/advance", { to: "2024-01-16T00:00:01Z" })
+    expect((await call("GET", `/v1/invoices/${open.id}`)).json).toMatchObject({ status: "paid", attempt_count: 3, next_payment_attempt: null })
+    expect(keys).toEqual([`${open.id}:attempt-1`, `${open.id}:attempt-2`, `${open.id}:attempt-3`])
+    expect((await call("GET", `/v1/subscriptions/${sub.id}`)).json.status).toBe("active")
+  })
 })

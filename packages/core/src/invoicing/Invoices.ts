@@ -121,8 +121,10 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
           if (!automatic) return { invoice, started: false }
           return { invoice: yield* paymentFailed({ ...invoice, attemptCount: attempt }), started: false }
         }
-        // While an attempt is pending no retry is due: the loop resumes the attempt instead.
-        const attempting: Invoice = { ...invoice, attemptCount: attempt, nextPaymentAttempt: null }
+        // While an automatic attempt is pending no retry is due: the loop resumes the attempt
+        // instead. A manual one (a pay request) leaves dunning's schedule as it was: if it fails,
+        // the next retry still comes.
+        const attempting: Invoice = { ...invoice, attemptCount: attempt, nextPaymentAttempt: automatic ? null : invoice.nextPaymentAttempt }
         yield* repo.update(attempting).pipe(Effect.orDie)
         return { invoice: attempting, started: true }
       })
@@ -145,6 +147,9 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
           else yield* Effect.logWarning(`payment ${paid.id} succeeded on invoice ${invoice.id}, which is ${invoice.status}: refund it`)
         } else if (paid.automatic && invoice.status === "open" && paid.attempt === invoice.attemptCount) {
           yield* paymentFailed(invoice)
+        } else if (invoice.status === "open") {
+          // A failed pay request: announced like any failed payment, dunning's schedule untouched.
+          yield* emit("invoice.payment_failed", invoice)
         }
         return paid
       }))
