@@ -30,6 +30,7 @@ import { isoAt, msOf } from "../kernel/Time.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { traced } from "../kernel/Traced.js"
 import { BillingRunRecords } from "./domain/Records.js"
+import { moveTo } from "./domain/SubscriptionStatus.js"
 
 const encodeSubscription = encoder(Subscription)
 
@@ -194,8 +195,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
         const t = yield* termsOf(s)
         const period = nthPeriod(at, s.interval, 0)
         const started: Subscription = {
-          ...s,
-          status: "active",
+          ...moveTo(s, "active", isoAt(at)),
           billingAnchor: isoAt(at),
           currentPeriodStart: isoAt(period.start),
           currentPeriodEnd: isoAt(period.end),
@@ -228,8 +228,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
         yield* bill(s, yield* planInvoice(s, "subscription_cancel", usagePeriod, null))
         const current = yield* store.get(s.id, true).pipe(Effect.orDie)
         const ended: Subscription = {
-          ...current,
-          status: "canceled",
+          ...moveTo(current, "canceled", isoAt(at)),
           cancelAtPeriodEnd: false,
           cancelAt: null,
           canceledAt: current.canceledAt ?? isoAt(at),

@@ -28,6 +28,7 @@ import { Events } from "../events/index.js"
 import { encoder } from "../kernel/Encoder.js"
 import { isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { moveTo } from "./domain/SubscriptionStatus.js"
 
 const day = 86_400_000
 
@@ -245,7 +246,10 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
     const save = (id: string, changes: Partial<Subscription>, event: "subscription.updated" | "subscription.paused" | "subscription.resumed" = "subscription.updated") =>
       Effect.gen(function*() {
         const current = yield* store.get(id, true).pipe(Effect.orDie)
-        const next: Subscription = { ...current, ...changes, updatedAt: isoAt(yield* now) }
+        const at = isoAt(yield* now)
+        // A status change goes through the state machine, which refuses a move it does not know.
+        const moved = changes.status === undefined ? current : moveTo(current, changes.status, at)
+        const next: Subscription = { ...moved, ...changes, updatedAt: at }
         yield* store.update(next).pipe(Effect.orDie)
         yield* emit(event, next)
         return next

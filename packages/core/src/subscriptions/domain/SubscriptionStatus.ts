@@ -1,8 +1,9 @@
 /**
  * Subscription status as a state machine: the moves that exist, and the pure rules for the moves
- * an invoice's payment outcome causes. The subscriptions feature is the only writer of status;
- * invoicing reports payment outcomes through its `InvoiceSubscriptions` port and this module
- * decides what they do.
+ * an invoice's payment outcome causes. The subscriptions feature is the only writer of status,
+ * and every change of it after creation goes through `moveTo` (trial end, conversion and resume
+ * start billing; pause; cancel and end; payment outcomes); invoicing reports payment outcomes
+ * through its `InvoiceSubscriptions` port and this module decides what they do.
  */
 import type { Subscription, SubscriptionStatus } from "./Subscription.js"
 
