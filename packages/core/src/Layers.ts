@@ -43,8 +43,8 @@ import { AuthenticationLive } from "./http/Principal.js"
 import { layerInvoiceLinks } from "./subscriptions/InvoiceLinks.js"
 
 /**
- * The services over a given payment provider (`@billkit/stripe` passes its own), needing only
- * `Storage` (and `IdGenerator`, which they get by default).
+ * The services over a given payment provider (the fake one by default, or the host's own),
+ * needing only `Storage` (and `IdGenerator`, which they get by default).
  */
 export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider, E, R>) =>
   Layer.mergeAll(

@@ -1,8 +1,9 @@
 /**
  * The payment provider port: where card details become a reusable payment method, and where
  * charges and refunds happen. The fake provider in core (the default, no network) implements it;
- * `@billkit/stripe` implements it on Stripe. Failures that a retry or another card could fix are
- * outcomes (`failed`, `requires_action`), not errors; infrastructure failures are defects.
+ * a host passes its own with `billkit({ paymentProvider })` (a Stripe one is planned). Failures
+ * that a retry or another card could fix are outcomes (`failed`, `requires_action`), not errors;
+ * infrastructure failures are defects.
  *
  * Every money-moving call carries an idempotency key derived from a record Billkit committed
  * before calling (house rule 8): the same key must move money at most once and answer with the
