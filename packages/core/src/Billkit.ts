@@ -110,7 +110,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
     HttpApiBuilder.middlewareOpenApi({ path: "/v1/openapi.json" }),
     // Scalar is inlined by @effect/platform; without its web fonts the page needs no network at all.
     HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } }),
-    pipeline(options),
+    pipeline({ ...options, basePath }),
     HttpServer.layerContext
   ).pipe(
     Layer.provideMerge(HttpApiBuilder.api(api).pipe(Layer.provide(HandlersLive))),

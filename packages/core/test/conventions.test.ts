@@ -297,6 +297,11 @@ describe("base path and docs", () => {
     // Self-contained: the reference renderer is inlined, nothing loads from a CDN.
     expect(docs.text).not.toMatch(/<script[^>]+src=/)
     expect(docs.text).toContain("/v1/customers")
+    // A problem names the path the client called, base path included.
+    const missing = await call("GET", "/v1/customers/cus_01J00000000000000000000000")
+    expect(missing.json).toMatchObject({ status: 404, instance: "/billing/v1/customers/cus_01J00000000000000000000000" })
+    const unauthorized = await request(undefined, "GET", "/v1/customers")
+    expect(unauthorized.json).toMatchObject({ status: 401, instance: "/billing/v1/customers" })
     void key
   })
 })

@@ -36,6 +36,8 @@ const rateLimitHeaders = (v: RateLimitVerdict): Record<string, string> => ({
 
 /** What the pipeline takes of `billkit(options)`. */
 export interface PipelineOptions {
+  /** Where the host mounts the handler, normalized ("" or "/billing"): problems name the path the client called. */
+  readonly basePath?: string
   readonly authenticate?: (request: Request) => Promise<Principal | null>
   readonly defaultRateLimits?: ReadonlyArray<RateLimitRule>
   readonly maxBodyBytes?: number
@@ -76,6 +78,8 @@ export const pipeline = (options: PipelineOptions) =>
           const original = yield* HttpServerRequest.HttpServerRequest
           const requestId = yield* ids.next("request")
           const path = new URL(original.url, "http://local").pathname
+          // A problem's `instance` is the path the client called, base path included.
+          const instance = `${options.basePath ?? ""}${path}`
           const hasBody = bodyMethods.has(original.method)
           const extraHeaders: Record<string, string> = { "request-id": requestId }
 
@@ -83,14 +87,14 @@ export const pipeline = (options: PipelineOptions) =>
             Effect.catchAllCause(self, (cause) =>
               Option.match(problemOf(cause, hasBody, original.method, path), {
                 onSome: (problem) => {
-                  const response = problemResponse(problem, path, requestId)
+                  const response = problemResponse(problem, instance, requestId)
                   const retryAfter = problem.status === 429 ? { "retry-after": extraHeaders["retry-after"] ?? "1" } : {}
                   return Effect.succeed(HttpServerResponse.setHeaders(response, retryAfter))
                 },
                 onNone: () =>
                   Effect.as(
                     Effect.logError("Unhandled failure", { requestId, method: original.method, path }, cause),
-                    problemResponse(internalError(`Something went wrong on our side; quote request id ${requestId} when asking for help`), path, requestId)
+                    problemResponse(internalError(`Something went wrong on our side; quote request id ${requestId} when asking for help`), instance, requestId)
                   )
               }))
 
