@@ -4,7 +4,7 @@
  * idempotency store, keys granting more than they hold, private prices shown to publishable keys,
  * and codes that look like ids.
  */
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import type { StoragePort } from "@billkit/core"
 import { makeKey, type Reply, type Tenants } from "./client.js"
@@ -108,10 +108,9 @@ export const authScenarios = (ctx: AuthContext) => {
       const caller = (await t.ok(t.a.test, "GET", "/v1/api-keys?limit=100")).data.find((k: { name: string }) => k.name === "Default test key")
       const scope = `${t.a.projectId}:test:${caller.id}`
       const fingerprint = await sha256Hex(`POST /v1/api-keys\n${body}`)
-      const now = Date.now()
-      const stored = await Effect.runPromise(ctx.storage().idempotency.claim({
-        scope, key: "secret-1", fingerprint, now, expiresAt: now + 60_000, staleBefore: now - 60_000
-      }))
+      // Read at the time the app stored it: its Clock (the default one here).
+      const stored = await Effect.runPromise(Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        ctx.storage().idempotency.claim({ scope, key: "secret-1", fingerprint, now, expiresAt: now + 60_000, staleBefore: now - 60_000 })))
       expect(stored._tag).toBe("Completed")
       const kept = stored._tag === "Completed" ? stored.response : undefined
       expect(kept?.body).not.toContain(secret)
