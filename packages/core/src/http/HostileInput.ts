@@ -8,6 +8,7 @@
 import { Option } from "effect"
 import { shorten } from "../kernel/Bounds.js"
 import { badRequest, notFound, validation, type Problem } from "./Problems.js"
+import { fieldPath } from "../kernel/Wire.js"
 
 export const maxJsonDepth = 64
 
@@ -33,9 +34,7 @@ export const jsonDepth = (text: string, limit = maxJsonDepth): number => {
   return deepest
 }
 
-/** `["lines", 0, "description"]` → `lines[0].description`, as problem documents name fields. */
-const fieldOf = (path: ReadonlyArray<string | number>): string =>
-  path.reduce<string>((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc === "" ? key : `${acc}.${key}`, "") || "body"
+const fieldOf = (path: ReadonlyArray<string | number>) => fieldPath(path) || "body"
 
 /** The first string (key or value) holding NUL in a parsed JSON value, as a field path. */
 const nulField = (root: unknown): string | undefined => {

@@ -4,6 +4,7 @@ import { HttpServerResponse } from "@effect/platform"
 import { Cause, Option } from "effect"
 import { shorten } from "../kernel/Bounds.js"
 import { badRequest, isProblem, notFound, titleOf, validation, type FieldError, type Problem } from "./Problems.js"
+import { fieldPath } from "../kernel/Wire.js"
 
 export interface ProblemBody {
   readonly type: string
@@ -15,9 +16,6 @@ export interface ProblemBody {
   readonly errors?: ReadonlyArray<FieldError>
 }
 
-/** `["lines", 0, "amount"]` → `lines[0].amount` */
-const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`, "")
 
 const literal = /^Expected (".*"|\d+|true|false|null), actual (.*)$/
 

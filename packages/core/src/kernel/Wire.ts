@@ -49,3 +49,7 @@ export const PercentInput = Schema.Union(Schema.BigDecimal, Schema.BigDecimalFro
 })
 
 export const Mode = Schema.Literal("test", "live")
+
+/** `["lines", 0, "description"]` → `lines[0].description`: how problem documents name a field. */
+export const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`, "")

@@ -48,6 +48,7 @@ import { UsageEventRecords } from "./domain/Records.js"
 import { CustomerRecords } from "../customers/domain/index.js"
 import { MetricRecords } from "../catalog/domain/index.js"
 import { SubscriptionRecords } from "../subscriptions/domain/index.js"
+import { fieldPath } from "../kernel/Wire.js"
 
 export interface UsageEventFilters {
   readonly customer?: string | undefined
@@ -70,9 +71,6 @@ const maxPeriods = 100
 
 const decodeInput = Schema.decodeUnknownEither(UsageEventInput)
 
-/** `["properties", "x"]` → `properties.x` */
-const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`, "")
 
 type Properties = Readonly<Record<string, string | number>>
 
