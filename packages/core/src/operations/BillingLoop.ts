@@ -140,6 +140,11 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
         if (leftovers.length < 100) break
       }
 
+      /** The next rows due, less those set aside in this run. */
+      // Suspended: how many to ask for depends on what has been set aside by then.
+      const nextBatch = Effect.suspend(() => Effect.map(dueWork(tenant, upTo, batchSize + failed.size), (due) =>
+        due.filter((w) => !failed.has(w.id)).slice(0, batchSize)))
+
       /** Intents of the transactions of this batch that committed. */
       let committed: Array<MoneyIntent> = []
       const inTransaction = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -154,13 +159,13 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
         // One transaction per batch; if any step in it fails, redo the batch one step per
         // transaction so that a single bad subscription holds up no one else.
         const batch = yield* inTransaction(Effect.gen(function*() {
-          const work = (yield* dueWork(tenant, upTo, batchSize + failed.size)).filter((w) => !failed.has(w.id)).slice(0, batchSize)
+          const work = yield* nextBatch
           for (const w of work) yield* runStep(w, atDueTime, failed)
           return work
         })).pipe(
           Effect.catchAllCause(() =>
             Effect.gen(function*() {
-              const work = (yield* dueWork(tenant, upTo, batchSize + failed.size)).filter((w) => !failed.has(w.id)).slice(0, batchSize)
+              const work = yield* nextBatch
               for (const w of work) {
                 yield* inTransaction(runStep(w, atDueTime, failed)).pipe(
                   Effect.catchAllCause((cause) =>
