@@ -11,7 +11,7 @@ import { Customers, CurrentTenant, Metrics, Plans, Prices, Products, ServicesLiv
 import { quantityOf, emptyPeriodRollup, applyDelta, addContribution, emptyDelta, emptyLevel, applyLevel, fromScaled, groupEvents } from "../src/usage/domain/UsageRollup.js"
 import type { Metric } from "../src/catalog/domain/index.js"
 import { isoAt } from "../src/kernel/Time.js"
-import { fastDecode, schemaDecode } from "../src/usage/Usage.js"
+import { fastDecode, schemaDecode } from "../src/usage/EventDecoding.js"
 import { usageConformance } from "@billkit/testing"
 import { makeApp, memoryUnderTest } from "./support.js"
 
