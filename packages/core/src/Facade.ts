@@ -27,6 +27,7 @@ import { Balances } from "./balances/Balances.js"
 import { Customers, type CustomerFilters } from "./customers/Customers.js"
 import { Features } from "./catalog/Features.js"
 import { Invoices } from "./invoicing/Invoices.js"
+import { OneOffInvoices } from "./invoicing/OneOffInvoices.js"
 import { defaultPage, type PageRequest } from "./kernel/Page.js"
 import { PaymentMethods, type PaymentMethodFilters } from "./payments/PaymentMethods.js"
 import { Payments } from "./payments/Payments.js"
@@ -41,7 +42,7 @@ import { Vouchers, type VoucherFilters } from "./vouchers/Vouchers.js"
 
 type Services =
   | Customers | Products | Prices | Features | Plans | ApiKeys
-  | Subscriptions | Invoices | Payments | PaymentMethods | Vouchers | Balances | Usage | TestClocks
+  | Subscriptions | Invoices | OneOffInvoices | Payments | PaymentMethods | Vouchers | Balances | Usage | TestClocks
 
 /** Filters of the list calls, as the services take them (`from`/`to` in epoch milliseconds). */
 export type SubscriptionFilters = NonNullable<Parameters<Subscriptions["list"]>[1]>
@@ -155,7 +156,7 @@ export const makeFacade = (runtime: ManagedRuntime.ManagedRuntime<Services, neve
       },
       invoices: {
         /** A one-off draft; finalize it to number and collect it. */
-        create: (input: InvoiceCreate) => validated(InvoiceCreate, input, (i) => Effect.flatMap(Invoices, (s) => s.createOneOff(i))),
+        create: (input: InvoiceCreate) => validated(InvoiceCreate, input, (i) => Effect.flatMap(OneOffInvoices, (s) => s.create(i))),
         retrieve: (id: string) => run(Effect.flatMap(Invoices, (s) => s.get(id))),
         list: (p?: Partial<PageRequest>, filters?: InvoiceFilters) => run(Effect.flatMap(Invoices, (s) => s.list(page(p), filters))),
         finalize: (id: string) => run(Effect.flatMap(Invoices, (s) => s.finalize(id))),

@@ -10,6 +10,7 @@ import { Customers } from "./customers/Customers.js"
 import { Events } from "./events/Events.js"
 import { Features } from "./catalog/Features.js"
 import { Invoices } from "./invoicing/Invoices.js"
+import { OneOffInvoices } from "./invoicing/OneOffInvoices.js"
 import { Metrics } from "./catalog/Metrics.js"
 import { Payments } from "./payments/Payments.js"
 import { PaymentMethods } from "./payments/PaymentMethods.js"
@@ -64,6 +65,7 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     PaymentMethods.Default,
     Balances.Default,
     Invoices.Default,
+    OneOffInvoices.Default,
     Payments.Default,
     Subscriptions.Default,
     TestClocks.Default,

@@ -53,6 +53,7 @@ export { Invoice, InvoiceLine, InvoiceItem, InvoiceCreate, CreditNote } from "./
 export { Payment, Refund } from "./payments/domain/Payment.js"
 export { Subscriptions } from "./subscriptions/Subscriptions.js"
 export { Invoices } from "./invoicing/Invoices.js"
+export { OneOffInvoices } from "./invoicing/OneOffInvoices.js"
 export { Payments } from "./payments/Payments.js"
 export { BillingLoop, sqliteBatchSize, type LoopOptions, type LoopReport } from "./operations/BillingLoop.js"
 export { BillingConfig, type BillingSettings, defaultBillingSettings } from "./kernel/BillingConfig.js"

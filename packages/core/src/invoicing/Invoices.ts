@@ -5,27 +5,23 @@
  * outcome to `committing` (after commit, outside any transaction: house rule 8). What a failed
  * automatic payment does next is Dunning's.
  */
-import { BigDecimal, Clock, Effect } from "effect"
-import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
-import { CreditNote, Invoice, InvoiceItem, type CreditNoteCreate, type InvoiceCreate, type InvoiceStatus } from "./domain/Invoice.js"
+import { Clock, Effect } from "effect"
+import { Conflict, Invalid } from "../kernel/Errors.js"
+import { CreditNote, Invoice, InvoiceItem, type CreditNoteCreate, type InvoiceStatus } from "./domain/Invoice.js"
 import { checkInvoice } from "./domain/InvoiceChecks.js"
 import { Subscription } from "../subscriptions/domain/index.js"
 import { settleBalance } from "./domain/InvoiceTotals.js"
 import { creditLines } from "./domain/CreditNoteLines.js"
-import { lineAmount } from "../kernel/Money.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { Balances } from "../balances/index.js"
 import { BillingConfig } from "../kernel/BillingConfig.js"
-import { Customers } from "../customers/index.js"
 import { Dunning } from "./Dunning.js"
 import { Events } from "../events/index.js"
-import { type Draft, type DraftLine, InvoiceDrafts, taxRateFor } from "./InvoiceDrafts.js"
+import { type Draft, InvoiceDrafts } from "./InvoiceDrafts.js"
 import type { PageRequest } from "../kernel/Page.js"
 import type { Payment } from "../payments/domain/index.js"
 import type { ChargeOutcome, ChargeRequest, RefundOutcome } from "../payments/index.js"
 import { type MoneyIntent, Payments } from "../payments/index.js"
-import { Prices } from "../catalog/index.js"
-import { Products } from "../catalog/index.js"
 import { makeInvoiceStore } from "./InvoiceStore.js"
 import { encoder } from "../kernel/Encoder.js"
 import { makeRepository } from "../kernel/Repository.js"
@@ -35,7 +31,6 @@ import { atInstant, createdWithin, isoAt, msOf, nowIso } from "../kernel/Time.js
 import { Vouchers } from "../vouchers/index.js"
 import type { CurrentTenant } from "../kernel/Tenancy.js"
 import { traced } from "../kernel/Traced.js"
-import { fitsLine, formatBound, maxLineAmount } from "../kernel/Bounds.js"
 import { CreditNoteRecords, InvoiceItemRecords } from "./domain/Records.js"
 
 const day = 86_400_000
@@ -62,9 +57,6 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     const vouchers = yield* Vouchers
     const sequences = yield* Sequences
     const events = yield* Events
-    const customers = yield* Customers
-    const prices = yield* Prices
-    const products = yield* Products
     const subscriptions = yield* InvoiceSubscriptions
     const repo = yield* makeInvoiceStore
     const items = yield* makeRepository(InvoiceItemRecords)
@@ -419,66 +411,6 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       )
     })
 
-    /** A one-off invoice: a draft of free-form lines, or lines at a catalog price. */
-    const createOneOff = traced("Invoices.createOneOff")(function*(input: InvoiceCreate) {
-      return yield* repo.transaction(Effect.gen(function*() {
-        const customer = yield* customers.get(input.customer).pipe(
-          Effect.catchTag("NotFound", () => new Invalid({ field: "customer", message: `no such customer: ${input.customer}` }))
-        )
-        const config = yield* BillingConfig
-        let currency = input.currency
-        const lines: Array<DraftLine> = []
-        for (const [i, line] of input.lines.entries()) {
-          const quantity = line.quantity ?? BigDecimal.fromBigInt(1n)
-          if (BigDecimal.isNegative(quantity)) return yield* new Invalid({ field: `lines[${i}].quantity`, message: "must not be negative" })
-          let unit: BigDecimal.BigDecimal
-          let includingTax = line.includingTax ?? false
-          let taxType: "standard" | "digital" = "standard"
-          let priceId: string | null = null
-          if (line.price !== undefined) {
-            const price = yield* prices.get(line.price).pipe(
-              Effect.catchTag("NotFound", () => new Invalid({ field: `lines[${i}].price`, message: `no such price: ${line.price}` }))
-            )
-            if (currency !== undefined && price.currency !== currency) {
-              return yield* new Invalid({ field: `lines[${i}].price`, message: `is in ${price.currency}, the invoice in ${currency}` })
-            }
-            currency = price.currency
-            unit = BigDecimal.fromBigInt(BigInt(price.amount))
-            includingTax = line.includingTax ?? price.includingTax
-            taxType = (yield* products.get(price.product)).taxType
-            priceId = price.id
-          } else if (line.unitAmount !== undefined) {
-            unit = BigDecimal.fromBigInt(BigInt(line.unitAmount))
-          } else {
-            return yield* new Invalid({ field: `lines[${i}].unit_amount`, message: "is required when no price is given" })
-          }
-          const exact = BigDecimal.multiply(quantity, unit)
-          if (!fitsLine(exact)) {
-            return yield* new Invalid({
-              field: `lines[${i}].quantity`,
-              message: `× unit amount must be at most ${formatBound(maxLineAmount)} minor units per line`
-            })
-          }
-          lines.push({
-            type: "one_off",
-            description: line.description,
-            subscription: null,
-            price: priceId,
-            quantity,
-            unitAmount: unit,
-            amount: lineAmount(quantity, unit),
-            taxRate: line.taxRate ?? taxRateFor(customer, taxType, config.defaultTaxRate),
-            includingTax,
-            period: null,
-            proration: null
-          })
-        }
-        if (currency === undefined) return yield* new Invalid({ field: "currency", message: "is required when no line names a price" })
-        const draft = yield* drafts.draft({ customer, currency, subscription: null, billingReason: "manual", lines, period: null })
-        return yield* issue({ ...draft, invoice: { ...draft.invoice, metadata: input.metadata ?? {} } }, { finalize: false })
-      }))
-    })
-
     /** Credits part of an invoice: off what is still due, or, once paid, to the customer's balance. */
     const createCreditNote = traced("Invoices.createCreditNote")(function*(id: string, input: CreditNoteCreate) {
       if ((input.amount === undefined) === (input.lines === undefined)) {
@@ -579,7 +511,6 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       void: voidInvoice,
       markUncollectible,
       retryPayment,
-      createOneOff,
       createCreditNote,
       pendingItems,
       addItem,
@@ -589,5 +520,5 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
       transaction: repo.transaction
     } as const
   }),
-  dependencies: [InvoiceDrafts.Default, Payments.Default, Dunning.Default, Balances.Default, Vouchers.Default, Sequences.Default, Events.Default, Customers.Default, Prices.Default, Products.Default]
+  dependencies: [InvoiceDrafts.Default, Payments.Default, Dunning.Default, Balances.Default, Vouchers.Default, Sequences.Default, Events.Default]
 }) {}

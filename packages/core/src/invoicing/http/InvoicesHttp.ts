@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { invoicePdf } from "../domain/InvoicePdf.js"
 import { Customers } from "../../customers/index.js"
 import { Invoices } from "../Invoices.js"
+import { OneOffInvoices } from "../OneOffInvoices.js"
 import { BillkitApi } from "../../http/Api.js"
 import { command } from "../../http/Command.js"
 import { toList, toPageRequest } from "../../http/Lists.js"
@@ -10,10 +11,11 @@ import { toList, toPageRequest } from "../../http/Lists.js"
 export const InvoicesLive = HttpApiBuilder.group(BillkitApi, "invoices", (handlers) =>
   Effect.gen(function*() {
     const invoices = yield* Invoices
+    const oneOffs = yield* OneOffInvoices
     const customers = yield* Customers
     const write = <A, E, R>(effect: Effect.Effect<A, E, R>) => command("invoices", "write", effect)
     return handlers
-      .handle("create", ({ payload }) => write(invoices.createOneOff(payload)))
+      .handle("create", ({ payload }) => write(oneOffs.create(payload)))
       .handle("list", ({ urlParams: { customer, from, status, subscription, to, ...page } }) =>
         command("invoices", "read", Effect.gen(function*() {
           const request = yield* toPageRequest(page)
