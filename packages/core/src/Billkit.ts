@@ -10,6 +10,7 @@ import { PaymentProvider, type PaymentProviderService } from "./payments/Payment
 import { pipeline } from "./http/Pipeline.js"
 import type { Mode, StoragePort } from "./kernel/Storage.js"
 import { Storage } from "./kernel/Storage.js"
+import { decodeEncryptionKey, makeSecretBox, SecretBox } from "./kernel/SecretBox.js"
 import { BillingConfig, type BillingSettings, defaultBillingSettings } from "./kernel/BillingConfig.js"
 import { BillingLoop, type LoopOptions, type LoopReport } from "./operations/BillingLoop.js"
 import { Projects } from "./access/Projects.js"
@@ -46,6 +47,11 @@ export interface BillkitOptions {
    * no network) in every mode; pass a real one (Stripe) before taking live payments.
    */
   readonly paymentProvider?: PaymentProviderService
+  /**
+   * 32 bytes (base64 or hex) that seal secrets at rest: webhook signing secrets and provider keys.
+   * Without it they are stored as they are. The example server reads `BILLKIT_ENCRYPTION_KEY`.
+   */
+  readonly encryptionKey?: string
 }
 
 export interface Billkit {
@@ -97,12 +103,15 @@ export const billkit = (options: BillkitOptions): Billkit => {
   const tracing = options.tracer === undefined ? Layer.setTracerEnabled(false) : Layer.setTracer(options.tracer)
   const clock = options.clock === undefined ? Layer.empty : Layer.setClock(options.clock)
   const settings = Layer.succeed(BillingConfig, { ...defaultBillingSettings, ...options.billing })
+  const secrets = options.encryptionKey === undefined
+    ? Layer.empty
+    : Layer.succeed(SecretBox, makeSecretBox(decodeEncryptionKey(options.encryptionKey)))
   const base = options.paymentProvider === undefined
     ? ServicesLive
     : servicesWith(Layer.succeed(PaymentProvider, options.paymentProvider))
   const services = base.pipe(
     Layer.provideMerge(Layer.succeed(Storage, options.storage)),
-    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings))
+    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets))
   )
   const runtime = ManagedRuntime.make(services)
 
