@@ -42,6 +42,9 @@ import { UsageLive } from "./usage/http/UsageHttp.js"
 import { VouchersLive } from "./vouchers/http/VouchersHttp.js"
 import { AuthenticationLive } from "./http/Principal.js"
 import { layerInvoiceLinks } from "./subscriptions/InvoiceLinks.js"
+import { Analytics } from "./analytics/Analytics.js"
+import { AnalyticsLive } from "./analytics/http/AnalyticsHttp.js"
+import { layerMrrLedger } from "./analytics/MrrLedger.js"
 
 /**
  * The services over a given payment provider (the fake one by default, or the host's own),
@@ -69,10 +72,13 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Payments.Default,
     Subscriptions.Default,
     TestClocks.Default,
-    BillingLoop.Default
+    BillingLoop.Default,
+    Analytics.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
+    // Every subscription write appends to the MRR ledger in its transaction (subscriptions' port).
+    Layer.provide(layerMrrLedger),
     Layer.provideMerge(paymentProvider),
     Layer.provideMerge(layerIdGenerator)
   )
@@ -83,7 +89,7 @@ export const ServicesLive = servicesWith(layerFakePaymentProvider)
 export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
-  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive
+  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

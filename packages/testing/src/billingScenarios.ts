@@ -18,6 +18,7 @@ import { upcomingInvoiceScenarios } from "./billing/upcomingInvoice.js"
 import { oneOffAndCreditScenarios } from "./billing/oneOffAndCredit.js"
 import { loopInterleavingScenarios } from "./billing/loopInterleaving.js"
 import { timeFilterScenarios } from "./billing/timeFilters.js"
+import { analyticsScenarios } from "./billing/analytics.js"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
 
 /** The scenario groups, by name: a feature's own test file runs its groups on memory. */
@@ -35,7 +36,8 @@ export const billingScenarioGroups = {
   upcomingInvoice: upcomingInvoiceScenarios,
   oneOffAndCredit: oneOffAndCreditScenarios,
   loopInterleaving: loopInterleavingScenarios,
-  timeFilters: timeFilterScenarios
+  timeFilters: timeFilterScenarios,
+  analytics: analyticsScenarios
 } as const
 
 export type BillingScenarioGroup = keyof typeof billingScenarioGroups

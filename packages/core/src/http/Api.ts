@@ -3,6 +3,7 @@
  * OpenAPI document (`/v1/openapi.json`, `docs/openapi.json`) and the `/docs` page.
  */
 import { HttpApi, OpenApi } from "@effect/platform"
+import { AnalyticsGroup } from "../analytics/index.js"
 import { ApiKeysGroup } from "../access/index.js"
 import { BalancesGroup } from "../balances/index.js"
 import { CustomersGroup } from "../customers/index.js"
@@ -39,6 +40,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(PaymentMethodsGroup)
   .add(BalancesGroup)
   .add(EventsGroup)
+  .add(AnalyticsGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

@@ -126,10 +126,20 @@ export const UsageDistinct = spec({ name: "usage_distinct", indexed: ["key"], un
 
 export const UsageLimits = spec({ name: "usage_limits", indexed: ["customer", "status"], unique: [] })
 
+// Analytics (migration 0009). `at` is the instant a change took effect (ISO 8601 UTC), so one
+// indexed range query reads the ledger up to any instant.
+
+/** The MRR ledger: one entry per change of a subscription's recurring value. */
+export const MrrEntries = spec({ name: "mrr_entries", indexed: ["subscription", "customer", "currency", "at"], unique: [] })
+
+/** Each subscription's recurring value as last recorded; its id is the subscription's. */
+export const MrrStates = spec({ name: "mrr_states", indexed: ["customer"], unique: [] })
+
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
   Customers, Products, Prices, Features, Plans, ApiKeys,
   Subscriptions, Invoices, InvoiceItems, CreditNotes, Payments, Refunds, PaymentMethods, Vouchers, Redemptions,
   Balances, BalanceTransactions, Events, BillingRuns, Sequences, Clocks,
-  Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits
+  Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits,
+  MrrEntries, MrrStates
 ]

@@ -5,20 +5,27 @@ import { shrinkPrepaid } from "./domain/SubscriptionLines.js"
 import { SubscriptionRecords } from "./domain/Records.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { memoForStep, rememberForStep } from "../kernel/RunMemo.js"
+import { SubscriptionWrites } from "./SubscriptionWrites.js"
 
 const makeRepositoryOfSubscriptions = makeRepository(SubscriptionRecords)
 
 /**
  * The repository, with one saving for the billing loop: inside a step, a locked read of a
  * subscription is made once, and later ones return what the step last wrote (the row stays
- * locked, and every write to it goes through a store like this one).
+ * locked, and every write to it goes through a store like this one). Every insert and update is
+ * reported to `SubscriptionWrites` in the same transaction (the MRR ledger appends its entries
+ * there), so no writer can change a subscription's recurring value unrecorded.
  */
-export const makeSubscriptionStore = Effect.map(makeRepositoryOfSubscriptions, (repo) => {
+export const makeSubscriptionStore = Effect.gen(function*() {
+  const repo = yield* makeRepositoryOfSubscriptions
+  const writes = yield* SubscriptionWrites
   const key = (id: string) => `subscription:${id}`
   return {
     ...repo,
     get: (id: string, forUpdate = false) => (forUpdate ? memoForStep(key(id), repo.get(id, true)) : repo.get(id)),
-    update: (s: Subscription) => Effect.tap(repo.update(s), (written) => rememberForStep(key(s.id), written))
+    insert: (s: Subscription) => Effect.tap(repo.insert(s), (written) => writes.written(written)),
+    update: (s: Subscription) =>
+      Effect.tap(repo.update(s), (written) => Effect.zipRight(rememberForStep(key(s.id), written), writes.written(written)))
   }
 })
 

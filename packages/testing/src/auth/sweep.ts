@@ -42,7 +42,9 @@ const resourceOf: Record<string, string> = {
   "paymentMethods.attach": "customers", "paymentMethods.list": "customers", "paymentMethods.detach": "customers",
   "paymentMethods.setDefault": "customers",
   "balances.list": "balances", "balances.retrieve": "balances", "balances.adjust": "balances", "balances.listTransactions": "balances",
-  "events.list": "events", "events.retrieve": "events"
+  "events.list": "events", "events.retrieve": "events",
+  "analytics.mrr": "analytics", "analytics.arr": "analytics", "analytics.movements": "analytics", "analytics.churn": "analytics",
+  "analytics.customers": "analytics", "analytics.revenue": "analytics", "analytics.backfill": "analytics"
 }
 
 /** The only operations a publishable key may call (API.md §1; checkout sessions do not exist yet). */
