@@ -15,7 +15,9 @@ export const eventTypes = [
   "payment.succeeded", "payment.failed",
   "refund.created",
   "usage_limit.warning", "usage_limit.disabled",
-  "credit_note.created"
+  "credit_note.created",
+  // Webhooks' own (issue 10): a test send, and an endpoint disabled after days of failures.
+  "webhook_endpoint.test", "webhook_endpoint.disabled"
 ] as const
 
 export const EventType = Schema.Literal(...eventTypes).annotations({ identifier: "EventType" })
@@ -34,3 +36,14 @@ export const Event = Schema.Struct({
   createdAt: wire("created_at", Timestamp)
 }).annotations({ identifier: "Event" })
 export type Event = typeof Event.Type
+
+/**
+ * An event as stored: `dispatched` is false while it waits to be fanned out to webhook endpoints
+ * and in-process subscribers (absent on events written before webhooks existed: never sent).
+ * The API shows the `Event` fields only.
+ */
+export const StoredEvent = Schema.Struct({
+  ...Event.fields,
+  dispatched: Schema.optional(Schema.Boolean)
+})
+export type StoredEvent = typeof StoredEvent.Type
