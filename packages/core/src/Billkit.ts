@@ -236,7 +236,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
   const events: BillkitEvents = {
     subscribe: (patterns, handler, subscribeOptions) =>
       runtime.runSync(Effect.flatMap(Subscribers, (subs) =>
-        subs.subscribe(patterns, (event, tenant) => Effect.tryPromise(async () => handler(event, tenant)), subscribeOptions))),
+        subs.subscribe(patterns, (event, tenant) => Effect.tryPromise({ try: async () => handler(event, tenant), catch: (error) => error }), subscribeOptions))),
     deadLetters: (projectId, mode = "test", limit = 100) =>
       runOrThrow(runtime, Effect.flatMap(Deliveries, (d) => d.deadLetters({ limit })).pipe(
         Effect.map((page) => page.data),

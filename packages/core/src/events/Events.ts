@@ -3,7 +3,7 @@
  * commits with the change it reports or not at all; webhook delivery reads them from there.
  */
 import { Effect, FiberRef } from "effect"
-import { type EventType, eventTypes, type StoredEvent } from "./domain/Event.js"
+import { type EventType, type StoredEvent, typesMatching } from "./domain/Event.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
@@ -11,13 +11,6 @@ import { CurrentTenant } from "../kernel/Tenancy.js"
 import { createdWithin, nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { EventRecords } from "./domain/Records.js"
-
-/** The event types `filter` names: an exact type, or a prefix (`invoice`, `invoice.`, `invoice.*`). */
-export const typesMatching = (filter: string): ReadonlyArray<EventType> => {
-  if ((eventTypes as ReadonlyArray<string>).includes(filter)) return [filter as EventType]
-  const prefix = filter.replace(/\.?\*$/, "").replace(/\.$/, "")
-  return prefix === "" ? eventTypes : eventTypes.filter((t) => t.startsWith(`${prefix}.`))
-}
 
 export interface EventFilters {
   /** An exact type or a prefix (see `typesMatching`). */

@@ -161,7 +161,8 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
         const sub = yield* subscribers.get(delivery.subscriber!)
         if (sub === undefined) return failure(delivery, `no subscriber named ${delivery.subscriber} in this process`)
         const started = yield* realNow
-        const exit = yield* Effect.suspend(() => sub.handler(event, tenant)).pipe(
+        const { dispatched: _d, ...shown } = event
+        const exit = yield* Effect.suspend(() => sub.handler(shown, tenant)).pipe(
           Effect.timeoutFail({ duration: timeoutMs, onTimeout: () => "timeout" }),
           Effect.exit
         )
@@ -173,8 +174,8 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
         return { delivery, outcome: { ok: false, status: null, body: null, error, durationMs }, final: false }
       })
 
-    /** Makes one attempt, outside any transaction. */
-    const attempt = (delivery: StoredDelivery) =>
+    /** Makes one attempt at the tenant's time `now`, outside any transaction. */
+    const attempt = (delivery: StoredDelivery, now: number) =>
       Effect.gen(function*() {
         const config = yield* WebhookConfig
         const found = yield* events.get(delivery.event).pipe(Effect.option)
@@ -188,7 +189,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
         if (refusal !== undefined) return failure(delivery, `refused: the URL ${refusal}`)
         const signedAt = yield* realNow
         const box = yield* SecretBox
-        const secrets = yield* Effect.forEach(liveSecrets(endpoint.value, signedAt), (s) => box.open(s.sealed)).pipe(Effect.either)
+        const secrets = yield* Effect.forEach(liveSecrets(endpoint.value, now), (s) => box.open(s.sealed)).pipe(Effect.either)
         if (secrets._tag === "Left") return failure(delivery, "the signing secret cannot be opened with this encryption key")
         const outcome = yield* send({
           url: endpoint.value.url,
@@ -274,7 +275,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
         for (let i = 0; i < (options.maxBatches ?? Infinity); i++) {
           const claimed = yield* claim(now, config.batchSize)
           if (claimed.length === 0) break
-          const results = yield* Effect.forEach(claimed, attempt, { concurrency: config.concurrency })
+          const results = yield* Effect.forEach(claimed, (d) => attempt(d, now), { concurrency: config.concurrency })
           report = add(report, tally(yield* record(results, now)))
           if (claimed.length < config.batchSize) break
         }
@@ -300,7 +301,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
           yield* repo.update(next).pipe(Effect.orDie)
           return next
         }))
-        if (leased !== undefined) yield* storage.withTransaction(recordOne(yield* attempt(leased), now))
+        if (leased !== undefined) yield* storage.withTransaction(recordOne(yield* attempt(leased, now), now))
         return deliveryView(yield* repo.get(id))
       })
 

@@ -23,6 +23,18 @@ export const eventTypes = [
 export const EventType = Schema.Literal(...eventTypes).annotations({ identifier: "EventType" })
 export type EventType = typeof EventType.Type
 
+/** The event types `filter` names: an exact type, or a prefix (`invoice`, `invoice.`, `invoice.*`, `*`). */
+export const typesMatching = (filter: string): ReadonlyArray<EventType> => {
+  if ((eventTypes as ReadonlyArray<string>).includes(filter)) return [filter as EventType]
+  const prefix = filter.replace(/\.?\*$/, "").replace(/\.$/, "")
+  return prefix === "" ? eventTypes : eventTypes.filter((t) => t.startsWith(`${prefix}.`))
+}
+
+/** A `type` filter: an exact event type or a prefix that names at least one. */
+export const EventTypeFilter = Schema.String.pipe(
+  Schema.filter((s) => typesMatching(s).length > 0 || "must be an event type or a prefix of one, such as `invoice` or `invoice.*`")
+).annotations({ description: "An event type (`invoice.paid`) or a prefix (`invoice`, `invoice.*`)." })
+
 export const Event = Schema.Struct({
   id: Id("event"),
   object: Schema.Literal("event"),

@@ -1,6 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Event } from "../domain/Event.js"
+import { Event, EventTypeFilter } from "../domain/Event.js"
 import { InstantParam } from "../../kernel/Instant.js"
 import { Authentication } from "../../http/Principal.js"
 import { ListOf, PageParams } from "../../http/Lists.js"
@@ -12,9 +12,7 @@ export class EventsGroup extends HttpApiGroup.make("events")
     HttpApiEndpoint.get("list", "/v1/events")
       .setUrlParams(Schema.Struct({
         ...PageParams,
-        type: Schema.optional(Schema.String.pipe(
-          Schema.pattern(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*?)?)$/, { message: () => "must be an event type or a prefix such as `invoice` or `invoice.*`" })
-        ).annotations({ description: "An event type (`invoice.paid`) or a prefix (`invoice`, `invoice.*`)." })),
+        type: Schema.optional(EventTypeFilter),
         subject: Schema.optional(Schema.String.annotations({ description: "Only events about this record id." })),
         from: Schema.optional(InstantParam),
         to: Schema.optional(InstantParam)
