@@ -25,8 +25,12 @@ const defaultResolver = (): Promise<HostResolver | undefined> =>
     }
   })())
 
-/** Why `url` may not be reached, or undefined when it may. */
-export const refusalOf = (url: string): Effect.Effect<string | undefined> =>
+/**
+ * Why `url` may not be reached, or undefined when it may. A name that does not resolve is let
+ * through when an endpoint is saved (DNS may be down, or not reachable from here) and refused
+ * at delivery (`unresolvable: "refuse"`), where the address is checked again anyway.
+ */
+export const refusalOf = (url: string, options: { readonly unresolvable?: "allow" | "refuse" } = {}): Effect.Effect<string | undefined> =>
   Effect.flatMap(WebhookConfig, (config) => {
     if (config.allowPrivateNetworks) return Effect.succeed(undefined)
     let host: string
@@ -45,7 +49,7 @@ export const refusalOf = (url: string): Effect.Effect<string | undefined> =>
       try {
         addresses = await resolve(bare)
       } catch {
-        return `could not be resolved (${bare})`
+        return options.unresolvable === "refuse" ? `could not be resolved (${bare})` : undefined
       }
       return addresses.some(isPrivateAddress) ? "must not resolve to a private, loopback or link-local address" : undefined
     })

@@ -185,7 +185,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
         const endpoint = yield* endpoints.find(delivery.endpoint!)
         if (Option.isNone(endpoint) || endpoint.value.deleted) return failure(delivery, "the endpoint was deleted", true)
         if (endpoint.value.disabled) return failure(delivery, "the endpoint is disabled", true)
-        const refusal = yield* refusalOf(endpoint.value.url)
+        const refusal = yield* refusalOf(endpoint.value.url, { unresolvable: "refuse" })
         if (refusal !== undefined) return failure(delivery, `refused: the URL ${refusal}`)
         const signedAt = yield* realNow
         const box = yield* SecretBox
