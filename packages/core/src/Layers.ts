@@ -41,6 +41,12 @@ import { TestClockLive } from "./operations/http/TestClockHttp.js"
 import { UsageLive } from "./usage/http/UsageHttp.js"
 import { VouchersLive } from "./vouchers/http/VouchersHttp.js"
 import { AuthenticationLive } from "./http/Principal.js"
+import { Deliveries } from "./webhooks/Deliveries.js"
+import { DeliveryWorker } from "./webhooks/DeliveryWorker.js"
+import { Subscribers } from "./webhooks/Subscribers.js"
+import { WebhookEndpoints } from "./webhooks/WebhookEndpoints.js"
+import { WebhookStatsService } from "./webhooks/WebhookStats.js"
+import { WebhooksLive } from "./webhooks/http/WebhooksHttp.js"
 import { layerInvoiceLinks } from "./subscriptions/InvoiceLinks.js"
 import { Analytics } from "./analytics/Analytics.js"
 import { AnalyticsLive } from "./analytics/http/AnalyticsHttp.js"
@@ -73,7 +79,12 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Subscriptions.Default,
     TestClocks.Default,
     BillingLoop.Default,
-    Analytics.Default
+    Analytics.Default,
+    Subscribers.Default,
+    WebhookEndpoints.Default,
+    Deliveries.Default,
+    DeliveryWorker.Default,
+    WebhookStatsService.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
@@ -89,7 +100,7 @@ export const ServicesLive = servicesWith(layerFakePaymentProvider)
 export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
-  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive
+  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

@@ -28,6 +28,8 @@ export const recordTables = [
   "billkit_usage_rollups",
   "billkit_usage_distinct",
   "billkit_usage_limits",
+  "billkit_webhook_endpoints",
+  "billkit_webhook_deliveries",
   "billkit_mrr_entries",
   "billkit_mrr_states"
 ] as const
