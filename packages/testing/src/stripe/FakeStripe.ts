@@ -22,7 +22,7 @@ import { paymentMethodRoutes } from "./paymentMethods.js"
 import { refundRoutes } from "./refunds.js"
 import { makeRouter, type Route, type RouteContext, type RouteReply } from "./routing.js"
 import { setupIntentRoutes } from "./setupIntents.js"
-import { FakeStripeStore } from "./store.js"
+import { FakeStripeStore, type LoggedCall } from "./store.js"
 import { FakeStripeWebhooks, type WebhookEndpoint } from "./webhooks.js"
 
 /** Every resource family the fake serves; pass more with `startFakeStripe({ routes })`. */
@@ -48,6 +48,11 @@ export interface FakeStripeOptions {
   readonly accountId?: string
   /** More routes, matched before the built-in ones (another resource family, say). */
   readonly routes?: ReadonlyArray<Route>
+  /**
+   * Called after a request has had its effect and before its answer is sent (replays excepted):
+   * a crash test kills the caller here, when money has moved and the caller has not heard.
+   */
+  readonly beforeReply?: (call: LoggedCall) => void | Promise<void>
   /** Webhook endpoints to sign and deliver events to. */
   readonly webhooks?: ReadonlyArray<WebhookEndpoint>
 }
@@ -139,8 +144,11 @@ export const startFakeStripe = async (options: FakeStripeOptions = {}): Promise<
     const versionHeader: Record<string, string> = typeof request.headers["stripe-version"] === "string"
       ? { "stripe-version": request.headers["stripe-version"] }
       : {}
-    const log = (status: number, replayed: boolean) =>
-      store.calls.push({ method, path: url.pathname, idempotencyKey: key, replayed, status })
+    const log = async (status: number, replayed: boolean) => {
+      const call = { method, path: url.pathname, idempotencyKey: key, replayed, status }
+      store.calls.push(call)
+      if (!replayed) await options.beforeReply?.(call)
+    }
     try {
       if (url.pathname.startsWith("/v1/")) {
         const bearer = bearerOf(request)
@@ -158,7 +166,7 @@ export const startFakeStripe = async (options: FakeStripeOptions = {}): Promise<
       const idempotent = method === "POST" && key !== undefined
       const kept = idempotent ? idempotency.replay(key, fingerprint) : undefined
       if (kept !== undefined) {
-        log(kept.status, true)
+        await log(kept.status, true)
         return answer(response, kept.status, kept.body, { "idempotent-replayed": "true", "idempotency-key": key!, ...versionHeader })
       }
       const params = method === "POST" ? parseForm(raw) : parseForm(url.search.slice(1))
@@ -172,20 +180,20 @@ export const startFakeStripe = async (options: FakeStripeOptions = {}): Promise<
         throw error
       }
       if ("redirect" in reply) {
-        log(reply.status, false)
+        await log(reply.status, false)
         response.writeHead(reply.status, { location: reply.redirect })
         return response.end()
       }
       const status = reply.status ?? 200
       const body = JSON.stringify(reply.json, null, 2)
       if (idempotent) idempotency.keep(key, fingerprint, status, body, undefined)
-      log(status, false)
+      await log(status, false)
       return answer(response, status, body, { ...(key ? { "idempotency-key": key } : {}), ...versionHeader })
     } catch (error) {
       const failure = error instanceof FakeStripeError
         ? error
         : new FakeStripeError(500, { type: "api_error", message: `The fake failed: ${String(error)}` })
-      log(failure.status, false)
+      await log(failure.status, false)
       return answer(response, failure.status, JSON.stringify({ error: failure.body }, null, 2), versionHeader)
     }
   }
