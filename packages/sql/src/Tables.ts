@@ -31,7 +31,9 @@ export const recordTables = [
   "billkit_webhook_endpoints",
   "billkit_webhook_deliveries",
   "billkit_mrr_entries",
-  "billkit_mrr_states"
+  "billkit_mrr_states",
+  "billkit_provider_customers",
+  "billkit_provider_events"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

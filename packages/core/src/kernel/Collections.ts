@@ -78,12 +78,15 @@ export const CreditNotes = spec({ name: "credit_notes", indexed: ["invoice", "cu
  */
 export const Payments = spec({
   name: "payments",
-  indexed: ["customer", "invoice", "status", "pending_invoice", "created_at"],
+  indexed: ["customer", "invoice", "status", "pending_invoice", "created_at", "provider_ref"],
   unique: ["pending_invoice"]
 })
 
+// `provider_ref` on payments and refunds (migration 0006): an inbound provider webhook finds the
+// record of a PaymentIntent or a refund made at the provider.
+
 /** `status` (migration 0003) finds the refunds still `pending`, to resume them with their key. */
-export const Refunds = spec({ name: "refunds", indexed: ["payment", "customer", "status", "created_at"], unique: [] })
+export const Refunds = spec({ name: "refunds", indexed: ["payment", "customer", "status", "created_at", "provider_ref"], unique: [] })
 
 export const PaymentMethods = spec({ name: "payment_methods", indexed: ["customer", "status"], unique: [] })
 
@@ -135,6 +138,7 @@ export const MrrEntries = spec({ name: "mrr_entries", indexed: ["subscription", 
 
 /** Each subscription's recurring value as last recorded; its id is the subscription's. */
 export const MrrStates = spec({ name: "mrr_states", indexed: ["customer"], unique: [] })
+
 // Webhooks (migration 0005).
 
 export const WebhookEndpoints = spec({ name: "webhook_endpoints", indexed: ["status"], unique: [] })
@@ -146,6 +150,14 @@ export const WebhookDeliveries = spec({
   unique: []
 })
 
+// The payment provider's bookkeeping (migration 0006).
+
+/** The provider's customer for a Billkit customer: the record's id is the Billkit customer's id. */
+export const ProviderCustomers = spec({ name: "provider_customers", indexed: ["provider_ref"], unique: ["provider_ref"] })
+
+/** Inbound provider events already processed, one per `key` (`stripe:<event id>`). */
+export const ProviderEvents = spec({ name: "provider_events", indexed: ["key"], unique: ["key"] })
+
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
   Customers, Products, Prices, Features, Plans, ApiKeys,
@@ -153,5 +165,6 @@ export const all: ReadonlyArray<CollectionSpec> = [
   Balances, BalanceTransactions, Events, BillingRuns, Sequences, Clocks,
   Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits,
   WebhookEndpoints, WebhookDeliveries,
-  MrrEntries, MrrStates
+  MrrEntries, MrrStates,
+  ProviderCustomers, ProviderEvents
 ]

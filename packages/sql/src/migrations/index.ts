@@ -4,6 +4,7 @@ import { billing } from "./0002_billing.js"
 import { paymentAttempts } from "./0003_payment_attempts.js"
 import { recordTimes } from "./0004_record_times.js"
 import { webhooks } from "./0005_webhooks.js"
+import { stripe } from "./0006_stripe.js"
 import { analytics } from "./0009_analytics.js"
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0003_payment_attempts": paymentAttempts,
   "0004_record_times": recordTimes,
   "0005_webhooks": webhooks,
+  "0006_stripe": stripe,
   "0009_analytics": analytics
 }
