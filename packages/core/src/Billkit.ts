@@ -14,6 +14,8 @@ import { decodeEncryptionKey, makeSecretBox, SecretBox } from "./kernel/SecretBo
 import { BillingConfig, type BillingSettings, defaultBillingSettings } from "./kernel/BillingConfig.js"
 import { BillingLoop, type LoopOptions, type LoopReport } from "./operations/BillingLoop.js"
 import { Projects } from "./access/Projects.js"
+import { Connections } from "./connections/Connections.js"
+import { ProviderAccounts, type ProviderAccountsService } from "./connections/ProviderAccounts.js"
 import { makeFacade, runOrThrow, type ProjectFacade } from "./Facade.js"
 import type { Principal, RateLimitRule } from "./http/Principal.js"
 
@@ -52,6 +54,11 @@ export interface BillkitOptions {
    * Without it they are stored as they are. The example server reads `BILLKIT_ENCRYPTION_KEY`.
    */
   readonly encryptionKey?: string
+  /**
+   * How connections reach a provider's API with their own keys (`POST /v1/connections`), e.g.
+   * `{ stripe: stripeAccounts() }` from `@billkit/stripe`. Without one, connecting is refused.
+   */
+  readonly providerAccounts?: { readonly stripe?: ProviderAccountsService }
 }
 
 export interface Billkit {
@@ -83,6 +90,11 @@ export interface Billkit {
    * Between batches it lets other requests run; `options` tunes the batch size.
    */
   readonly runBilling: (options?: LoopOptions) => Promise<LoopReport>
+  /**
+   * Rejects (`EncryptionKeyRequired`) when stored provider connections hold keys this instance
+   * cannot open: no `encryptionKey`, or another one. Call it at start (the example server does).
+   */
+  readonly checkSecrets: () => Promise<void>
   readonly dispose: () => Promise<void>
 }
 
@@ -106,12 +118,15 @@ export const billkit = (options: BillkitOptions): Billkit => {
   const secrets = options.encryptionKey === undefined
     ? Layer.empty
     : Layer.succeed(SecretBox, makeSecretBox(decodeEncryptionKey(options.encryptionKey)))
+  const providerAccounts = options.providerAccounts === undefined
+    ? Layer.empty
+    : Layer.succeed(ProviderAccounts, options.providerAccounts)
   const base = options.paymentProvider === undefined
     ? ServicesLive
     : servicesWith(Layer.succeed(PaymentProvider, options.paymentProvider))
   const services = base.pipe(
     Layer.provideMerge(Layer.succeed(Storage, options.storage)),
-    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets))
+    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets, providerAccounts))
   )
   const runtime = ManagedRuntime.make(services)
 
@@ -150,6 +165,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
     project: makeFacade(runtime),
     openApi: () => OpenApi.fromApi(api),
     runBilling: (loopOptions) => runOrThrow(runtime, Effect.flatMap(BillingLoop, (loop) => loop.runAll(loopOptions))),
+    checkSecrets: () => runOrThrow(runtime, Effect.flatMap(Connections, (connections) => connections.assertSecretsReadable)),
     dispose: async () => {
       await web.dispose()
       await runtime.dispose()

@@ -5,6 +5,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { ApiKeysGroup } from "../access/index.js"
 import { BalancesGroup } from "../balances/index.js"
+import { ConnectionsGroup } from "../connections/index.js"
 import { CustomersGroup } from "../customers/index.js"
 import { EventsGroup } from "../events/index.js"
 import { FeaturesGroup } from "../catalog/index.js"
@@ -39,6 +40,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(PaymentMethodsGroup)
   .add(BalancesGroup)
   .add(EventsGroup)
+  .add(ConnectionsGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

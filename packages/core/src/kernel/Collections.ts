@@ -126,10 +126,16 @@ export const UsageDistinct = spec({ name: "usage_distinct", indexed: ["key"], un
 
 export const UsageLimits = spec({ name: "usage_limits", indexed: ["customer", "status"], unique: [] })
 
+// Provider connections and their syncs (migration 0007).
+
+/** Connected provider accounts (Stripe), their keys sealed; see connections/domain/Records.ts. */
+export const Connections = spec({ name: "connections", indexed: ["account", "default_slot", "status"], unique: ["account", "default_slot"] })
+
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
   Customers, Products, Prices, Features, Plans, ApiKeys,
   Subscriptions, Invoices, InvoiceItems, CreditNotes, Payments, Refunds, PaymentMethods, Vouchers, Redemptions,
   Balances, BalanceTransactions, Events, BillingRuns, Sequences, Clocks,
-  Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits
+  Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits,
+  Connections
 ]
