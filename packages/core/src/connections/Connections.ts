@@ -4,13 +4,13 @@
  * instance's SecretBox and commits the connection; the key is never answered again. Several per
  * project and mode; one default, kept unique by the `default_slot` column.
  */
-import { Effect, Option } from "effect"
+import { Data, Effect, Option } from "effect"
 import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { SecretBox } from "../kernel/SecretBox.js"
-import { Storage } from "../kernel/Storage.js"
+import { Storage, type UniqueViolation } from "../kernel/Storage.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
@@ -20,6 +20,10 @@ import {
 } from "./domain/Connection.js"
 import { ConnectionRecords } from "./domain/Records.js"
 import { ProviderAccounts } from "./ProviderAccounts.js"
+
+/** Another transaction took the default slot first: this one is run again. */
+class DefaultTaken extends Data.TaggedError("DefaultTaken") {}
+class AccountTaken extends Data.TaggedError("AccountTaken") {}
 
 /** Thrown by `assertSecretsReadable` when connections exist that this instance cannot open. */
 export class EncryptionKeyRequired extends Error {
@@ -55,6 +59,20 @@ export class Connections extends Effect.Service<Connections>()("@billkit/core/Co
         return { ...connection, default: true }
       })
 
+    /**
+     * Runs a transaction that may take the default slot. Two of them at once (read committed)
+     * can both see the old default; the second to commit meets the unique `default_slot` and
+     * is run again, now seeing the first one's default.
+     */
+    const withDefaultRetry = <A, E, R>(self: Effect.Effect<A, E | DefaultTaken, R>): Effect.Effect<A, E, R> =>
+      Effect.retry(repo.transaction(self), { times: 5, while: (e) => e instanceof DefaultTaken }).pipe(
+        Effect.catchIf((e): e is DefaultTaken => e instanceof DefaultTaken, () => Effect.dieMessage("Connections: the default slot stayed contended"))
+      ) as Effect.Effect<A, E, R>
+
+    /** A unique clash on writing a connection: the default slot (retried) or its account. */
+    const write = (written: Effect.Effect<StoredConnection, UniqueViolation, CurrentTenant>) =>
+      Effect.mapError(written, (e) => (e.field === "default_slot" ? new DefaultTaken() : new AccountTaken()))
+
     const create = traced("Connections.create")(function*(input: ConnectionCreate) {
       const tenant = yield* CurrentTenant
       const box = yield* SecretBox
@@ -86,7 +104,7 @@ export class Connections extends Effect.Service<Connections>()("@billkit/core/Co
       const sealedSecretKey = yield* box.seal(input.secretKey)
       const sealedWebhookSecret = input.webhookSecret === undefined ? null : yield* box.seal(input.webhookSecret)
       const id = yield* ids.next("connection")
-      return yield* repo.transaction(
+      return yield* withDefaultRetry(
         Effect.gen(function*() {
           const fresh: StoredConnection = {
             id,
@@ -105,7 +123,7 @@ export class Connections extends Effect.Service<Connections>()("@billkit/core/Co
           }
           const first = Option.isNone(yield* currentDefault)
           const connection = input.default === true || first ? yield* takeDefault(fresh) : fresh
-          yield* repo.insert(connection).pipe(Effect.catchTag("UniqueViolation", () =>
+          yield* write(repo.insert(connection)).pipe(Effect.catchTag("AccountTaken", () =>
             Effect.flatMap(repo.findBy("account", `${input.provider}:${account.id}`), (existing) =>
               new Conflict({
                 field: "secret_key",
@@ -128,14 +146,14 @@ export class Connections extends Effect.Service<Connections>()("@billkit/core/Co
     const update = traced("Connections.update")(function*(id: string, input: ConnectionUpdate) {
       const box = yield* SecretBox
       const sealedWebhookSecret = input.webhookSecret == null ? null : yield* box.seal(input.webhookSecret)
-      return yield* repo.transaction(
+      return yield* withDefaultRetry(
         Effect.gen(function*() {
           let connection = yield* getActive(id, true)
           if (input.webhookSecret !== undefined) {
             connection = { ...connection, sealedWebhookSecret, webhookSecretSet: sealedWebhookSecret !== null }
           }
           if (input.default === true) connection = yield* takeDefault(connection)
-          yield* repo.update(connection).pipe(Effect.orDie)
+          yield* write(repo.update(connection)).pipe(Effect.catchTag("AccountTaken", Effect.die))
           return toPublic(connection)
         })
       )

@@ -13,6 +13,9 @@
 import { describe, expect, it } from "vitest"
 import { makeKey, type Reply, type Tenants } from "./client.js"
 import type { AuthContext } from "./scenarios.js"
+import { inProcessAccounts, type AccountsUnderTest } from "../connections/accounts.js"
+
+const sweepEncryptionKey = "ab".repeat(32)
 
 /** The resource whose scope each operation needs; GET needs `:read`, any other method `:write`. */
 const resourceOf: Record<string, string> = {
@@ -42,7 +45,9 @@ const resourceOf: Record<string, string> = {
   "paymentMethods.attach": "customers", "paymentMethods.list": "customers", "paymentMethods.detach": "customers",
   "paymentMethods.setDefault": "customers",
   "balances.list": "balances", "balances.retrieve": "balances", "balances.adjust": "balances", "balances.listTransactions": "balances",
-  "events.list": "events", "events.retrieve": "events"
+  "events.list": "events", "events.retrieve": "events",
+  "connections.create": "connections", "connections.list": "connections", "connections.retrieve": "connections",
+  "connections.update": "connections", "connections.delete": "connections"
 }
 
 /** The only operations a publishable key may call (API.md §1; checkout sessions do not exist yet). */
@@ -52,7 +57,8 @@ const publishableOperations = new Set(["plans.list", "prices.list"])
 const kindOfSegment: Record<string, string> = {
   customers: "customer", products: "product", prices: "price", features: "feature", plans: "plan", metrics: "metric",
   subscriptions: "subscription", invoices: "invoice", payments: "payment", refunds: "refund", vouchers: "voucher",
-  events: "event", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit"
+  events: "event", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit",
+  connections: "connection"
 }
 
 type Fixtures = Record<string, string>
@@ -91,7 +97,9 @@ const bodyOf = (operation: string, f: Fixtures): unknown => {
     "vouchers.update": { name: "Renamed" },
     "vouchers.redeem": { code: "VICTIM" },
     "paymentMethods.attach": { token: "tok_visa" },
-    "balances.adjust": { amount: 100, currency: "EUR", description: "credit" }
+    "balances.adjust": { amount: 100, currency: "EUR", description: "credit" },
+    "connections.create": { provider: "stripe", secret_key: f.unconnectedKey },
+    "connections.update": { default: true }
   }
   return bodies[operation]
 }
@@ -100,7 +108,7 @@ const idPattern = /\b[a-z]{2,5}_[0-9A-HJKMNP-TV-Z]{26}\b|\b(?:sk|pk)_(?:test|liv
 const idsIn = (text: string) => new Set(text.match(idPattern) ?? [])
 
 /** Project A's test data: one record of every kind a path can name, and a private price and plan. */
-const seed = async (t: Tenants): Promise<Fixtures> => {
+const seed = async (t: Tenants, accounts: AccountsUnderTest): Promise<Fixtures> => {
   const k = t.a.test
   const customer = await t.ok(k, "POST", "/v1/customers", { email: "victim@example.com" })
   const paymentMethod = await t.ok(k, "POST", `/v1/customers/${customer.id}/payment-methods`, { token: "tok_visa" })
@@ -124,11 +132,13 @@ const seed = async (t: Tenants): Promise<Fixtures> => {
   await t.ok(k, "POST", `/v1/customers/${customer.id}/balance/adjustments`, { amount: 100, currency: "EUR", description: "seed" })
   const event = (await t.ok(k, "GET", "/v1/events")).data[0]
   const apiKey = await makeKey(t, { name: "victim key", scopes: ["customers:read"] })
+  const connection = await t.ok(k, "POST", "/v1/connections", { provider: "stripe", secret_key: (await accounts.newAccount("test")).secretKey })
+  const unconnected = await accounts.newAccount("test")
   return {
     customer: customer.id, paymentMethod: paymentMethod.id, product: product.id, price: price.id, privatePrice: privatePrice.id,
     feature: feature.id, metric: metric.id, plan: plan.id, privatePlan: privatePlan.id, subscription: subscription.id,
     invoice: invoice.id, payment: payment.id, refund: refund.id, usageLimit: usageLimit.id, voucher: voucher.id,
-    event: event.id, apiKey: apiKey.id
+    event: event.id, apiKey: apiKey.id, connection: connection.id, unconnectedKey: unconnected.secretKey
   }
 }
 
@@ -165,7 +175,9 @@ const fillPath = (template: string, f: Fixtures): string | Error => {
 export const tenancySweep = (ctx: AuthContext) =>
   describe("tenancy and scope sweep over every operation of the OpenAPI document", () => {
     it("keeps project A's test data from other projects, the other mode, publishable keys and keys lacking the scope", async () => {
-      const t = await ctx.tenants()
+      // Connections need the encryption key and a provider integration to be made at all.
+      const accounts = inProcessAccounts()
+      const t = await ctx.tenants({ encryptionKey: sweepEncryptionKey, providerAccounts: { stripe: accounts.providerAccounts } })
       const spec = t.app.openApi() as any
       const operations = operationsOf(spec)
       expect(operations.length).toBeGreaterThan(50)
@@ -174,7 +186,7 @@ export const tenancySweep = (ctx: AuthContext) =>
       const pattern: string = spec.components.schemas.ApiKeyCreate.properties.scopes.items.pattern
       const resources = /\((?:[a-z_]+\|)+[a-z_]+\)/.exec(pattern.replace("\\*|", ""))![0].slice(1, -1).split("|")
       const allScopes = resources.flatMap((r) => [`${r}:read`, `${r}:write`])
-      const f = await seed(t)
+      const f = await seed(t, accounts)
       const publishable = (await makeKey(t, { type: "publishable" })).secret
       const lacking = new Map<string, string>()
       const keyLacking = async (resource: string, access: "read" | "write") => {
