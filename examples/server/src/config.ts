@@ -15,6 +15,8 @@ export interface ServerConfig {
   readonly apiKey?: string
   /** Seconds between billing runs (renewals, trial ends, dunning); 0 turns the loop off. */
   readonly billingIntervalSeconds: number
+  /** BILLKIT_ENCRYPTION_KEY: 32 bytes (base64 or hex) that seal provider keys and signing secrets at rest. */
+  readonly encryptionKey?: string
 }
 
 export class ConfigError extends Error {
@@ -85,12 +87,14 @@ const parseApiKey = (value: string | undefined): string | undefined => {
 
 export const loadConfig = (env: Env): ServerConfig => {
   const apiKey = parseApiKey(read(env, "BILLKIT_API_KEY"))
+  const encryptionKey = read(env, "BILLKIT_ENCRYPTION_KEY")
   return {
     port: parsePort(read(env, "PORT")),
     host: read(env, "HOST") ?? defaultHost,
     database: parseDatabaseUrl(read(env, "DATABASE_URL")),
     billingIntervalSeconds: parseInterval(read(env, "BILLING_INTERVAL_SECONDS")),
-    ...(apiKey === undefined ? {} : { apiKey })
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(encryptionKey === undefined ? {} : { encryptionKey })
   }
 }
 

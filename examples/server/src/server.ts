@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from "node:net"
 import { serve, type ServerType } from "@hono/node-server"
-import { billkit, type Billkit } from "@billkit/core"
+import { billkit, EncryptionKeyRequired, type Billkit } from "@billkit/core"
 import { toHonoHandler } from "@billkit/hono"
 import { Hono } from "hono"
 import { ConfigError, type ServerConfig } from "./config.js"
@@ -79,8 +79,21 @@ const startBillingLoop = (billing: Billkit, seconds: number) => {
 
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const database = await openDatabase(config.database)
-  const billing = billkit({ storage: database.storage })
+  let billing: Billkit
   try {
+    billing = billkit({ storage: database.storage, ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }) })
+  } catch (error) {
+    await database.close().catch(() => {})
+    // A key that is not 32 bytes of base64 or hex (SecretBoxError) is the operator's to fix.
+    throw error instanceof Error && (error as { readonly _tag?: string })._tag === "SecretBoxError"
+      ? new ConfigError(`BILLKIT_ENCRYPTION_KEY: ${error.message}`)
+      : error
+  }
+  try {
+    // Stored provider keys this server cannot open (no BILLKIT_ENCRYPTION_KEY, or another): refuse to start.
+    await billing.checkSecrets().catch((error: unknown) => {
+      throw error instanceof EncryptionKeyRequired ? new ConfigError(error.message) : error
+    })
     const bootstrapped = await billing.bootstrap(config.apiKey === undefined ? {} : { apiKey: config.apiKey }).catch((error: unknown) => {
       // The operator's key refused (revoked): a configuration problem, said as one.
       if (isDomainError(error) && error.field === "apiKey") throw new ConfigError(`BILLKIT_API_KEY ${error.message}`)
