@@ -15,6 +15,7 @@ import { BillingConfig, type BillingSettings, defaultBillingSettings } from "./k
 import { BillingLoop, type LoopOptions, type LoopReport } from "./operations/BillingLoop.js"
 import { Projects } from "./access/Projects.js"
 import { Connections } from "./connections/Connections.js"
+import { Syncs, type SyncRunOptions, type SyncRunReport } from "./connections/Syncs.js"
 import { ProviderAccounts, type ProviderAccountsService } from "./connections/ProviderAccounts.js"
 import { makeFacade, runOrThrow, type ProjectFacade } from "./Facade.js"
 import type { Principal, RateLimitRule } from "./http/Principal.js"
@@ -95,6 +96,11 @@ export interface Billkit {
    * cannot open: no `encryptionKey`, or another one. Call it at start (the example server does).
    */
   readonly checkSecrets: () => Promise<void>
+  /**
+   * Carries out the imports (`POST /v1/connections/{id}/sync`) that are due: pending ones, and
+   * running ones whose worker died (its lease ran out). Call it on an interval, like `runBilling`.
+   */
+  readonly runSyncs: (options?: SyncRunOptions) => Promise<SyncRunReport>
   readonly dispose: () => Promise<void>
 }
 
@@ -165,6 +171,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
     project: makeFacade(runtime),
     openApi: () => OpenApi.fromApi(api),
     runBilling: (loopOptions) => runOrThrow(runtime, Effect.flatMap(BillingLoop, (loop) => loop.runAll(loopOptions))),
+    runSyncs: (syncOptions) => runOrThrow(runtime, Effect.flatMap(Syncs, (syncs) => syncs.runDue(syncOptions))),
     checkSecrets: () => runOrThrow(runtime, Effect.flatMap(Connections, (connections) => connections.assertSecretsReadable)),
     dispose: async () => {
       await web.dispose()

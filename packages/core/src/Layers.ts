@@ -7,6 +7,7 @@ import { ApiKeys } from "./access/ApiKeys.js"
 import { Balances } from "./balances/Balances.js"
 import { BillingLoop } from "./operations/BillingLoop.js"
 import { Connections } from "./connections/Connections.js"
+import { Syncs } from "./connections/Syncs.js"
 import { Customers } from "./customers/Customers.js"
 import { Events } from "./events/Events.js"
 import { Features } from "./catalog/Features.js"
@@ -72,7 +73,8 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Subscriptions.Default,
     TestClocks.Default,
     BillingLoop.Default,
-    Connections.Default
+    Connections.Default,
+    Syncs.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),

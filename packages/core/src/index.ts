@@ -64,5 +64,10 @@ export { traced } from "./kernel/Traced.js"
 export { ServicesLive, servicesWith } from "./Layers.js"
 export { Connection, ConnectionCreate, ConnectionUpdate } from "./connections/domain/Connection.js"
 export { Connections, EncryptionKeyRequired } from "./connections/Connections.js"
-export { KeyRejected, ProviderAccounts, type ProviderAccount, type ProviderAccountsService } from "./connections/ProviderAccounts.js"
+export {
+  KeyRejected, ProviderAccounts, ProviderRateLimited, syncedTypes,
+  type ProviderAccount, type ProviderAccountsService, type ProviderObject, type ProviderPage, type SyncedType
+} from "./connections/ProviderAccounts.js"
+export { Syncs, type SyncRunOptions, type SyncRunReport } from "./connections/Syncs.js"
+export { Sync, Drift } from "./connections/domain/Sync.js"
 export type { ProjectFacade } from "./Facade.js"

@@ -28,7 +28,9 @@ export const recordTables = [
   "billkit_usage_rollups",
   "billkit_usage_distinct",
   "billkit_usage_limits",
-  "billkit_connections"
+  "billkit_connections",
+  "billkit_syncs",
+  "billkit_provider_objects"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

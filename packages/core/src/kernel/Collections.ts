@@ -131,11 +131,21 @@ export const UsageLimits = spec({ name: "usage_limits", indexed: ["customer", "s
 /** Connected provider accounts (Stripe), their keys sealed; see connections/domain/Records.ts. */
 export const Connections = spec({ name: "connections", indexed: ["account", "default_slot", "status"], unique: ["account", "default_slot"] })
 
+/** Import runs from a connection; `due_at` is when a worker may (next) take one up, null once it finished. */
+export const Syncs = spec({ name: "syncs", indexed: ["connection", "status", "due_at"], unique: [] })
+
+/** The provider's objects as the last sync saw them; id `<connection>:<provider id>`, so a re-run updates. */
+export const ProviderObjects = spec({
+  name: "provider_objects",
+  indexed: ["connection", "type", "created_at", "payment_intent"],
+  unique: []
+})
+
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
   Customers, Products, Prices, Features, Plans, ApiKeys,
   Subscriptions, Invoices, InvoiceItems, CreditNotes, Payments, Refunds, PaymentMethods, Vouchers, Redemptions,
   Balances, BalanceTransactions, Events, BillingRuns, Sequences, Clocks,
   Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits,
-  Connections
+  Connections, Syncs, ProviderObjects
 ]

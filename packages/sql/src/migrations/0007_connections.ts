@@ -1,12 +1,14 @@
 /**
  * Provider connections: Stripe accounts a project reads from and charges through, their keys
- * sealed in the record's JSON. Frozen like every migration: listed literally, never edited.
+ * sealed in the record's JSON; their import runs (syncs), and the provider objects they import. Frozen like every migration: listed literally, never edited.
  */
 import type { Kysely, Migration } from "kysely"
 import { createRecordTable } from "./recordTable.js"
 
 const recordTables = [
-  { name: "connections", indexed: ["account", "default_slot", "status"], unique: ["account", "default_slot"], globallyUnique: [] }
+  { name: "connections", indexed: ["account", "default_slot", "status"], unique: ["account", "default_slot"], globallyUnique: [] },
+  { name: "syncs", indexed: ["connection", "status", "due_at"], unique: [], globallyUnique: [] },
+  { name: "provider_objects", indexed: ["connection", "type", "created_at", "payment_intent"], unique: [], globallyUnique: [] }
 ] as const
 
 const up = async (db: Kysely<any>): Promise<void> => {

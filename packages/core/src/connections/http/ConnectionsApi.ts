@@ -1,10 +1,13 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Connection, ConnectionCreate, ConnectionUpdate, DeletedConnection } from "../domain/Connection.js"
+import { StoredProviderObject, Sync, SyncedTypeSchema } from "../domain/Sync.js"
+import { InstantParam } from "../../kernel/Instant.js"
 import { Authentication } from "../../http/Principal.js"
 import { ListOf, PageParams } from "../../http/Lists.js"
 
 const id = HttpApiSchema.param("id", Schema.String)
+const sync = HttpApiSchema.param("sync", Schema.String)
 
 export class ConnectionsGroup extends HttpApiGroup.make("connections")
   .add(
@@ -36,6 +39,39 @@ export class ConnectionsGroup extends HttpApiGroup.make("connections")
       .addSuccess(DeletedConnection)
       .annotate(OpenApi.Summary, "Delete a connection")
       .annotate(OpenApi.Description, "Forgets the key. Deleting the default leaves the project without one until another is made default.")
+  )
+  .add(
+    HttpApiEndpoint.post("startSync")`/v1/connections/${id}/sync`
+      .addSuccess(Sync, { status: 202 })
+      .annotate(OpenApi.Summary, "Start an import")
+      .annotate(OpenApi.Description, "Commits a `pending` run `sync_…` that imports customers, products, prices, subscriptions, invoices, " +
+        "charges, refunds and balance transactions, a page at a time, resumable and idempotent; a worker (`billing.runSyncs()`, " +
+        "the example server's loop) carries it out. 409 while another run of this connection is pending or running.")
+  )
+  .add(
+    HttpApiEndpoint.get("listSyncs")`/v1/connections/${id}/syncs`
+      .setUrlParams(Schema.Struct(PageParams))
+      .addSuccess(ListOf(Sync, "Sync"))
+      .annotate(OpenApi.Summary, "List a connection's imports")
+  )
+  .add(
+    HttpApiEndpoint.get("retrieveSync")`/v1/connections/${id}/syncs/${sync}`
+      .addSuccess(Sync)
+      .annotate(OpenApi.Summary, "Retrieve an import")
+      .annotate(OpenApi.Description, "Status, counts and progress per object type, errors, started/finished, and the drift found " +
+        "between Billkit's payments and refunds and the account's charges and refunds.")
+  )
+  .add(
+    HttpApiEndpoint.get("listObjects")`/v1/connections/${id}/objects`
+      .setUrlParams(Schema.Struct({
+        ...PageParams,
+        type: Schema.optional(SyncedTypeSchema),
+        from: Schema.optional(InstantParam),
+        to: Schema.optional(InstantParam)
+      }))
+      .addSuccess(ListOf(StoredProviderObject, "ProviderObject"))
+      .annotate(OpenApi.Summary, "List imported objects")
+      .annotate(OpenApi.Description, "What the last imports stored of the account, by `type` and by creation time (`from`/`to`).")
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Connections")
