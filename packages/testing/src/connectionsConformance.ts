@@ -9,6 +9,7 @@ import { billkit, Collections, EncryptionKeyRequired, type Billkit } from "@bill
 import type { StorageUnderTest } from "./conformance/fixtures.js"
 import { makeTenants, type Tenants } from "./auth/client.js"
 import { inProcessAccounts, type AccountsUnderTest } from "./connections/accounts.js"
+import { syncScenarios } from "./connections/syncScenarios.js"
 
 /** 32 bytes, base64: the instance's encryption key in these tests. */
 const encryptionKey = Buffer.alloc(32, 11).toString("base64")
@@ -212,6 +213,17 @@ export const connectionsConformance = (
       await expect(restart()).rejects.toThrow(/BILLKIT_ENCRYPTION_KEY/)
       await expect(restart(otherKey)).rejects.toThrow(/not the one they were sealed with/)
       await expect(restart(encryptionKey)).resolves.toBeUndefined()
+    })
+
+    describe("imports", () => {
+      syncScenarios({
+        tenants: async (syncAccounts, options = {}) => {
+          await underTest.reset()
+          const t = await makeTenants(underTest.storage, { encryptionKey, providerAccounts: { stripe: syncAccounts.providerAccounts }, ...options })
+          apps.push(t.app)
+          return t
+        }
+      })
     })
   })
 }
