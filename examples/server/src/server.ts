@@ -50,21 +50,29 @@ const urlOf = (host: string, address: AddressInfo): string =>
   `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`
 
 /**
- * Runs the billing loop now and then every `seconds`, never two runs at once. A failed run is
+ * Runs the billing loop (and due imports) now and then every `seconds`, never two runs at once. A failed run is
  * logged and retried at the next tick; the loop is idempotent, so nothing is billed twice.
  */
+const syncPagesPerTick = 20
+
 const startBillingLoop = (billing: Billkit, seconds: number) => {
   let timer: ReturnType<typeof setTimeout> | undefined
   let running: Promise<void> = Promise.resolve()
   let stopped = seconds === 0
   const tick = () => {
+    // Imports (POST /v1/connections/{id}/sync) go on in bounded slices, so a stop never waits long;
+    // while one has more to do, the next slice follows at once.
+    let moreToImport = false
     running = billing.runBilling().then(
       (report) => {
         if (report.steps > 0) console.log(`billing: ${report.steps} step(s) done${report.failed.length > 0 ? `, ${report.failed.length} failed` : ""}`)
       },
       (error: unknown) => console.error("billing: the run failed; it will be retried", error)
+    ).then(() => billing.runSyncs({ maxPages: syncPagesPerTick })).then(
+      (report) => void (moreToImport = report.pages >= syncPagesPerTick),
+      (error: unknown) => console.error("sync: the run failed; it will be retried", error)
     ).finally(() => {
-      if (!stopped) timer = setTimeout(tick, seconds * 1000)
+      if (!stopped) timer = setTimeout(tick, moreToImport ? 0 : seconds * 1000)
     })
   }
   if (!stopped) tick()
