@@ -15,7 +15,9 @@ export default defineConfig({
       "@billkit/express": src("express"),
       "@billkit/hono": src("hono"),
       "@billkit/next": src("next"),
+      "@billkit/stripe": src("stripe"),
       // Subpath exports first: an alias matches as a prefix, the first one wins.
+      "@billkit/testing/stripe": fileURLToPath(new URL("./packages/testing/src/stripe/index.ts", import.meta.url)),
       "@billkit/testing/sql": fileURLToPath(new URL("./packages/testing/src/sql.ts", import.meta.url)),
       "@billkit/testing": src("testing")
     }

@@ -40,6 +40,7 @@ const cases: ReadonlyArray<ReadmeCase> = [
   { dir: "packages/hono", run: "node" },
   { dir: "packages/next", run: "node" },
   { dir: "packages/testing", run: "vitest" },
+  { dir: "packages/stripe", run: "node" },
   { dir: "examples/server", run: "none" }
 ]
 

@@ -28,6 +28,8 @@ export const recordTables = [
   "billkit_usage_rollups",
   "billkit_usage_distinct",
   "billkit_usage_limits",
+  "billkit_provider_customers",
+  "billkit_provider_events",
   "billkit_connections",
   "billkit_syncs",
   "billkit_provider_objects"

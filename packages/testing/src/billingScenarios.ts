@@ -3,7 +3,7 @@
  * on memory, SQLite and Postgres. Each amount is computed by hand in the scenario's comments.
  */
 import { describe } from "vitest"
-import { scenarioContext } from "./billing/scenarioContext.js"
+import { scenarioContext, type ScenarioOptions } from "./billing/scenarioContext.js"
 import { pauseAndSeatRoundingScenarios } from "./billing/pauseAndSeatRounding.js"
 import { trialAndRenewalScenarios } from "./billing/trialAndRenewal.js"
 import { upgradeProrationScenarios } from "./billing/upgradeProration.js"
@@ -44,12 +44,13 @@ export type BillingScenarioGroup = keyof typeof billingScenarioGroups
 export const billingScenarios = (
   name: string,
   make: () => Promise<StorageUnderTest>,
-  only?: ReadonlyArray<BillingScenarioGroup>
+  only?: ReadonlyArray<BillingScenarioGroup>,
+  options: ScenarioOptions = {}
 ): void => {
   const groups = only ?? (Object.keys(billingScenarioGroups) as Array<BillingScenarioGroup>)
   const title = only === undefined ? `billing scenarios: ${name}` : `billing scenarios (${groups.join(", ")}): ${name}`
   describe(title, () => {
-    const ctx = scenarioContext(title, make)
+    const ctx = scenarioContext(title, make, options)
     for (const group of groups) billingScenarioGroups[group](ctx)
   })
 }

@@ -3,6 +3,7 @@ export { createTestDatabase, testPostgresUrl, type TestDatabase } from "./TestDa
 export { PostgresNotFound, startPostgresServer, type PostgresServer } from "./PostgresServer.js"
 export { mountConformance, type MountedServer } from "./mountConformance.js"
 export { billingScenarioGroups, billingScenarios, type BillingScenarioGroup } from "./billingScenarios.js"
+export type { ScenarioOptions } from "./billing/scenarioContext.js"
 export { usageConformance } from "./usageConformance.js"
 export { authConformance } from "./authConformance.js"
 export { hostileInputScenarios } from "./hostileInput.js"

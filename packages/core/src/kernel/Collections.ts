@@ -78,12 +78,15 @@ export const CreditNotes = spec({ name: "credit_notes", indexed: ["invoice", "cu
  */
 export const Payments = spec({
   name: "payments",
-  indexed: ["customer", "invoice", "status", "pending_invoice", "created_at"],
+  indexed: ["customer", "invoice", "status", "pending_invoice", "created_at", "provider_ref"],
   unique: ["pending_invoice"]
 })
 
+// `provider_ref` on payments and refunds (migration 0006): an inbound provider webhook finds the
+// record of a PaymentIntent or a refund made at the provider.
+
 /** `status` (migration 0003) finds the refunds still `pending`, to resume them with their key. */
-export const Refunds = spec({ name: "refunds", indexed: ["payment", "customer", "status", "created_at"], unique: [] })
+export const Refunds = spec({ name: "refunds", indexed: ["payment", "customer", "status", "created_at", "provider_ref"], unique: [] })
 
 export const PaymentMethods = spec({ name: "payment_methods", indexed: ["customer", "status"], unique: [] })
 
@@ -126,6 +129,14 @@ export const UsageDistinct = spec({ name: "usage_distinct", indexed: ["key"], un
 
 export const UsageLimits = spec({ name: "usage_limits", indexed: ["customer", "status"], unique: [] })
 
+// The payment provider's bookkeeping (migration 0006).
+
+/** The provider's customer for a Billkit customer: the record's id is the Billkit customer's id. */
+export const ProviderCustomers = spec({ name: "provider_customers", indexed: ["provider_ref"], unique: ["provider_ref"] })
+
+/** Inbound provider events already processed, one per `key` (`stripe:<event id>`). */
+export const ProviderEvents = spec({ name: "provider_events", indexed: ["key"], unique: ["key"] })
+
 // Provider connections and their syncs (migration 0007).
 
 /** Connected provider accounts (Stripe), their keys sealed; see connections/domain/Records.ts. */
@@ -147,5 +158,6 @@ export const all: ReadonlyArray<CollectionSpec> = [
   Subscriptions, Invoices, InvoiceItems, CreditNotes, Payments, Refunds, PaymentMethods, Vouchers, Redemptions,
   Balances, BalanceTransactions, Events, BillingRuns, Sequences, Clocks,
   Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits,
+  ProviderCustomers, ProviderEvents,
   Connections, Syncs, ProviderObjects
 ]

@@ -77,6 +77,7 @@ export const makeFakePaymentProvider = (ids: IdGeneratorService): PaymentProvide
   const charges = makeLedger<ChargeOutcome>()
   const refunds = makeLedger<RefundOutcome>()
   return {
+    name: "fake",
     createPaymentMethod: (token) => {
       const known = Object.hasOwn(fakeTokens, token) ? fakeTokens[token] : undefined
       if (known === undefined) {

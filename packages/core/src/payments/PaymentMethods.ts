@@ -13,7 +13,7 @@ import type { Page, PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
-import { PaymentMethodRecords } from "./domain/Records.js"
+import { PaymentMethodRecords, ProviderCustomerRecords } from "./domain/Records.js"
 
 export interface PaymentMethodFilters {
   /** Default `active`. */
@@ -26,6 +26,7 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
     const provider = yield* PaymentProvider
     const customers = yield* Customers
     const repo = yield* makeRepository(PaymentMethodRecords)
+    const providerCustomers = yield* makeRepository(ProviderCustomerRecords)
 
     /** A customer's active methods, oldest first. */
     const activeOf = (customerId: string) =>
@@ -57,14 +58,31 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
 
     /** Stores the card behind `token` at the provider and attaches it; the first one becomes the default. */
     const attach = traced("PaymentMethods.attach")(function*(customerId: string, token: string) {
-      yield* customers.get(customerId)
+      const customer = yield* customers.get(customerId)
+      const known = yield* providerCustomers.find(customerId)
       // The provider is called outside the transaction: no row stays locked during a network call.
-      const card = yield* provider.createPaymentMethod(token).pipe(
+      const card = yield* provider.createPaymentMethod(token, {
+        id: customer.id,
+        email: customer.email,
+        name: customer.name,
+        providerRef: Option.match(known, { onNone: () => null, onSome: (c) => c.providerRef })
+      }).pipe(
         Effect.mapError((e) => new Invalid({ field: "token", message: e.message }))
       )
       return yield* repo.transaction(
         Effect.gen(function*() {
           yield* customers.lock(customerId)
+          // The provider's customer made for this one (Stripe), kept on first use. Under the
+          // customer's lock, so two first cards record it once.
+          if (card.providerCustomerRef !== undefined && Option.isNone(yield* providerCustomers.find(customerId))) {
+            yield* providerCustomers.insert({
+              id: customerId,
+              object: "provider_customer",
+              provider: provider.name ?? "custom",
+              providerRef: card.providerCustomerRef,
+              createdAt: yield* nowIso
+            }).pipe(Effect.orDie)
+          }
           const active = yield* activeOf(customerId)
           const method: PaymentMethod = {
             id: yield* ids.next("paymentMethod"),
@@ -134,7 +152,18 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
       )
     })
 
-    return { attach, get, find, list, defaultFor, detach, setDefault } as const
+    /** The provider's reference of a customer (Stripe's `cus_…`), if one was made. */
+    const providerCustomerOf = (customerId: string) =>
+      Effect.map(providerCustomers.find(customerId), Option.map((c) => c.providerRef))
+
+    /** The Billkit customer of a provider customer (for inbound provider events). */
+    const customerOfProviderRef = (providerRef: string) =>
+      Effect.map(
+        providerCustomers.list({ limit: 1 }, { where: { provider_ref: providerRef } }),
+        (page) => Option.fromNullable(page.data[0]?.id)
+      )
+
+    return { attach, get, find, list, defaultFor, detach, setDefault, providerCustomerOf, customerOfProviderRef } as const
   }),
   dependencies: [Customers.Default]
 }) {}

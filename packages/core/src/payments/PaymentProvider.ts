@@ -1,7 +1,7 @@
 /**
  * The payment provider port: where card details become a reusable payment method, and where
  * charges and refunds happen. The fake provider in core (the default, no network) implements it;
- * a host passes its own with `billkit({ paymentProvider })` (a Stripe one is planned). Failures
+ * a host passes its own with `billkit({ paymentProvider })` (`@billkit/stripe` is one). Failures
  * that a retry or another card could fix are outcomes (`failed`, `requires_action`), not errors;
  * infrastructure failures are defects.
  *
@@ -26,9 +26,24 @@ export class IdempotencyKeyReused extends Data.TaggedError("IdempotencyKeyReused
   readonly message: string
 }> {}
 
+/**
+ * The Billkit customer a payment method is stored for. A provider that keeps customers of its own
+ * (Stripe) makes one when first needed and answers its reference as `providerCustomerRef`; Billkit
+ * keeps it and passes it back as `providerRef` from then on.
+ */
+export interface ProviderCustomerRef {
+  readonly id: string
+  readonly email: string
+  readonly name: string | null
+  /** The customer's reference at the provider; null until the provider made one. */
+  readonly providerRef: string | null
+}
+
 /** A card the provider stored, by its reference there. */
 export interface ProviderPaymentMethod {
   readonly providerRef: string
+  /** The provider's customer the card is attached to, for providers that have customers. */
+  readonly providerCustomerRef?: string
   readonly brand: string
   readonly last4: string
   readonly expMonth: number
@@ -49,7 +64,12 @@ export interface ChargeRequest {
 export type ChargeOutcome =
   | { readonly status: "succeeded"; readonly providerRef: string }
   | { readonly status: "failed"; readonly providerRef: string; readonly failureCode: string; readonly failureMessage: string }
-  | { readonly status: "requires_action"; readonly providerRef: string }
+  | {
+    readonly status: "requires_action"
+    readonly providerRef: string
+    /** Where the customer completes the authentication (3-D Secure), when the provider gives one. */
+    readonly nextActionUrl?: string | null
+  }
 
 export interface RefundRequest {
   /** The `providerRef` of the succeeded charge. */
@@ -67,8 +87,16 @@ export interface RefundOutcome {
 }
 
 export interface PaymentProviderService {
-  /** Turns a token completed in the browser (`tok_visa`) into a stored payment method. */
-  readonly createPaymentMethod: (token: string) => Effect.Effect<ProviderPaymentMethod, PaymentMethodRejected>
+  /** `stripe`, `fake`, …: recorded with the provider customers Billkit keeps. */
+  readonly name?: string
+  /**
+   * Turns a token completed in the browser (`tok_visa`; with Stripe also a `pm_…` or a succeeded
+   * `seti_…`) into a payment method stored for `customer`.
+   */
+  readonly createPaymentMethod: (
+    token: string,
+    customer?: ProviderCustomerRef
+  ) => Effect.Effect<ProviderPaymentMethod, PaymentMethodRejected>
   readonly charge: (request: ChargeRequest) => Effect.Effect<ChargeOutcome, IdempotencyKeyReused>
   readonly refund: (request: RefundRequest) => Effect.Effect<RefundOutcome, IdempotencyKeyReused>
 }

@@ -97,6 +97,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         failureMessage: null,
         amountRefunded: 0,
         providerRef: null,
+        nextActionUrl: null,
         attempt,
         idempotencyKey,
         automatic,
@@ -146,7 +147,8 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         status: outcome.status,
         failureCode: outcome.status === "failed" ? outcome.failureCode : null,
         failureMessage: outcome.status === "failed" ? outcome.failureMessage : null,
-        providerRef: outcome.providerRef
+        providerRef: outcome.providerRef,
+        nextActionUrl: outcome.status === "requires_action" ? (outcome.nextActionUrl ?? null) : null
       }
       yield* payments.update(recorded).pipe(Effect.orDie)
       yield* events.emit(outcome.status === "succeeded" ? "payment.succeeded" : "payment.failed", recorded.id, encodePayment(recorded))

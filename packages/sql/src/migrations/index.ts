@@ -3,6 +3,7 @@ import { initial } from "./0001_initial.js"
 import { billing } from "./0002_billing.js"
 import { paymentAttempts } from "./0003_payment_attempts.js"
 import { recordTimes } from "./0004_record_times.js"
+import { stripe } from "./0006_stripe.js"
 import { connections } from "./0007_connections.js"
 
 /**
@@ -14,5 +15,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0002_billing": billing,
   "0003_payment_attempts": paymentAttempts,
   "0004_record_times": recordTimes,
+  "0006_stripe": stripe,
   "0007_connections": connections
 }

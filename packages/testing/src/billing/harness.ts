@@ -4,7 +4,7 @@
  * can use fixed dates (a leap-year February) whenever they run.
  */
 import { Clock } from "effect"
-import { billkit, fixedClock, type BillingSettings, type StoragePort } from "@billkit/core"
+import { billkit, fixedClock, type BillingSettings, type PaymentProviderService, type StoragePort } from "@billkit/core"
 
 export interface Reply {
   readonly status: number
@@ -24,8 +24,13 @@ export interface CatalogOptions {
 
 export const ms = (iso: string) => Date.parse(iso)
 
-export const makeHarness = async (storage: StoragePort, start: string, billing: Partial<BillingSettings> = {}) => {
-  const app = billkit({ storage, clock: fixedClock(ms(start), Clock.make()), billing })
+export const makeHarness = async (
+  storage: StoragePort,
+  start: string,
+  billing: Partial<BillingSettings> = {},
+  paymentProvider?: PaymentProviderService
+) => {
+  const app = billkit({ storage, clock: fixedClock(ms(start), Clock.make()), billing, ...(paymentProvider ? { paymentProvider } : {}) })
   const { apiKey } = await app.bootstrap()
   const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
     const response = await app.handler(new Request(`http://billkit.test${path}`, {

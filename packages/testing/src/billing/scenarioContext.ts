@@ -3,13 +3,22 @@
  * test once, and give each scenario a fresh Billkit on emptied storage, disposed after it.
  */
 import { afterAll, afterEach, beforeAll } from "vitest"
-import type { BillingSettings } from "@billkit/core"
+import type { BillingSettings, PaymentProviderService } from "@billkit/core"
 import type { StorageUnderTest } from "../conformance/fixtures.js"
 import type { ScenarioContext } from "./context.js"
 import { makeHarness, type Harness } from "./harness.js"
 
+export interface ScenarioOptions {
+  /** A payment provider for each scenario's Billkit (default: the built-in fake). */
+  readonly paymentProvider?: () => PaymentProviderService
+}
+
 /** Call inside a `describe`: registers the hooks and returns the context the scenarios use. */
-export const scenarioContext = (suite: string, make: () => Promise<StorageUnderTest>): ScenarioContext => {
+export const scenarioContext = (
+  suite: string,
+  make: () => Promise<StorageUnderTest>,
+  options: ScenarioOptions = {}
+): ScenarioContext => {
   let underTest: StorageUnderTest | undefined
   const open: Array<Harness> = []
   beforeAll(async () => {
@@ -25,7 +34,7 @@ export const scenarioContext = (suite: string, make: () => Promise<StorageUnderT
     harness: async (start: string, billing: Partial<BillingSettings> = {}) => {
       if (underTest === undefined) throw new Error(`${suite}: make() has not completed`)
       await underTest.reset()
-      const h = await makeHarness(underTest.storage, start, billing)
+      const h = await makeHarness(underTest.storage, start, billing, options.paymentProvider?.())
       open.push(h)
       return h
     }

@@ -29,6 +29,8 @@ export const Payment = Schema.Struct({
   attempt: Schema.optionalWith(Schema.NullOr(Schema.Int), { default: () => null }),
   /** `<invoice id>:attempt-<n>`: what the provider was asked with, so that it charges once. */
   idempotencyKey: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }).pipe(Schema.fromKey("idempotency_key")),
+  /** Where the customer completes authentication while the payment `requires_action`. */
+  nextActionUrl: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }).pipe(Schema.fromKey("next_action_url")),
   /** Charged by Billkit itself (at finalize, or a dunning retry): only these enter dunning when they fail. */
   automatic: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   createdAt: wire("created_at", Timestamp)

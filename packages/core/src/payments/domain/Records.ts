@@ -2,6 +2,7 @@
 import * as Collections from "../../kernel/Collections.js"
 import { Payment, Refund } from "./Payment.js"
 import { PaymentMethod } from "./PaymentMethod.js"
+import { ProviderCustomer, ProviderEvent } from "./ProviderRecords.js"
 
 export const PaymentRecords = Collections.records({
   collection: Collections.Payments,
@@ -13,7 +14,8 @@ export const PaymentRecords = Collections.records({
     invoice: p.invoice,
     status: p.status,
     pending_invoice: p.status === "pending" ? p.invoice : null,
-    created_at: p.createdAt
+    created_at: p.createdAt,
+    provider_ref: p.providerRef
   })
 })
 
@@ -21,7 +23,7 @@ export const RefundRecords = Collections.records({
   collection: Collections.Refunds,
   schema: Refund,
   resource: "refund",
-  index: (r) => ({ payment: r.payment, customer: r.customer, status: r.status, created_at: r.createdAt })
+  index: (r) => ({ payment: r.payment, customer: r.customer, status: r.status, created_at: r.createdAt, provider_ref: r.providerRef })
 })
 
 export const PaymentMethodRecords = Collections.records({
@@ -29,4 +31,18 @@ export const PaymentMethodRecords = Collections.records({
   schema: PaymentMethod,
   resource: "payment method",
   index: (m) => ({ customer: m.customer, status: m.status })
+})
+
+export const ProviderCustomerRecords = Collections.records({
+  collection: Collections.ProviderCustomers,
+  schema: ProviderCustomer,
+  resource: "provider customer",
+  index: (c) => ({ provider_ref: c.providerRef })
+})
+
+export const ProviderEventRecords = Collections.records({
+  collection: Collections.ProviderEvents,
+  schema: ProviderEvent,
+  resource: "provider event",
+  index: (e) => ({ key: e.key })
 })

@@ -1,0 +1,59 @@
+/**
+ * The fake's in-memory Stripe account: objects by id, typed as the SDK's `Stripe.*` types, the
+ * card behaviour behind each payment method, a log of the calls made (for call-count tests) and a
+ * clock that tests may move.
+ */
+import { randomBytes } from "node:crypto"
+import type Stripe from "stripe"
+import type { CardBehaviour } from "./testCards.js"
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+export interface LoggedCall {
+  readonly method: string
+  readonly path: string
+  readonly idempotencyKey: string | undefined
+  readonly replayed: boolean
+  readonly status: number
+}
+
+export class FakeStripeStore {
+  readonly account: { readonly id: string; readonly livemode: false }
+  readonly customers = new Map<string, Stripe.Customer>()
+  readonly paymentMethods = new Map<string, Stripe.PaymentMethod>()
+  readonly setupIntents = new Map<string, Stripe.SetupIntent>()
+  readonly paymentIntents = new Map<string, Stripe.PaymentIntent>()
+  readonly charges = new Map<string, Stripe.Charge>()
+  readonly refunds = new Map<string, Stripe.Refund>()
+  readonly disputes = new Map<string, Stripe.Dispute>()
+  readonly checkoutSessions = new Map<string, Stripe.Checkout.Session>()
+  readonly events = new Map<string, Stripe.Event>()
+  /** What charging each payment method does (by `pm_…`). */
+  readonly behaviours = new Map<string, CardBehaviour>()
+  /** Every request that reached a route, in order. */
+  readonly calls: Array<LoggedCall> = []
+  /** Added to the wall clock, in seconds: lets a test make the fake's time run ahead. */
+  clockOffsetSeconds = 0
+
+  constructor(accountId?: string) {
+    this.account = { id: accountId ?? this.id("acct"), livemode: false }
+  }
+
+  /** Stripe-like ids: prefix, underscore, 24 random alphanumerics. */
+  id(prefix: string): string {
+    const bytes = randomBytes(24)
+    let out = ""
+    for (const byte of bytes) out += alphabet[byte % alphabet.length]
+    return `${prefix}_${out}`
+  }
+
+  /** Unix seconds, as Stripe's `created`. */
+  now(): number {
+    return Math.floor(Date.now() / 1000) + this.clockOffsetSeconds
+  }
+
+  /** Calls to one route family, e.g. `countCalls("POST", "/v1/payment_intents")`. */
+  countCalls(method: string, pathPrefix: string): number {
+    return this.calls.filter((call) => call.method === method && call.path.startsWith(pathPrefix) && !call.replayed).length
+  }
+}
