@@ -19,6 +19,8 @@ export interface ServerConfig {
   readonly webhookIntervalSeconds: number
   /** WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true: endpoints may be on private, loopback and link-local addresses. */
   readonly webhooksAllowPrivateNetworks: boolean
+  /** BILLKIT_ENCRYPTION_KEY: 32 bytes (base64 or hex) that seal provider keys and signing secrets at rest. */
+  readonly encryptionKey?: string
 }
 
 export class ConfigError extends Error {
@@ -103,6 +105,7 @@ const parseApiKey = (value: string | undefined): string | undefined => {
 
 export const loadConfig = (env: Env): ServerConfig => {
   const apiKey = parseApiKey(read(env, "BILLKIT_API_KEY"))
+  const encryptionKey = read(env, "BILLKIT_ENCRYPTION_KEY")
   return {
     port: parsePort(read(env, "PORT")),
     host: read(env, "HOST") ?? defaultHost,
@@ -110,7 +113,8 @@ export const loadConfig = (env: Env): ServerConfig => {
     billingIntervalSeconds: parseInterval(read(env, "BILLING_INTERVAL_SECONDS")),
     webhookIntervalSeconds: parseWebhookInterval(read(env, "WEBHOOK_INTERVAL_SECONDS")),
     webhooksAllowPrivateNetworks: parseFlag("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", read(env, "WEBHOOKS_ALLOW_PRIVATE_NETWORKS")),
-    ...(apiKey === undefined ? {} : { apiKey })
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(encryptionKey === undefined ? {} : { encryptionKey })
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from "node:net"
 import { serve, type ServerType } from "@hono/node-server"
-import { billkit, type Billkit } from "@billkit/core"
+import { billkit, EncryptionKeyRequired, type Billkit } from "@billkit/core"
 import { toHonoHandler } from "@billkit/hono"
 import { Hono } from "hono"
 import { ConfigError, type ServerConfig } from "./config.js"
@@ -50,21 +50,29 @@ const urlOf = (host: string, address: AddressInfo): string =>
   `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`
 
 /**
- * Runs the billing loop now and then every `seconds`, never two runs at once. A failed run is
+ * Runs the billing loop (and due imports) now and then every `seconds`, never two runs at once. A failed run is
  * logged and retried at the next tick; the loop is idempotent, so nothing is billed twice.
  */
+const syncPagesPerTick = 20
+
 const startBillingLoop = (billing: Billkit, seconds: number) => {
   let timer: ReturnType<typeof setTimeout> | undefined
   let running: Promise<void> = Promise.resolve()
   let stopped = seconds === 0
   const tick = () => {
+    // Imports (POST /v1/connections/{id}/sync) go on in bounded slices, so a stop never waits long;
+    // while one has more to do, the next slice follows at once.
+    let moreToImport = false
     running = billing.runBilling().then(
       (report) => {
         if (report.steps > 0) console.log(`billing: ${report.steps} step(s) done${report.failed.length > 0 ? `, ${report.failed.length} failed` : ""}`)
       },
       (error: unknown) => console.error("billing: the run failed; it will be retried", error)
+    ).then(() => billing.runSyncs({ maxPages: syncPagesPerTick })).then(
+      (report) => void (moreToImport = report.pages >= syncPagesPerTick),
+      (error: unknown) => console.error("sync: the run failed; it will be retried", error)
     ).finally(() => {
-      if (!stopped) timer = setTimeout(tick, seconds * 1000)
+      if (!stopped) timer = setTimeout(tick, moreToImport ? 0 : seconds * 1000)
     })
   }
   if (!stopped) tick()
@@ -79,11 +87,24 @@ const startBillingLoop = (billing: Billkit, seconds: number) => {
 
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const database = await openDatabase(config.database)
-  const billing = billkit({
-    storage: database.storage,
-    webhooks: { allowPrivateNetworks: config.webhooksAllowPrivateNetworks }
-  })
+  let billing: Billkit
   try {
+    billing = billkit({
+      storage: database.storage,
+      webhooks: { allowPrivateNetworks: config.webhooksAllowPrivateNetworks },
+      ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }) })
+  } catch (error) {
+    await database.close().catch(() => {})
+    // A key that is not 32 bytes of base64 or hex (SecretBoxError) is the operator's to fix.
+    throw error instanceof Error && (error as { readonly _tag?: string })._tag === "SecretBoxError"
+      ? new ConfigError(`BILLKIT_ENCRYPTION_KEY: ${error.message}`)
+      : error
+  }
+  try {
+    // Stored provider keys this server cannot open (no BILLKIT_ENCRYPTION_KEY, or another): refuse to start.
+    await billing.checkSecrets().catch((error: unknown) => {
+      throw error instanceof EncryptionKeyRequired ? new ConfigError(error.message) : error
+    })
     const bootstrapped = await billing.bootstrap(config.apiKey === undefined ? {} : { apiKey: config.apiKey }).catch((error: unknown) => {
       // The operator's key refused (revoked): a configuration problem, said as one.
       if (isDomainError(error) && error.field === "apiKey") throw new ConfigError(`BILLKIT_API_KEY ${error.message}`)

@@ -14,6 +14,9 @@ import { decodeEncryptionKey, makeSecretBox, SecretBox } from "./kernel/SecretBo
 import { BillingConfig, type BillingSettings, defaultBillingSettings } from "./kernel/BillingConfig.js"
 import { BillingLoop, type LoopOptions, type LoopReport } from "./operations/BillingLoop.js"
 import { Projects } from "./access/Projects.js"
+import { Connections } from "./connections/Connections.js"
+import { Syncs, type SyncRunOptions, type SyncRunReport } from "./connections/Syncs.js"
+import { ProviderAccounts, type ProviderAccountsService } from "./connections/ProviderAccounts.js"
 import { makeFacade, runOrThrow, type ProjectFacade } from "./Facade.js"
 import type { Principal, RateLimitRule } from "./http/Principal.js"
 import type { Event } from "./events/domain/Event.js"
@@ -66,6 +69,11 @@ export interface BillkitOptions {
    * `batchSize`, `concurrency`, and `resolve` (the DNS lookup of the private-network guard).
    */
   readonly webhooks?: WebhookOptions
+  /**
+   * How connections reach a provider's API with their own keys (`POST /v1/connections`), e.g.
+   * `{ stripe: stripeAccounts() }` from `@billkit/stripe`. Without one, connecting is refused.
+   */
+  readonly providerAccounts?: { readonly stripe?: ProviderAccountsService }
 }
 
 /** A long-running delivery worker the host starts and stops. */
@@ -130,6 +138,16 @@ export interface Billkit {
   /** A long-running worker calling `runDeliveries` on an interval, for hosts that stay up. */
   readonly deliveryWorker: (options?: { readonly intervalMs?: number; readonly onError?: (error: unknown) => void }) => DeliveryWorkerHandle
   readonly events: BillkitEvents
+  /**
+   * Rejects (`EncryptionKeyRequired`) when stored provider connections hold keys this instance
+   * cannot open: no `encryptionKey`, or another one. Call it at start (the example server does).
+   */
+  readonly checkSecrets: () => Promise<void>
+  /**
+   * Carries out the imports (`POST /v1/connections/{id}/sync`) that are due: pending ones, and
+   * running ones whose worker died (its lease ran out). Call it on an interval, like `runBilling`.
+   */
+  readonly runSyncs: (options?: SyncRunOptions) => Promise<SyncRunReport>
   readonly dispose: () => Promise<void>
 }
 
@@ -154,12 +172,15 @@ export const billkit = (options: BillkitOptions): Billkit => {
   const secrets = options.encryptionKey === undefined
     ? Layer.empty
     : Layer.succeed(SecretBox, makeSecretBox(decodeEncryptionKey(options.encryptionKey)))
+  const providerAccounts = options.providerAccounts === undefined
+    ? Layer.empty
+    : Layer.succeed(ProviderAccounts, options.providerAccounts)
   const base = options.paymentProvider === undefined
     ? ServicesLive
     : servicesWith(Layer.succeed(PaymentProvider, options.paymentProvider))
   const services = base.pipe(
     Layer.provideMerge(Layer.succeed(Storage, options.storage)),
-    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets, webhookConfig))
+    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets, webhookConfig, providerAccounts))
   )
   const runtime = ManagedRuntime.make(services)
 
@@ -254,6 +275,8 @@ export const billkit = (options: BillkitOptions): Billkit => {
     project: makeFacade(runtime),
     openApi: () => OpenApi.fromApi(api),
     runBilling: (loopOptions) => runOrThrow(runtime, Effect.flatMap(BillingLoop, (loop) => loop.runAll(loopOptions))),
+    runSyncs: (syncOptions) => runOrThrow(runtime, Effect.flatMap(Syncs, (syncs) => syncs.runDue(syncOptions))),
+    checkSecrets: () => runOrThrow(runtime, Effect.flatMap(Connections, (connections) => connections.assertSecretsReadable)),
     dispose: async () => {
       await web.dispose()
       await runtime.dispose()

@@ -6,6 +6,8 @@ import type { PaymentProvider } from "./payments/PaymentProvider.js"
 import { ApiKeys } from "./access/ApiKeys.js"
 import { Balances } from "./balances/Balances.js"
 import { BillingLoop } from "./operations/BillingLoop.js"
+import { Connections } from "./connections/Connections.js"
+import { Syncs } from "./connections/Syncs.js"
 import { Customers } from "./customers/Customers.js"
 import { Events } from "./events/Events.js"
 import { Features } from "./catalog/Features.js"
@@ -26,6 +28,7 @@ import { UsageRollups } from "./usage/UsageRollups.js"
 import { Vouchers } from "./vouchers/Vouchers.js"
 import { ApiKeysLive } from "./access/http/ApiKeysHttp.js"
 import { BalancesLive } from "./balances/http/BalancesHttp.js"
+import { ConnectionsLive } from "./connections/http/ConnectionsHttp.js"
 import { CustomersLive } from "./customers/http/CustomersHttp.js"
 import { EventsLive } from "./events/http/EventsHttp.js"
 import { FeaturesLive } from "./catalog/http/FeaturesHttp.js"
@@ -84,7 +87,9 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     WebhookEndpoints.Default,
     Deliveries.Default,
     DeliveryWorker.Default,
-    WebhookStatsService.Default
+    WebhookStatsService.Default,
+    Connections.Default,
+    Syncs.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
@@ -100,7 +105,7 @@ export const ServicesLive = servicesWith(layerFakePaymentProvider)
 export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
-  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive
+  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive, ConnectionsLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

@@ -62,6 +62,14 @@ export { fixedClock } from "./kernel/Time.js"
 export { CurrentTenant } from "./kernel/Tenancy.js"
 export { traced } from "./kernel/Traced.js"
 export { ServicesLive, servicesWith } from "./Layers.js"
+export { Connection, ConnectionCreate, ConnectionUpdate } from "./connections/domain/Connection.js"
+export { Connections, EncryptionKeyRequired } from "./connections/Connections.js"
+export {
+  KeyRejected, ProviderAccounts, ProviderRateLimited, syncedTypes,
+  type ProviderAccount, type ProviderAccountsService, type ProviderObject, type ProviderPage, type SyncedType
+} from "./connections/ProviderAccounts.js"
+export { Syncs, type SyncRunOptions, type SyncRunReport } from "./connections/Syncs.js"
+export { Sync, Drift } from "./connections/domain/Sync.js"
 export type { ProjectFacade } from "./Facade.js"
 export type { BillkitEvents, DeliveryWorkerHandle } from "./Billkit.js"
 export { WebhookConfig, defaultWebhookSettings, type WebhookOptions, type WebhookSettings, type HostResolver } from "./webhooks/WebhookConfig.js"

@@ -33,7 +33,10 @@ export const recordTables = [
   "billkit_mrr_entries",
   "billkit_mrr_states",
   "billkit_provider_customers",
-  "billkit_provider_events"
+  "billkit_provider_events",
+  "billkit_connections",
+  "billkit_syncs",
+  "billkit_provider_objects"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

@@ -35,9 +35,9 @@ interface LaunchOptions {
   readonly env?: Record<string, string>
 }
 
-/** The test runner's own DATABASE_URL or BILLKIT_API_KEY must not leak into the server. */
+/** The test runner's own DATABASE_URL, BILLKIT_API_KEY or BILLKIT_ENCRYPTION_KEY must not leak into the server. */
 const launch = (options: LaunchOptions) => {
-  const { DATABASE_URL: _url, BILLKIT_API_KEY: _key, ...inherited } = process.env
+  const { DATABASE_URL: _url, BILLKIT_API_KEY: _key, BILLKIT_ENCRYPTION_KEY: _sealing, ...inherited } = process.env
   const child = spawn(process.execPath, [mainJs], {
     cwd: options.cwd,
     env: { ...inherited, PORT: "0", ...options.env },

@@ -6,6 +6,7 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import { AnalyticsGroup } from "../analytics/index.js"
 import { ApiKeysGroup } from "../access/index.js"
 import { BalancesGroup } from "../balances/index.js"
+import { ConnectionsGroup } from "../connections/index.js"
 import { CustomersGroup } from "../customers/index.js"
 import { EventsGroup } from "../events/index.js"
 import { FeaturesGroup } from "../catalog/index.js"
@@ -43,6 +44,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(EventsGroup)
   .add(AnalyticsGroup)
   .add(WebhooksGroup)
+  .add(ConnectionsGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

@@ -158,6 +158,21 @@ export const ProviderCustomers = spec({ name: "provider_customers", indexed: ["p
 /** Inbound provider events already processed, one per `key` (`stripe:<event id>`). */
 export const ProviderEvents = spec({ name: "provider_events", indexed: ["key"], unique: ["key"] })
 
+// Provider connections and their syncs (migration 0007).
+
+/** Connected provider accounts (Stripe), their keys sealed; see connections/domain/Records.ts. */
+export const Connections = spec({ name: "connections", indexed: ["account", "default_slot", "status"], unique: ["account", "default_slot"] })
+
+/** Import runs from a connection; `due_at` is when a worker may (next) take one up, null once it finished. */
+export const Syncs = spec({ name: "syncs", indexed: ["connection", "status", "due_at"], unique: [] })
+
+/** The provider's objects as the last sync saw them; id `<connection>:<provider id>`, so a re-run updates. */
+export const ProviderObjects = spec({
+  name: "provider_objects",
+  indexed: ["connection", "type", "created_at", "payment_intent"],
+  unique: []
+})
+
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
   Customers, Products, Prices, Features, Plans, ApiKeys,
@@ -166,5 +181,6 @@ export const all: ReadonlyArray<CollectionSpec> = [
   Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits,
   WebhookEndpoints, WebhookDeliveries,
   MrrEntries, MrrStates,
-  ProviderCustomers, ProviderEvents
+  ProviderCustomers, ProviderEvents,
+  Connections, Syncs, ProviderObjects
 ]

@@ -5,6 +5,7 @@ import { paymentAttempts } from "./0003_payment_attempts.js"
 import { recordTimes } from "./0004_record_times.js"
 import { webhooks } from "./0005_webhooks.js"
 import { stripe } from "./0006_stripe.js"
+import { connections } from "./0007_connections.js"
 import { analytics } from "./0009_analytics.js"
 
 /**
@@ -18,5 +19,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0004_record_times": recordTimes,
   "0005_webhooks": webhooks,
   "0006_stripe": stripe,
+  "0007_connections": connections,
   "0009_analytics": analytics
 }

@@ -6,12 +6,14 @@
  */
 import { Clock, Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import type { StoragePort } from "@billkit/core"
+import type { BillkitOptions, StoragePort } from "@billkit/core"
 import { makeKey, type Reply, type Tenants } from "./client.js"
 
 export interface AuthContext {
   /** Fresh, emptied storage with projects A and B (disposed after the test). */
-  readonly tenants: (options?: { readonly authenticate?: (request: Request) => Promise<any> }) => Promise<Tenants>
+  readonly tenants: (
+    options?: Omit<Partial<BillkitOptions>, "authenticate"> & { readonly authenticate?: (request: Request) => Promise<any> }
+  ) => Promise<Tenants>
   readonly storage: () => StoragePort
 }
 

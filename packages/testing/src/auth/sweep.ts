@@ -13,6 +13,9 @@
 import { describe, expect, it } from "vitest"
 import { makeKey, type Reply, type Tenants } from "./client.js"
 import type { AuthContext } from "./scenarios.js"
+import { inProcessAccounts, type AccountsUnderTest } from "../connections/accounts.js"
+
+const sweepEncryptionKey = "ab".repeat(32)
 
 /** The resource whose scope each operation needs; GET needs `:read`, any other method `:write`. */
 const resourceOf: Record<string, string> = {
@@ -48,7 +51,9 @@ const resourceOf: Record<string, string> = {
   "webhooks.create": "webhooks", "webhooks.list": "webhooks", "webhooks.retrieve": "webhooks", "webhooks.update": "webhooks",
   "webhooks.delete": "webhooks", "webhooks.rotateSecret": "webhooks", "webhooks.test": "webhooks",
   "webhooks.listDeliveries": "webhooks", "webhooks.retryDelivery": "webhooks", "webhooks.resendEvent": "webhooks",
-  "webhooks.stats": "analytics"
+  "webhooks.stats": "analytics",
+  "connections.create": "connections", "connections.list": "connections", "connections.retrieve": "connections",
+  "connections.update": "connections", "connections.delete": "connections"
 }
 
 /** The only operations a publishable key may call (API.md §1; checkout sessions do not exist yet). */
@@ -59,7 +64,8 @@ const kindOfSegment: Record<string, string> = {
   customers: "customer", products: "product", prices: "price", features: "feature", plans: "plan", metrics: "metric",
   subscriptions: "subscription", invoices: "invoice", payments: "payment", refunds: "refund", vouchers: "voucher",
   events: "event", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit",
-  "webhook-endpoints": "webhookEndpoint", deliveries: "webhookDelivery"
+  "webhook-endpoints": "webhookEndpoint", deliveries: "webhookDelivery",
+  connections: "connection"
 }
 
 type Fixtures = Record<string, string>
@@ -102,6 +108,8 @@ const bodyOf = (operation: string, f: Fixtures): unknown => {
     // A public address literal: no DNS lookup, and the guard lets it through.
     "webhooks.create": { url: "https://93.184.216.34/new", events: ["*"] },
     "webhooks.update": { description: "Renamed" }
+    "connections.create": { provider: "stripe", secret_key: f.unconnectedKey },
+    "connections.update": { default: true }
   }
   return bodies[operation]
 }
@@ -110,7 +118,7 @@ const idPattern = /\b[a-z]{2,5}_[0-9A-HJKMNP-TV-Z]{26}\b|\b(?:sk|pk)_(?:test|liv
 const idsIn = (text: string) => new Set(text.match(idPattern) ?? [])
 
 /** Project A's test data: one record of every kind a path can name, and a private price and plan. */
-const seed = async (t: Tenants): Promise<Fixtures> => {
+const seed = async (t: Tenants, accounts: AccountsUnderTest): Promise<Fixtures> => {
   const k = t.a.test
   const customer = await t.ok(k, "POST", "/v1/customers", { email: "victim@example.com" })
   const paymentMethod = await t.ok(k, "POST", `/v1/customers/${customer.id}/payment-methods`, { token: "tok_visa" })
@@ -137,11 +145,14 @@ const seed = async (t: Tenants): Promise<Fixtures> => {
   // Resending queues a delivery without sending it: no network needed.
   const webhookDelivery = (await t.ok(k, "POST", `/v1/events/${event.id}/resend`)).data[0]
   const apiKey = await makeKey(t, { name: "victim key", scopes: ["customers:read"] })
+  const connection = await t.ok(k, "POST", "/v1/connections", { provider: "stripe", secret_key: (await accounts.newAccount("test")).secretKey })
+  const unconnected = await accounts.newAccount("test")
   return {
     customer: customer.id, paymentMethod: paymentMethod.id, product: product.id, price: price.id, privatePrice: privatePrice.id,
     feature: feature.id, metric: metric.id, plan: plan.id, privatePlan: privatePlan.id, subscription: subscription.id,
     invoice: invoice.id, payment: payment.id, refund: refund.id, usageLimit: usageLimit.id, voucher: voucher.id,
-    event: event.id, apiKey: apiKey.id, webhookEndpoint: webhookEndpoint.id, webhookDelivery: webhookDelivery.id
+    event: event.id, apiKey: apiKey.id, webhookEndpoint: webhookEndpoint.id, webhookDelivery: webhookDelivery.id,
+    connection: connection.id, unconnectedKey: unconnected.secretKey
   }
 }
 
@@ -178,7 +189,9 @@ const fillPath = (template: string, f: Fixtures): string | Error => {
 export const tenancySweep = (ctx: AuthContext) =>
   describe("tenancy and scope sweep over every operation of the OpenAPI document", () => {
     it("keeps project A's test data from other projects, the other mode, publishable keys and keys lacking the scope", async () => {
-      const t = await ctx.tenants()
+      // Connections need the encryption key and a provider integration to be made at all.
+      const accounts = inProcessAccounts()
+      const t = await ctx.tenants({ encryptionKey: sweepEncryptionKey, providerAccounts: { stripe: accounts.providerAccounts } })
       const spec = t.app.openApi() as any
       const operations = operationsOf(spec)
       expect(operations.length).toBeGreaterThan(50)
@@ -187,7 +200,7 @@ export const tenancySweep = (ctx: AuthContext) =>
       const pattern: string = spec.components.schemas.ApiKeyCreate.properties.scopes.items.pattern
       const resources = /\((?:[a-z_]+\|)+[a-z_]+\)/.exec(pattern.replace("\\*|", ""))![0].slice(1, -1).split("|")
       const allScopes = resources.flatMap((r) => [`${r}:read`, `${r}:write`])
-      const f = await seed(t)
+      const f = await seed(t, accounts)
       const publishable = (await makeKey(t, { type: "publishable" })).secret
       const lacking = new Map<string, string>()
       const keyLacking = async (resource: string, access: "read" | "write") => {

@@ -1,0 +1,4 @@
+import { connectionsConformance } from "@billkit/testing"
+import { postgresUnderTest } from "./support.js"
+
+connectionsConformance("postgres", () => postgresUnderTest())

@@ -1,0 +1,4 @@
+import { connectionsConformance } from "@billkit/testing"
+import { sqliteUnderTest } from "./support.js"
+
+connectionsConformance("sqlite", () => sqliteUnderTest())
