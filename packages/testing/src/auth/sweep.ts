@@ -107,7 +107,7 @@ const bodyOf = (operation: string, f: Fixtures): unknown => {
     "balances.adjust": { amount: 100, currency: "EUR", description: "credit" },
     // A public address literal: no DNS lookup, and the guard lets it through.
     "webhooks.create": { url: "https://93.184.216.34/new", events: ["*"] },
-    "webhooks.update": { description: "Renamed" }
+    "webhooks.update": { description: "Renamed" },
     "connections.create": { provider: "stripe", secret_key: f.unconnectedKey },
     "connections.update": { default: true }
   }
