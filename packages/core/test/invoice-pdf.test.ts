@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { Clock } from "effect"
 import { describe, expect, it } from "vitest"
 import { fixedClock } from "@billkit/core"
 import { makeApp } from "./support.js"
@@ -25,7 +26,7 @@ const seller = {
 
 /** A paid first invoice: a 29 € plan at 19 % tax, a 10 % voucher, 5 € of credit used. */
 const paidInvoice = async (billing: Record<string, unknown> = { seller }) => {
-  const { app, call, key } = await makeApp({ clock: fixedClock(Date.parse("2026-03-01T10:00:00Z")), billing: billing as never })
+  const { app, call, key } = await makeApp({ clock: fixedClock(Date.parse("2026-03-01T10:00:00Z"), Clock.make()), billing: billing as never })
   const customer = (await call("POST", "/v1/customers", {
     email: "ops@globex.example",
     name: "Globex Corporation",
