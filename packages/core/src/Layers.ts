@@ -24,6 +24,7 @@ import { Usage } from "./usage/Usage.js"
 import { UsageLimits } from "./usage/UsageLimits.js"
 import { UsageRollups } from "./usage/UsageRollups.js"
 import { Vouchers } from "./vouchers/Vouchers.js"
+import { Checkout } from "./checkout/Checkout.js"
 import { ApiKeysLive } from "./access/http/ApiKeysHttp.js"
 import { BalancesLive } from "./balances/http/BalancesHttp.js"
 import { CustomersLive } from "./customers/http/CustomersHttp.js"
@@ -40,6 +41,7 @@ import { SubscriptionsLive } from "./subscriptions/http/SubscriptionsHttp.js"
 import { TestClockLive } from "./operations/http/TestClockHttp.js"
 import { UsageLive } from "./usage/http/UsageHttp.js"
 import { VouchersLive } from "./vouchers/http/VouchersHttp.js"
+import { CheckoutLive } from "./checkout/http/CheckoutHttp.js"
 import { AuthenticationLive } from "./http/Principal.js"
 import { layerInvoiceLinks } from "./subscriptions/InvoiceLinks.js"
 
@@ -69,7 +71,8 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Payments.Default,
     Subscriptions.Default,
     TestClocks.Default,
-    BillingLoop.Default
+    BillingLoop.Default,
+    Checkout.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
@@ -83,7 +86,7 @@ export const ServicesLive = servicesWith(layerFakePaymentProvider)
 export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
-  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive
+  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, CheckoutLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

@@ -126,10 +126,16 @@ export const UsageDistinct = spec({ name: "usage_distinct", indexed: ["key"], un
 
 export const UsageLimits = spec({ name: "usage_limits", indexed: ["customer", "status"], unique: [] })
 
+// Hosted pages (migration 0008). `token_hash` is the SHA-256 of the token in the page's URL.
+export const CheckoutSessions = spec({ name: "checkout_sessions", indexed: ["token_hash", "status", "customer"], unique: ["token_hash"] })
+
+export const PortalSessions = spec({ name: "portal_sessions", indexed: ["token_hash", "customer"], unique: ["token_hash"] })
+
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
   Customers, Products, Prices, Features, Plans, ApiKeys,
   Subscriptions, Invoices, InvoiceItems, CreditNotes, Payments, Refunds, PaymentMethods, Vouchers, Redemptions,
   Balances, BalanceTransactions, Events, BillingRuns, Sequences, Clocks,
-  Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits
+  Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits,
+  CheckoutSessions, PortalSessions
 ]

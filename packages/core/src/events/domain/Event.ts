@@ -15,7 +15,8 @@ export const eventTypes = [
   "payment.succeeded", "payment.failed",
   "refund.created",
   "usage_limit.warning", "usage_limit.disabled",
-  "credit_note.created"
+  "credit_note.created",
+  "checkout.session.completed"
 ] as const
 
 export const EventType = Schema.Literal(...eventTypes).annotations({ identifier: "EventType" })
