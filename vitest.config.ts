@@ -19,6 +19,7 @@ export default defineConfig({
       // Subpath exports first: an alias matches as a prefix, the first one wins.
       "@billkit/testing/stripe": fileURLToPath(new URL("./packages/testing/src/stripe/index.ts", import.meta.url)),
       "@billkit/testing/sql": fileURLToPath(new URL("./packages/testing/src/sql.ts", import.meta.url)),
+      "@billkit/testing/browser": fileURLToPath(new URL("./packages/testing/src/browser.ts", import.meta.url)),
       "@billkit/testing": src("testing")
     }
   },

@@ -27,6 +27,8 @@ import { DeliveryWorker } from "./webhooks/DeliveryWorker.js"
 import { Subscribers } from "./webhooks/Subscribers.js"
 import type { WebhookDelivery } from "./webhooks/domain/WebhookEndpoint.js"
 import type { Tenant } from "./kernel/Storage.js"
+import { PagesConfig, type PageBranding } from "./kernel/PageTokens.js"
+import { pagesHandler } from "./Pages.js"
 
 export type { Principal, RateLimitRule } from "./http/Principal.js"
 
@@ -74,6 +76,14 @@ export interface BillkitOptions {
    * `{ stripe: stripeAccounts() }` from `@billkit/stripe`. Without one, connecting is refused.
    */
   readonly providerAccounts?: { readonly stripe?: ProviderAccountsService }
+  /**
+   * Where the hosted pages (checkout, customer portal) are reachable from a browser, the base
+   * path included, e.g. "https://example.com/billing". Default: the origin of the API request that
+   * creates the session, plus `basePath`.
+   */
+  readonly publicUrl?: string
+  /** How the hosted pages look: brand name, accent color, logo URL (docs/pages.md). */
+  readonly pages?: PageBranding
 }
 
 /** A long-running delivery worker the host starts and stops. */
@@ -178,9 +188,10 @@ export const billkit = (options: BillkitOptions): Billkit => {
   const base = options.paymentProvider === undefined
     ? ServicesLive
     : servicesWith(Layer.succeed(PaymentProvider, options.paymentProvider))
+  const pagesConfig = Layer.succeed(PagesConfig, { publicUrl: options.publicUrl ?? null, basePath, branding: options.pages ?? {} })
   const services = base.pipe(
     Layer.provideMerge(Layer.succeed(Storage, options.storage)),
-    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets, webhookConfig, providerAccounts))
+    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets, webhookConfig, providerAccounts, pagesConfig))
   )
   const runtime = ManagedRuntime.make(services)
 
@@ -196,14 +207,18 @@ export const billkit = (options: BillkitOptions): Billkit => {
   )
 
   const web = HttpApiBuilder.toWebHandler(app, { memoMap: runtime.memoMap })
+  // The hosted pages (checkout, portal) are HTML, outside the REST API and its API keys.
+  const pages = pagesHandler(runtime)
 
   const handler = (request: Request): Promise<Response> => {
-    if (basePath === "") return web.handler(request)
+    if (basePath === "") return pages(request, new URL(request.url).pathname) ?? web.handler(request)
     const url = new URL(request.url)
     if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) {
       return Promise.resolve(problem(404, `Billkit is mounted at ${basePath}`, url.pathname))
     }
     url.pathname = url.pathname.slice(basePath.length) || "/"
+    const page = pages(request, url.pathname)
+    if (page !== null) return page
     const init: RequestInit & { duplex?: "half" } = { method: request.method, headers: request.headers, signal: request.signal }
     if (request.body !== null) {
       init.body = request.body

@@ -26,6 +26,7 @@ import { Usage } from "./usage/Usage.js"
 import { UsageLimits } from "./usage/UsageLimits.js"
 import { UsageRollups } from "./usage/UsageRollups.js"
 import { Vouchers } from "./vouchers/Vouchers.js"
+import { Checkout } from "./checkout/Checkout.js"
 import { ApiKeysLive } from "./access/http/ApiKeysHttp.js"
 import { BalancesLive } from "./balances/http/BalancesHttp.js"
 import { ConnectionsLive } from "./connections/http/ConnectionsHttp.js"
@@ -43,6 +44,7 @@ import { SubscriptionsLive } from "./subscriptions/http/SubscriptionsHttp.js"
 import { TestClockLive } from "./operations/http/TestClockHttp.js"
 import { UsageLive } from "./usage/http/UsageHttp.js"
 import { VouchersLive } from "./vouchers/http/VouchersHttp.js"
+import { CheckoutLive } from "./checkout/http/CheckoutHttp.js"
 import { AuthenticationLive } from "./http/Principal.js"
 import { Deliveries } from "./webhooks/Deliveries.js"
 import { DeliveryWorker } from "./webhooks/DeliveryWorker.js"
@@ -89,7 +91,8 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     DeliveryWorker.Default,
     WebhookStatsService.Default,
     Connections.Default,
-    Syncs.Default
+    Syncs.Default,
+    Checkout.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
@@ -105,7 +108,7 @@ export const ServicesLive = servicesWith(layerFakePaymentProvider)
 export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
-  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive, ConnectionsLive
+  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive, ConnectionsLive, CheckoutLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

@@ -36,7 +36,9 @@ export const recordTables = [
   "billkit_provider_events",
   "billkit_connections",
   "billkit_syncs",
-  "billkit_provider_objects"
+  "billkit_provider_objects",
+  "billkit_checkout_sessions",
+  "billkit_portal_sessions"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

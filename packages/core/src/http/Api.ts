@@ -22,6 +22,7 @@ import { ProductsGroup } from "../catalog/index.js"
 import { UsageGroup } from "../usage/index.js"
 import { VouchersGroup } from "../vouchers/index.js"
 import { WebhooksGroup } from "../webhooks/index.js"
+import { CheckoutGroup } from "../checkout/index.js"
 import { applyConventions } from "./OpenApiConventions.js"
 import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, PayloadTooLarge, RateLimited, ValidationProblem } from "./Problems.js"
 
@@ -45,6 +46,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(AnalyticsGroup)
   .add(WebhooksGroup)
   .add(ConnectionsGroup)
+  .add(CheckoutGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

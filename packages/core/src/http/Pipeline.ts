@@ -204,5 +204,7 @@ const withBody = (request: HttpServerRequest.HttpServerRequest, body: string, co
   if (contentType !== undefined) headers.set("content-type", contentType)
   headers.delete("content-length")
   headers.delete("transfer-encoding")
-  return HttpServerRequest.fromWeb(new Request(new URL(request.url, "http://local"), { method: request.method, headers, body }))
+  // Keep the caller's origin (hosted page URLs are built from it when no publicUrl is set).
+  const origin = /^https?:\/\//.test(request.originalUrl) ? request.originalUrl : "http://local"
+  return HttpServerRequest.fromWeb(new Request(new URL(request.url, origin), { method: request.method, headers, body }))
 }

@@ -20,6 +20,20 @@ export interface BillingSettings {
    * payment or refund `pending`; the billing loop resumes it later with the same idempotency key.
    */
   readonly providerTimeoutMs: number
+  /** Who bills: printed on every invoice PDF and shown on the hosted pages. */
+  readonly seller: SellerDetails | null
+}
+
+/** The seller on invoices and pages (`billkit({ billing: { seller } })`). */
+export interface SellerDetails {
+  readonly name: string
+  /** Address lines as printed, e.g. ["Hauptstr. 1", "10115 Berlin", "Germany"]. */
+  readonly address?: ReadonlyArray<string>
+  /** VAT or other tax id, printed as given. */
+  readonly taxId?: string
+  readonly email?: string
+  /** A PNG or JPEG logo, printed at most 140 × 48 pt on the invoice. */
+  readonly logo?: Uint8Array
 }
 
 export const defaultBillingSettings: BillingSettings = {
@@ -28,7 +42,8 @@ export const defaultBillingSettings: BillingSettings = {
   afterFinalFailure: "unpaid",
   netTermsDays: 30,
   invoiceNumberPrefix: "INV",
-  providerTimeoutMs: 30_000
+  providerTimeoutMs: 30_000,
+  seller: null
 }
 
 export class BillingConfig extends Context.Reference<BillingConfig>()("@billkit/core/BillingConfig", {

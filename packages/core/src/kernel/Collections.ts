@@ -172,6 +172,10 @@ export const ProviderObjects = spec({
   indexed: ["connection", "type", "created_at", "payment_intent"],
   unique: []
 })
+// Hosted pages (migration 0008). `token_hash` is the SHA-256 of the token in the page's URL.
+export const CheckoutSessions = spec({ name: "checkout_sessions", indexed: ["token_hash", "status", "customer"], unique: ["token_hash"] })
+
+export const PortalSessions = spec({ name: "portal_sessions", indexed: ["token_hash", "customer"], unique: ["token_hash"] })
 
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
@@ -182,5 +186,6 @@ export const all: ReadonlyArray<CollectionSpec> = [
   WebhookEndpoints, WebhookDeliveries,
   MrrEntries, MrrStates,
   ProviderCustomers, ProviderEvents,
-  Connections, Syncs, ProviderObjects
+  Connections, Syncs, ProviderObjects,
+  CheckoutSessions, PortalSessions
 ]

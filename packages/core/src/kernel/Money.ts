@@ -53,3 +53,20 @@ export const fromMajor = (major: BigDecimal.BigDecimal, currency: string): numbe
 /** Formats minor units as a major-unit decimal string: 1050 EUR → "10.50", 5 JPY → "5". */
 export const formatMajor = (amount: number, currency: string): string =>
   BigDecimal.format(BigDecimal.make(BigInt(amount), minorUnitExponent(currency)))
+
+/**
+ * An amount for people: `formatMoney(123456, "EUR", "de-DE")` is "1.234,56 €". The exact decimal
+ * string goes to Intl (never a float), with the currency's own minor-unit exponent.
+ */
+export const formatMoney = (amount: number, currency: string, locale = "en"): string => {
+  const exponent = minorUnitExponent(currency)
+  const options = { style: "currency", currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent } as const
+  let format: Intl.NumberFormat
+  try {
+    format = new Intl.NumberFormat(locale, options)
+  } catch {
+    format = new Intl.NumberFormat("en", options) // an unknown locale tag falls back, never fails a page
+  }
+  // Intl takes a decimal string exactly (ES2023); lib ES2022's type says number.
+  return format.format(formatMajor(amount, currency) as unknown as number)
+}

@@ -6,6 +6,7 @@ import { recordTimes } from "./0004_record_times.js"
 import { webhooks } from "./0005_webhooks.js"
 import { stripe } from "./0006_stripe.js"
 import { connections } from "./0007_connections.js"
+import { hostedPages } from "./0008_hosted_pages.js"
 import { analytics } from "./0009_analytics.js"
 
 /**
@@ -20,5 +21,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0005_webhooks": webhooks,
   "0006_stripe": stripe,
   "0007_connections": connections,
+  "0008_hosted_pages": hostedPages,
   "0009_analytics": analytics
 }

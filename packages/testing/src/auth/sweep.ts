@@ -53,11 +53,13 @@ const resourceOf: Record<string, string> = {
   "webhooks.listDeliveries": "webhooks", "webhooks.retryDelivery": "webhooks", "webhooks.resendEvent": "webhooks",
   "webhooks.stats": "analytics",
   "connections.create": "connections", "connections.list": "connections", "connections.retrieve": "connections",
-  "connections.update": "connections", "connections.delete": "connections"
+  "connections.update": "connections", "connections.delete": "connections",
+  "checkout.create": "checkout", "checkout.retrieve": "checkout"
 }
 
-/** The only operations a publishable key may call (API.md §1; checkout sessions do not exist yet). */
+/** The only operations a publishable key may call (API.md §1): public lists, and starting a checkout. */
 const publishableOperations = new Set(["plans.list", "prices.list"])
+const publishableWrites = new Set(["checkout.create"])
 
 /** Which fixture a path parameter takes, by the path segment before it. */
 const kindOfSegment: Record<string, string> = {
@@ -65,7 +67,8 @@ const kindOfSegment: Record<string, string> = {
   subscriptions: "subscription", invoices: "invoice", payments: "payment", refunds: "refund", vouchers: "voucher",
   events: "event", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit",
   "webhook-endpoints": "webhookEndpoint", deliveries: "webhookDelivery",
-  connections: "connection"
+  connections: "connection",
+  "checkout-sessions": "checkoutSession"
 }
 
 type Fixtures = Record<string, string>
@@ -109,7 +112,8 @@ const bodyOf = (operation: string, f: Fixtures): unknown => {
     "webhooks.create": { url: "https://93.184.216.34/new", events: ["*"] },
     "webhooks.update": { description: "Renamed" },
     "connections.create": { provider: "stripe", secret_key: f.unconnectedKey },
-    "connections.update": { default: true }
+    "connections.update": { default: true },
+    "checkout.create": { lines: [{ plan: f.plan }], success_url: "https://shop.example/ok", cancel_url: "https://shop.example/back" }
   }
   return bodies[operation]
 }
@@ -147,7 +151,11 @@ const seed = async (t: Tenants, accounts: AccountsUnderTest): Promise<Fixtures> 
   const apiKey = await makeKey(t, { name: "victim key", scopes: ["customers:read"] })
   const connection = await t.ok(k, "POST", "/v1/connections", { provider: "stripe", secret_key: (await accounts.newAccount("test")).secretKey })
   const unconnected = await accounts.newAccount("test")
+  const checkoutSession = await t.ok(k, "POST", "/v1/checkout-sessions", {
+    customer: customer.id, lines: [{ plan: plan.id }], success_url: "https://shop.example/ok", cancel_url: "https://shop.example/back"
+  })
   return {
+    checkoutSession: checkoutSession.id,
     customer: customer.id, paymentMethod: paymentMethod.id, product: product.id, price: price.id, privatePrice: privatePrice.id,
     feature: feature.id, metric: metric.id, plan: plan.id, privatePlan: privatePlan.id, subscription: subscription.id,
     invoice: invoice.id, payment: payment.id, refund: refund.id, usageLimit: usageLimit.id, voucher: voucher.id,
@@ -222,13 +230,16 @@ export const tenancySweep = (ctx: AuthContext) =>
         path: string,
         body: unknown,
         reply: Reply,
-        expected: "forbidden" | "foreign" | "public"
+        expected: "forbidden" | "foreign" | "public" | "allowed"
       ) => {
         const where = `${op.id} (${op.method} ${op.template}) as ${who}`
         if (reply.headers.get("idempotent-replayed") !== null) problems.push(`${where}: replayed A's response`)
         const sent = idsIn(`${path} ${JSON.stringify(body ?? null)}`)
         // A public list shows A's public plans and prices by design; what it must not show is checked below.
-        const leaked = expected === "public" ? [] : [...idsIn(reply.text)].filter((id) => known.has(id) && !sent.has(id))
+        // A checkout a publishable key starts names the plan's public price and product, and its page
+        // URL names the project, by design.
+        const publicIds = expected === "allowed" ? new Set([f.price, f.product, t.a.projectId]) : new Set<string>()
+        const leaked = expected === "public" ? [] : [...idsIn(reply.text)].filter((id) => known.has(id) && !sent.has(id) && !publicIds.has(id))
         if (leaked.length > 0) problems.push(`${where}: ${reply.status} shows A's ${leaked.join(", ")}`)
         if (reply.status >= 500) problems.push(`${where}: ${reply.status}`)
         const refused = reply.status === 403 || reply.status === 404
@@ -240,6 +251,9 @@ export const tenancySweep = (ctx: AuthContext) =>
           case "foreign":
             // Another project or mode: A's ids are unknown (404); without one in the path it acts on its own data.
             if (!refused && /\{/.test(op.template)) problems.push(`${where}: expected 404 or 403, got ${reply.status}`)
+            break
+          case "allowed":
+            if (reply.status !== 201) problems.push(`${where}: expected 201, got ${reply.status}`)
             break
           case "public":
             if (reply.status !== 200) problems.push(`${where}: expected 200, got ${reply.status}`)
@@ -262,10 +276,10 @@ export const tenancySweep = (ctx: AuthContext) =>
         }
         const access = op.method === "GET" ? "read" : "write"
         const body = bodyOf(op.id, f)
-        const callers: Array<[string, string, "forbidden" | "foreign" | "public"]> = [
+        const callers: Array<[string, string, "forbidden" | "foreign" | "public" | "allowed"]> = [
           ["project B's secret key", t.b.test, "foreign"],
           ["A's live key", t.a.live, "foreign"],
-          ["A's publishable key", publishable, publishableOperations.has(op.id) ? "public" : "forbidden"],
+          ["A's publishable key", publishable, publishableOperations.has(op.id) ? "public" : publishableWrites.has(op.id) ? "allowed" : "forbidden"],
           [`A's key lacking ${resource}:${access}`, await keyLacking(resource, access), "forbidden"]
         ]
         for (const [who, key, expected] of callers) check(who, op, path, body, await t.send(key, op.method, path, body), expected)

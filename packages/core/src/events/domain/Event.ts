@@ -17,7 +17,8 @@ export const eventTypes = [
   "usage_limit.warning", "usage_limit.disabled",
   "credit_note.created",
   // Webhooks' own (issue 10): a test send, and an endpoint disabled after days of failures.
-  "webhook_endpoint.test", "webhook_endpoint.disabled"
+  "webhook_endpoint.test", "webhook_endpoint.disabled",
+  "checkout.session.completed"
 ] as const
 
 export const EventType = Schema.Literal(...eventTypes).annotations({ identifier: "EventType" })

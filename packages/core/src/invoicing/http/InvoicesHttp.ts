@@ -1,8 +1,8 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
-import { invoicePdf } from "../domain/InvoicePdf.js"
 import { Customers } from "../../customers/index.js"
 import { Invoices } from "../Invoices.js"
+import { invoicePdfOf } from "../InvoicePdf.js"
 import { OneOffInvoices } from "../OneOffInvoices.js"
 import { BillkitApi } from "../../http/Api.js"
 import { command } from "../../http/Command.js"
@@ -34,7 +34,7 @@ export const InvoicesLive = HttpApiBuilder.group(BillkitApi, "invoices", (handle
           return toList(yield* invoices.list(request, { customer: customer.id, ...(status === undefined ? {} : { status }) }))
         })))
       .handle("retrieve", ({ path }) => command("invoices", "read", invoices.get(path.id)))
-      .handle("pdf", ({ path }) => command("invoices", "read", Effect.map(invoices.get(path.id), invoicePdf)))
+      .handle("pdf", ({ path }) => command("invoices", "read", invoicePdfOf(path.id)))
       .handle("finalize", ({ path }) => write(invoices.finalize(path.id)))
       .handle("pay", ({ path, payload }) => write(invoices.pay(path.id, payload)))
       .handle("void", ({ path }) => write(invoices.void(path.id)))
