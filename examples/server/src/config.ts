@@ -15,6 +15,8 @@ export interface ServerConfig {
   readonly apiKey?: string
   /** Seconds between billing runs (renewals, trial ends, dunning); 0 turns the loop off. */
   readonly billingIntervalSeconds: number
+  /** Signs the operator into `/dashboard`, acting with `apiKey` (so it needs one). */
+  readonly adminPassword?: string
 }
 
 export class ConfigError extends Error {
@@ -83,14 +85,27 @@ const parseApiKey = (value: string | undefined): string | undefined => {
   return value
 }
 
+const minPasswordLength = 12
+
+const parseAdminPassword = (value: string | undefined, apiKey: string | undefined): string | undefined => {
+  if (value === undefined) return undefined
+  if (value.length < minPasswordLength) throw new ConfigError(`BILLKIT_ADMIN_PASSWORD must be at least ${minPasswordLength} characters`)
+  if (apiKey === undefined) {
+    throw new ConfigError("BILLKIT_ADMIN_PASSWORD needs BILLKIT_API_KEY too: the dashboard acts with that key when you sign in with the password")
+  }
+  return value
+}
+
 export const loadConfig = (env: Env): ServerConfig => {
   const apiKey = parseApiKey(read(env, "BILLKIT_API_KEY"))
+  const adminPassword = parseAdminPassword(env.BILLKIT_ADMIN_PASSWORD === "" ? undefined : env.BILLKIT_ADMIN_PASSWORD, apiKey)
   return {
     port: parsePort(read(env, "PORT")),
     host: read(env, "HOST") ?? defaultHost,
     database: parseDatabaseUrl(read(env, "DATABASE_URL")),
     billingIntervalSeconds: parseInterval(read(env, "BILLING_INTERVAL_SECONDS")),
-    ...(apiKey === undefined ? {} : { apiKey })
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(adminPassword === undefined ? {} : { adminPassword })
   }
 }
 
