@@ -76,3 +76,9 @@ export const makeBillkitClient = (billing: Pick<Billkit, "handler">, apiKey: str
 /** Whether this Billkit serves an operation: the dashboard shows a page only for what exists. */
 export const servesPath = (billing: Pick<Billkit, "openApi">, path: string): boolean =>
   Object.hasOwn(billing.openApi().paths, path)
+
+/** The event types this Billkit declares, so the filter offers exactly the ones it accepts. */
+export const eventTypes = (billing: Pick<Billkit, "openApi">): ReadonlyArray<string> => {
+  const schema = (billing.openApi().components?.schemas as Record<string, { enum?: ReadonlyArray<unknown> }> | undefined)?.EventType
+  return (schema?.enum ?? []).filter((type): type is string => typeof type === "string")
+}

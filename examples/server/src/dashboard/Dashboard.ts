@@ -8,7 +8,7 @@ import type { Billkit } from "@billkit/core"
 import { Hono, type Context } from "hono"
 import { deleteCookie, getCookie, setCookie } from "hono/cookie"
 import { assets } from "./Assets.js"
-import { makeBillkitClient, servesPath } from "./BillkitClient.js"
+import { eventTypes, makeBillkitClient, servesPath } from "./BillkitClient.js"
 import { base, page } from "./Layout.js"
 import { customerPage, customersPage } from "./pages/Customers.js"
 import { eventsPage, usageEventsPage } from "./pages/Activity.js"
@@ -64,7 +64,8 @@ export const makeDashboard = (billing: Billkit, options: DashboardOptions = {}):
   const sessions = makeSessionStore()
   const features: Features = {
     webhooks: servesPath(billing, "/v1/webhook-endpoints/{id}/deliveries"),
-    analytics: servesPath(billing, "/v1/analytics/mrr")
+    analytics: servesPath(billing, "/v1/analytics/mrr"),
+    eventTypes: eventTypes(billing)
   }
   const passwordAllowed = options.adminPassword !== undefined && options.adminApiKey !== undefined
   const app = new Hono<Env>()

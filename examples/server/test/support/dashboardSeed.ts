@@ -1,7 +1,7 @@
 /**
  * A small but real book of business for the dashboard's tests and screenshots, made through the
  * REST API: two plans in two currencies, customers on cards (one that declines), a trial, usage
- * events, a cancellation, and a month of test time so renewals exist.
+ * events, a cancellation, and two months of test time so renewals and an MRR history exist.
  */
 import type { apiClient } from "./spawnServer.js"
 
@@ -41,8 +41,11 @@ export const seedDashboard = async (api: Api): Promise<Seeded> => {
   const margaret = await customer("margaret@example.com", "Margaret Hamilton", "US", "Apollo Guidance")
   const alan = await customer("alan@example.com", "Alan Turing", "GB")
 
+  const month = 31 * 86_400
   await ok(api("POST", `/v1/customers/${ada}/subscriptions`, { plan: "pro_monthly", deny_trial: true, card_token: "tok_visa" }), "Ada subscribes")
+  await ok(api("POST", "/v1/test-helpers/clock/advance", { seconds: month }), "a month later")
   await ok(api("POST", `/v1/customers/${grace}/subscriptions`, { plan: "team_seats", seats: 5, card_token: "tok_mastercard" }), "Grace subscribes")
+  await ok(api("POST", "/v1/test-helpers/clock/advance", { seconds: month }), "another month later")
   await ok(api("POST", `/v1/customers/${margaret}/subscriptions`, { plan: "pro_monthly", card_token: "tok_visa" }), "Margaret starts a trial")
   // A card that declines: the first payment fails, the subscription stays incomplete.
   const declined = await api("POST", `/v1/customers/${linus}/subscriptions`, { plan: "pro_monthly", deny_trial: true, card_token: "tok_chargeDeclined" })

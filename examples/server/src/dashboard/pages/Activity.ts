@@ -4,11 +4,17 @@ import { when } from "../Format.js"
 import { base, nextPage, refusal, table } from "../Layout.js"
 import { param, type PageContext, type Rendered } from "./PageContext.js"
 
+const properties = (value: unknown) => {
+  if (typeof value !== "object" || value === null || Object.keys(value).length === 0) return "—"
+  return html`<code>${Object.entries(value).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}</code>`
+}
+
 const usageColumns = [
   { label: "Event id", cell: (e: any) => html`<code>${e.event_id}</code>` },
   { label: "Metric", cell: (e: any) => e.code },
   { label: "Customer", cell: (e: any) => (e.customer === null || e.customer === undefined ? "—" : html`<a href="${base}/customers/${e.customer}">${e.customer}</a>`) },
   { label: "Value", cell: (e: any) => e.value, numeric: true },
+  { label: "Properties", cell: (e: any) => properties(e.properties) },
   { label: "At", cell: (e: any) => when(e.timestamp) }
 ]
 
@@ -34,15 +40,19 @@ const eventColumns = [
   { label: "At", cell: (e: any) => when(e.created_at) }
 ]
 
-export const eventsPage = async ({ client, query }: PageContext): Promise<Rendered> => {
-  const type = param(query, "type")
+export const eventsPage = async ({ client, query, features }: PageContext): Promise<Rendered> => {
+  const chosen = param(query, "type")
+  const type = features.eventTypes.find((t) => t === chosen)
   const list = await client.get("/v1/events", { limit: 50, type, starting_after: param(query, "starting_after") })
   return {
     title: "Events",
     current: "Events",
     body: html`<form method="get" action="${base}/events" class="filters">
-        <label for="type">Type (or prefix)</label>
-        <input id="type" name="type" value="${type ?? ""}" placeholder="invoice." />
+        <label for="type">Type</label>
+        <select id="type" name="type">
+          <option value="">any</option>
+          ${features.eventTypes.map((t) => html`<option value="${t}"${t === type ? html` selected` : ""}>${t}</option>`)}
+        </select>
         <button type="submit">Filter</button>
       </form>
       ${list.status === 200 ? html`${table("Events", eventColumns, list.body.data)}${nextPage(`${base}/events`, { type }, list.body)}` : refusal("events", list)}`

@@ -7,6 +7,8 @@ export interface Features {
   readonly webhooks: boolean
   /** `GET /v1/analytics/mrr` is served; otherwise the MRR chart is computed from subscriptions. */
   readonly analytics: boolean
+  /** The event types Billkit emits (its OpenAPI document's `EventType`), for the events filter. */
+  readonly eventTypes: ReadonlyArray<string>
 }
 
 export interface PageContext {
