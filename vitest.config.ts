@@ -17,6 +17,7 @@ export default defineConfig({
       "@billkit/next": src("next"),
       // Subpath exports first: an alias matches as a prefix, the first one wins.
       "@billkit/testing/sql": fileURLToPath(new URL("./packages/testing/src/sql.ts", import.meta.url)),
+      "@billkit/testing/browser": fileURLToPath(new URL("./packages/testing/src/browser.ts", import.meta.url)),
       "@billkit/testing": src("testing")
     }
   },
