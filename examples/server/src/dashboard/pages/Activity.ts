@@ -2,6 +2,7 @@
 import { html } from "hono/html"
 import { when } from "../Format.js"
 import { base, nextPage, refusal, table } from "../Layout.js"
+import { customerLink, loadNames, type Names } from "../Names.js"
 import { param, type PageContext, type Rendered } from "./PageContext.js"
 
 const properties = (value: unknown) => {
@@ -9,10 +10,10 @@ const properties = (value: unknown) => {
   return html`<code>${Object.entries(value).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}</code>`
 }
 
-const usageColumns = [
+const usageColumns = (names: Names) => [
   { label: "Event id", cell: (e: any) => html`<code>${e.event_id}</code>` },
   { label: "Metric", cell: (e: any) => e.code },
-  { label: "Customer", cell: (e: any) => (e.customer === null || e.customer === undefined ? "—" : html`<a href="${base}/customers/${e.customer}">${e.customer}</a>`) },
+  { label: "Customer", cell: (e: any) => customerLink(names, e.customer) },
   { label: "Value", cell: (e: any) => e.value, numeric: true },
   { label: "Properties", cell: (e: any) => properties(e.properties) },
   { label: "At", cell: (e: any) => when(e.timestamp) }
@@ -29,7 +30,7 @@ export const usageEventsPage = async ({ client, query }: PageContext): Promise<R
         <input id="code" name="code" value="${code ?? ""}" />
         <button type="submit">Filter</button>
       </form>
-      ${list.status === 200 ? html`${table("Usage events", usageColumns, list.body.data)}${nextPage(`${base}/usage-events`, { code }, list.body)}` : refusal("usage events", list)}`
+      ${list.status === 200 ? html`${table("Usage events", usageColumns(await loadNames(client, list.body.data)), list.body.data)}${nextPage(`${base}/usage-events`, { code }, list.body)}` : refusal("usage events", list)}`
   }
 }
 

@@ -2,6 +2,7 @@
 import { html } from "hono/html"
 import { day, money, when } from "../Format.js"
 import { base, nextPage, refusal, status, table, type Html } from "../Layout.js"
+import { loadNames, type Names } from "../Names.js"
 import { param, type PageContext, type Rendered } from "./PageContext.js"
 import { invoiceColumns } from "./Invoices.js"
 import { paymentColumns } from "./Payments.js"
@@ -58,9 +59,9 @@ const facts = (rows: ReadonlyArray<readonly [string, unknown]>) =>
 
 const section = (title: string, id: string, body: Html) => html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>${body}</section>`
 
-const listOrRefusal = async (ctx: PageContext, what: string, path: string, render: (data: ReadonlyArray<any>) => Html) => {
+const listOrRefusal = async (ctx: PageContext, what: string, path: string, render: (data: ReadonlyArray<any>, names: Names) => Html) => {
   const list = await ctx.client.get(path, { limit: 20 })
-  return list.status === 200 ? render(list.body.data) : refusal(what, list)
+  return list.status === 200 ? render(list.body.data, await loadNames(ctx.client, list.body.data)) : refusal(what, list)
 }
 
 export const customerPage = async (ctx: PageContext, id: string): Promise<Rendered> => {
@@ -68,9 +69,9 @@ export const customerPage = async (ctx: PageContext, id: string): Promise<Render
   if (customer.status !== 200) return { title: "Customer", current: "Customers", body: refusal("customer", customer) }
   const c = customer.body
   const [subscriptions, invoices, payments, balance] = await Promise.all([
-    listOrRefusal(ctx, "subscriptions", `/v1/customers/${c.id}/subscriptions`, (rows) => table("Subscriptions", subscriptionColumns, rows)),
-    listOrRefusal(ctx, "invoices", `/v1/customers/${c.id}/invoices`, (rows) => table("Invoices", invoiceColumns, rows)),
-    listOrRefusal(ctx, "payments", `/v1/customers/${c.id}/payments`, (rows) => table("Payments", paymentColumns, rows)),
+    listOrRefusal(ctx, "subscriptions", `/v1/customers/${c.id}/subscriptions`, (rows, names) => table("Subscriptions", subscriptionColumns(names), rows)),
+    listOrRefusal(ctx, "invoices", `/v1/customers/${c.id}/invoices`, (rows, names) => table("Invoices", invoiceColumns(names), rows)),
+    listOrRefusal(ctx, "payments", `/v1/customers/${c.id}/payments`, (rows, names) => table("Payments", paymentColumns(names), rows)),
     ctx.client.get(`/v1/customers/${c.id}/balance`)
   ])
   const balances: ReadonlyArray<any> = balance.status === 200 ? (balance.body.balances ?? []) : []

@@ -2,13 +2,14 @@
 import { html } from "hono/html"
 import { day, money } from "../Format.js"
 import { base, nextPage, refusal, status, table } from "../Layout.js"
+import { customerLink, loadNames, type Names } from "../Names.js"
 import { param, type PageContext, type Rendered } from "./PageContext.js"
 
 const invoiceStatuses = ["draft", "open", "paid", "void", "uncollectible"] as const
 
-export const invoiceColumns = [
-  { label: "Invoice", cell: (i: any) => html`<a href="/v1/invoices/${i.id}/pdf" aria-label="PDF of invoice ${i.number ?? i.id}">${i.number ?? i.id}</a>` },
-  { label: "Customer", cell: (i: any) => html`<a href="${base}/customers/${i.customer}">${i.customer}</a>` },
+export const invoiceColumns = (names: Names) => [
+  { label: "Invoice", cell: (i: any) => html`<a href="${base}/invoices/${i.id}/pdf" aria-label="PDF of invoice ${i.number ?? i.id}">${i.number ?? i.id}</a>` },
+  { label: "Customer", cell: (i: any) => customerLink(names, i.customer) },
   { label: "Status", cell: (i: any) => status(i.status) },
   { label: "Reason", cell: (i: any) => i.billing_reason ?? "—" },
   { label: "Period", cell: (i: any) => (i.period_start === null || i.period_start === undefined ? "—" : `${day(i.period_start)} → ${day(i.period_end)}`) },
@@ -35,7 +36,7 @@ export const invoicesPage = async ({ client, query }: PageContext): Promise<Rend
     current: "Invoices",
     body: html`${filterForm(selected)}${
       list.status === 200
-        ? html`${table("Invoices", invoiceColumns, list.body.data)}${nextPage(`${base}/invoices`, { status: selected }, list.body)}`
+        ? html`${table("Invoices", invoiceColumns(await loadNames(client, list.body.data)), list.body.data)}${nextPage(`${base}/invoices`, { status: selected }, list.body)}`
         : refusal("invoices", list)
     }`
   }

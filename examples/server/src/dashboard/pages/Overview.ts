@@ -25,6 +25,8 @@ const chart = (mrr: Mrr) =>
         (series) => html`<figure class="chart">
           <figcaption>MRR in ${series.currency}</figcaption>
           <div class="chart-canvas" data-mrr-currency="${series.currency}" aria-hidden="true"></div>
+          <details>
+          <summary>The figures</summary>
           ${table(
             `MRR in ${series.currency} by month`,
             [
@@ -33,6 +35,7 @@ const chart = (mrr: Mrr) =>
             ],
             series.points
           )}
+          </details>
         </figure>`
       )}
       <script type="application/json" id="mrr-data">${jsonIsland(mrr.series)}</script>`

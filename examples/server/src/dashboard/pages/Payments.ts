@@ -2,11 +2,12 @@
 import { html } from "hono/html"
 import { money, when } from "../Format.js"
 import { base, nextPage, refusal, status, table } from "../Layout.js"
+import { customerLink, loadNames, type Names } from "../Names.js"
 import { param, type PageContext, type Rendered } from "./PageContext.js"
 
-export const paymentColumns = [
+export const paymentColumns = (names: Names) => [
   { label: "Payment", cell: (p: any) => html`<code>${p.id}</code>` },
-  { label: "Customer", cell: (p: any) => html`<a href="${base}/customers/${p.customer}">${p.customer}</a>` },
+  { label: "Customer", cell: (p: any) => customerLink(names, p.customer) },
   { label: "Invoice", cell: (p: any) => (p.invoice === null || p.invoice === undefined ? "—" : html`<code>${p.invoice}</code>`) },
   { label: "Status", cell: (p: any) => status(p.status) },
   { label: "Amount", cell: (p: any) => money(p.amount, p.currency), numeric: true },
@@ -20,6 +21,6 @@ export const paymentsPage = async ({ client, query }: PageContext): Promise<Rend
   return {
     title: "Payments",
     current: "Payments",
-    body: list.status === 200 ? html`${table("Payments", paymentColumns, list.body.data)}${nextPage(`${base}/payments`, {}, list.body)}` : refusal("payments", list)
+    body: list.status === 200 ? html`${table("Payments", paymentColumns(await loadNames(client, list.body.data)), list.body.data)}${nextPage(`${base}/payments`, {}, list.body)}` : refusal("payments", list)
   }
 }

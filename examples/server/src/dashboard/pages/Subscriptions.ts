@@ -2,14 +2,15 @@
 import { html } from "hono/html"
 import { day } from "../Format.js"
 import { base, nextPage, refusal, status, table } from "../Layout.js"
+import { customerLink, loadNames, type Names } from "../Names.js"
 import { param, type PageContext, type Rendered } from "./PageContext.js"
 
 export const subscriptionStatuses = ["trialing", "active", "past_due", "unpaid", "paused", "canceled", "incomplete"] as const
 
-export const subscriptionColumns = [
+export const subscriptionColumns = (names: Names) => [
   { label: "Subscription", cell: (s: any) => html`<code>${s.id}</code>` },
-  { label: "Customer", cell: (s: any) => html`<a href="${base}/customers/${s.customer}">${s.customer}</a>` },
-  { label: "Plan", cell: (s: any) => html`<code>${s.plan}</code>` },
+  { label: "Customer", cell: (s: any) => customerLink(names, s.customer) },
+  { label: "Plan", cell: (s: any) => names.plan(s.plan) ?? html`<code>${s.plan}</code>` },
   { label: "Status", cell: (s: any) => status(s.status) },
   { label: "Seats", cell: (s: any) => s.seats, numeric: true },
   { label: "Period", cell: (s: any) => `${day(s.current_period_start)} → ${day(s.current_period_end)}` },
@@ -34,7 +35,7 @@ export const subscriptionsPage = async ({ client, query }: PageContext): Promise
     current: "Subscriptions",
     body: html`${filterForm(selected)}${
       list.status === 200
-        ? html`${table(selected === undefined ? "Subscriptions" : `Subscriptions (${selected})`, subscriptionColumns, list.body.data)}${nextPage(`${base}/subscriptions`, { status: selected }, list.body)}`
+        ? html`${table(selected === undefined ? "Subscriptions" : `Subscriptions (${selected})`, subscriptionColumns(await loadNames(client, list.body.data)), list.body.data)}${nextPage(`${base}/subscriptions`, { status: selected }, list.body)}`
         : refusal("subscriptions", list)
     }`
   }

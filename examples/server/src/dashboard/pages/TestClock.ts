@@ -7,6 +7,7 @@ import { when } from "../Format.js"
 import { base, refusal, table } from "../Layout.js"
 import { invoiceColumns } from "./Invoices.js"
 import { billkitNow } from "./Overview.js"
+import { loadNames } from "../Names.js"
 import { param, type PageContext, type Rendered } from "./PageContext.js"
 
 const maxDays = 3660
@@ -27,11 +28,12 @@ const advanced = async (ctx: PageContext) => {
   if (since === undefined || Number.isNaN(Date.parse(since))) return html``
   const steps = param(ctx.query, "steps") ?? "0"
   const failed = param(ctx.query, "failed")
-  const invoices = await ctx.client.get("/v1/invoices", { from: since, limit: 100 })
+  // Test time stood still before the advance, so what was made before it carries `since` itself.
+  const invoices = await ctx.client.get("/v1/invoices", { from: new Date(Date.parse(since) + 1).toISOString(), limit: 100 })
   return html`<section aria-labelledby="advanced" class="result" role="status">
     <h2 id="advanced">Advanced from ${when(since)}</h2>
     <p>${steps} billing step(s) done${failed === undefined ? "" : html`; still due after a failure: <code>${failed}</code>`}.</p>
-    ${invoices.status === 200 ? table("Invoices created by the advance", invoiceColumns, invoices.body.data) : refusal("invoices", invoices)}
+    ${invoices.status === 200 ? table("Invoices created by the advance", invoiceColumns(await loadNames(ctx.client, invoices.body.data)), invoices.body.data) : refusal("invoices", invoices)}
   </section>`
 }
 
