@@ -1,5 +1,6 @@
 /**
- * The MRR series the overview charts, per currency. Without Billkit's analytics endpoint it is
+ * The MRR series the overview charts, per currency: Billkit's `GET /v1/analytics/mrr` when this
+ * Billkit serves it (monthly, each point the MRR at its interval's end). Without it, it is
  * computed here from Billkit's own records, read through the API: each subscription's recurring
  * price (× seats on a per-seat plan), normalised to a month, counted at each month's start while
  * the subscription was paying (after any trial, before it ended). Plan changes made in the past
@@ -89,3 +90,21 @@ export const computeMrr = async (client: BillkitClient, now: Date): Promise<Mrr>
     }))
   }
 }
+
+/** Billkit's own MRR series, a point per month up to `now`; undefined when the key may not read it. */
+export const analyticsMrr = async (client: BillkitClient, now: Date): Promise<Mrr | undefined> => {
+  const answer = await client.get("/v1/analytics/mrr", { interval: "month", to: now.toISOString() })
+  if (answer.status !== 200) return undefined
+  return {
+    source: "analytics",
+    complete: true,
+    series: (answer.body.data as ReadonlyArray<{ currency: string; points: ReadonlyArray<{ end: string; mrr: number }> }>).map((series) => ({
+      currency: series.currency,
+      points: series.points.map((point) => ({ at: point.end, amount: point.mrr }))
+    }))
+  }
+}
+
+/** The analytics endpoint's series when there is one the key may read, else computed here. */
+export const loadMrr = async (client: BillkitClient, now: Date, analytics: boolean): Promise<Mrr> =>
+  (analytics ? await analyticsMrr(client, now) : undefined) ?? (await computeMrr(client, now))

@@ -1,6 +1,6 @@
 /** The overview: MRR per currency, as a uPlot chart with the same numbers in a table. */
 import { html, raw } from "hono/html"
-import { computeMrr, type Mrr } from "../Mrr.js"
+import { loadMrr, type Mrr } from "../Mrr.js"
 import { day, money } from "../Format.js"
 import { base, table } from "../Layout.js"
 import type { BillkitClient } from "../BillkitClient.js"
@@ -40,9 +40,9 @@ const chart = (mrr: Mrr) =>
       )}
       <script type="application/json" id="mrr-data">${jsonIsland(mrr.series)}</script>`
 
-export const overviewPage = async ({ client, mode }: PageContext): Promise<Rendered> => {
+export const overviewPage = async ({ client, mode, features }: PageContext): Promise<Rendered> => {
   const now = await billkitNow(client, mode)
-  const mrr = await computeMrr(client, now)
+  const mrr = await loadMrr(client, now, features.analytics)
   return {
     title: "Overview",
     current: "Overview",
@@ -52,7 +52,9 @@ export const overviewPage = async ({ client, mode }: PageContext): Promise<Rende
       <p class="hint">${
         mrr.source === "analytics"
           ? "From Billkit's analytics endpoint."
-          : "Computed from subscriptions and their current prices (Billkit's analytics endpoint is not available here)."
+          : features.analytics
+            ? "Computed from subscriptions and their current prices (this key may not read Billkit's analytics)."
+            : "Computed from subscriptions and their current prices (Billkit's analytics endpoint is not available here)."
       }${mrr.complete ? "" : " Not every subscription could be read, so the figures are partial."}</p>
       ${chart(mrr)}`
   }
