@@ -7,16 +7,18 @@ import { param, type PageContext, type Rendered } from "./PageContext.js"
 const endpointColumns = [
   { label: "Endpoint", cell: (e: any) => html`<a href="${base}/webhook-endpoints/${e.id}">${e.url}</a>` },
   { label: "Events", cell: (e: any) => (Array.isArray(e.events) ? e.events.join(", ") : "—") },
-  { label: "Status", cell: (e: any) => status(e.disabled === true ? "disabled" : (e.status ?? "enabled")) },
+  { label: "Description", cell: (e: any) => e.description ?? "—" },
+  { label: "Status", cell: (e: any) => status(e.disabled === true ? "disabled" : "enabled") },
   { label: "Created", cell: (e: any) => when(e.created_at) }
 ]
 
 const deliveryColumns = [
   { label: "Delivery", cell: (d: any) => html`<code>${d.id}</code>` },
-  { label: "Event", cell: (d: any) => d.event_type ?? d.type ?? d.event ?? "—" },
+  { label: "Event", cell: (d: any) => html`${d.event_type} <code>${d.event}</code>` },
   { label: "Status", cell: (d: any) => status(d.status) },
-  { label: "Attempts", cell: (d: any) => d.attempt_count ?? d.attempts ?? "—", numeric: true },
-  { label: "Response", cell: (d: any) => d.response_status ?? d.last_response_status ?? "—", numeric: true },
+  { label: "Attempts", cell: (d: any) => d.attempts, numeric: true },
+  { label: "Response", cell: (d: any) => d.response_status ?? d.error ?? "—" },
+  { label: "Next attempt", cell: (d: any) => when(d.next_attempt_at) },
   { label: "Created", cell: (d: any) => when(d.created_at) }
 ]
 
