@@ -20,12 +20,15 @@ import { signInPage } from "./pages/SignIn.js"
 import { subscriptionsPage } from "./pages/Subscriptions.js"
 import { advanceBody, testClockPage } from "./pages/TestClock.js"
 import { webhookEndpointPage, webhookEndpointsPage } from "./pages/Webhooks.js"
+import { makeSignInGuard } from "./SignInGuard.js"
 import { makeSessionStore, randomToken, sameSecret, type Session } from "./Sessions.js"
 
 export interface DashboardOptions {
   /** `BILLKIT_ADMIN_PASSWORD`: signing in with it acts with `adminApiKey`. */
   readonly adminPassword?: string
   readonly adminApiKey?: string
+  /** Refused sign-ins allowed per minute before every sign-in waits (429). Default 10. */
+  readonly signInFailuresPerMinute?: number
 }
 
 const sessionCookie = "billkit_dashboard"
@@ -62,6 +65,7 @@ type Env = { Variables: { session: Session } }
 
 export const makeDashboard = (billing: Billkit, options: DashboardOptions = {}): Hono<Env> => {
   const sessions = makeSessionStore()
+  const guard = makeSignInGuard(options.signInFailuresPerMinute)
   const features: Features = {
     webhooks: servesPath(billing, "/v1/webhook-endpoints/{id}/deliveries"),
     analytics: servesPath(billing, "/v1/analytics/mrr"),
@@ -95,8 +99,16 @@ export const makeDashboard = (billing: Billkit, options: DashboardOptions = {}):
     if (expected === undefined || typeof form.csrf !== "string" || !sameSecret(form.csrf, expected)) {
       return c.html(page({ title: "Sign-in refused" }, "The form expired or did not come from this dashboard. Reload the sign-in page."), 403)
     }
+    const wait = guard.retryAfter()
+    if (wait > 0) {
+      c.header("retry-after", String(wait))
+      return c.html(page({ title: "Too many attempts" }, `Too many refused sign-ins. Try again in ${wait} seconds.`), 429)
+    }
     const key = await keyFor(form)
-    if (key === undefined) return showSignIn(c, "That key or password was not accepted.")
+    if (key === undefined) {
+      guard.failed()
+      return showSignIn(c, "That key or password was not accepted.")
+    }
     deleteCookie(c, signInCookie, cookieOptions(c))
     const session = sessions.create(key)
     setCookie(c, sessionCookie, session.id, cookieOptions(c))
