@@ -98,7 +98,7 @@ const parseAdminPassword = (value: string | undefined, apiKey: string | undefine
 
 export const loadConfig = (env: Env): ServerConfig => {
   const apiKey = parseApiKey(read(env, "BILLKIT_API_KEY"))
-  const adminPassword = parseAdminPassword(env.BILLKIT_ADMIN_PASSWORD === "" ? undefined : env.BILLKIT_ADMIN_PASSWORD, apiKey)
+  const adminPassword = parseAdminPassword(read(env, "BILLKIT_ADMIN_PASSWORD"), apiKey)
   return {
     port: parsePort(read(env, "PORT")),
     host: read(env, "HOST") ?? defaultHost,
