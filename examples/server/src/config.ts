@@ -17,6 +17,10 @@ export interface ServerConfig {
   readonly billingIntervalSeconds: number
   /** Signs the operator into `/dashboard`, acting with `apiKey` (so it needs one). */
   readonly adminPassword?: string
+  /** Seconds between webhook delivery rounds; 0 turns the worker off. */
+  readonly webhookIntervalSeconds: number
+  /** WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true: endpoints may be on private, loopback and link-local addresses. */
+  readonly webhooksAllowPrivateNetworks: boolean
 }
 
 export class ConfigError extends Error {
@@ -75,6 +79,20 @@ const parseInterval = (value: string | undefined): number => {
   return Number(value)
 }
 
+const parseWebhookInterval = (value: string | undefined): number => {
+  if (value === undefined) return 1
+  if (!/^\d+$/.test(value) || Number(value) > 3600) {
+    throw new ConfigError(`WEBHOOK_INTERVAL_SECONDS must be whole seconds from 0 (off) to 3600; got "${value}"`)
+  }
+  return Number(value)
+}
+
+const parseFlag = (name: string, value: string | undefined): boolean => {
+  if (value === undefined || value === "false" || value === "0") return false
+  if (value === "true" || value === "1") return true
+  throw new ConfigError(`${name} must be true or false; got "${value}"`)
+}
+
 const parseApiKey = (value: string | undefined): string | undefined => {
   if (value === undefined) return undefined
   if (!secretKeyPattern.test(value)) {
@@ -104,6 +122,8 @@ export const loadConfig = (env: Env): ServerConfig => {
     host: read(env, "HOST") ?? defaultHost,
     database: parseDatabaseUrl(read(env, "DATABASE_URL")),
     billingIntervalSeconds: parseInterval(read(env, "BILLING_INTERVAL_SECONDS")),
+    webhookIntervalSeconds: parseWebhookInterval(read(env, "WEBHOOK_INTERVAL_SECONDS")),
+    webhooksAllowPrivateNetworks: parseFlag("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", read(env, "WEBHOOKS_ALLOW_PRIVATE_NETWORKS")),
     ...(apiKey === undefined ? {} : { apiKey }),
     ...(adminPassword === undefined ? {} : { adminPassword })
   }

@@ -80,7 +80,10 @@ const startBillingLoop = (billing: Billkit, seconds: number) => {
 
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const database = await openDatabase(config.database)
-  const billing = billkit({ storage: database.storage })
+  const billing = billkit({
+    storage: database.storage,
+    webhooks: { allowPrivateNetworks: config.webhooksAllowPrivateNetworks }
+  })
   try {
     const bootstrapped = await billing.bootstrap(config.apiKey === undefined ? {} : { apiKey: config.apiKey }).catch((error: unknown) => {
       // The operator's key refused (revoked): a configuration problem, said as one.
@@ -100,12 +103,19 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     app.all("*", toHonoHandler(billing))
     const server = await listen(app, config.host, config.port)
     const loop = startBillingLoop(billing, config.billingIntervalSeconds)
+    // Webhook and subscriber deliveries, every second by default (WEBHOOK_INTERVAL_SECONDS).
+    const deliveries = billing.deliveryWorker({
+      intervalMs: config.webhookIntervalSeconds * 1000,
+      onError: (error) => console.error("webhooks: the delivery round failed; it will be retried", error)
+    })
+    if (config.webhookIntervalSeconds > 0) deliveries.start()
 
     let closing: Promise<void> | undefined
     const close = (options: { readonly graceMs?: number } = {}) =>
       (closing ??= (async () => {
         await stopAccepting(server, options.graceMs ?? defaultGraceMs)
         await loop.stop()
+        await deliveries.stop()
         await billing.dispose()
         await database.close()
       })())

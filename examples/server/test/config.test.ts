@@ -8,7 +8,9 @@ describe("loadConfig", () => {
       port: 3000,
       host: "127.0.0.1",
       database: { kind: "sqlite", filename: "./billkit.db" },
-      billingIntervalSeconds: 60
+      billingIntervalSeconds: 60,
+      webhookIntervalSeconds: 1,
+      webhooksAllowPrivateNetworks: false
     })
     // Empty is unset, as a shell's `PORT=` means.
     expect(loadConfig({ PORT: "", DATABASE_URL: " " }).port).toBe(3000)
@@ -28,6 +30,9 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT/)
     expect(() => loadConfig({ BILLING_INTERVAL_SECONDS: "soon" })).toThrow(/BILLING_INTERVAL_SECONDS must be whole seconds/)
     expect(loadConfig({ BILLING_INTERVAL_SECONDS: "0" }).billingIntervalSeconds).toBe(0)
+    expect(loadConfig({ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: "true" }).webhooksAllowPrivateNetworks).toBe(true)
+    expect(() => loadConfig({ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: "yes" })).toThrow(/WEBHOOKS_ALLOW_PRIVATE_NETWORKS must be true or false/)
+    expect(() => loadConfig({ WEBHOOK_INTERVAL_SECONDS: "soon" })).toThrow(/WEBHOOK_INTERVAL_SECONDS/)
     expect(() => loadConfig({ BILLKIT_API_KEY: "sk_test_short" })).toThrow(/BILLKIT_API_KEY/)
   })
 

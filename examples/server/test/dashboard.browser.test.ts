@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startServer, type RunningServer } from "../src/index.js"
 import { seedDashboard, type Seeded } from "./support/dashboardSeed.js"
 import { apiClient, tempDir } from "./support/spawnServer.js"
+import { startReceiver, stopReceivers } from "./support/webhookReceiver.js"
 
 const apiKey = "sk_test_dashboardBrowserKey0000001"
 const imagesDir = fileURLToPath(new URL("../../../docs/images/", import.meta.url))
@@ -31,10 +32,12 @@ describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
       port: 0,
       database: { kind: "sqlite", filename: join(tempDir(), "billkit.db") },
       billingIntervalSeconds: 0,
+    webhookIntervalSeconds: 1,
+    webhooksAllowPrivateNetworks: true,
       apiKey
     })
     api = apiClient(server.url, apiKey)
-    seeded = await seedDashboard(api)
+    seeded = await seedDashboard(api, { webhookUrl: await startReceiver() })
     launched = await launchBrowser()
     if (screenshots) mkdirSync(imagesDir, { recursive: true })
   }, 60_000)
@@ -42,6 +45,7 @@ describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
   afterAll(async () => {
     await launched?.close()
     await server?.close()
+    await stopReceivers()
   })
 
   /**
@@ -86,7 +90,7 @@ describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
     expect((await page.context().cookies()).map((cookie) => cookie.name)).not.toContain("billkit_dashboard")
   })
 
-  const pages = (s: Seeded) => [
+  const pages = (s: Seeded, endpoint: string) => [
     { name: "overview", path: "/dashboard", heading: "Overview", shows: ["MRR in EUR", "MRR in USD"] },
     { name: "customers", path: "/dashboard/customers", heading: "Customers", shows: ["Ada Lovelace", "Grace Hopper", "Cobol Inc"] },
     { name: "customer-search", path: "/dashboard/customers?q=apollo", heading: "Customers", shows: ["Margaret Hamilton", "1 customer(s) matching"] },
@@ -96,6 +100,8 @@ describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
     { name: "payments", path: "/dashboard/payments", heading: "Payments", shows: ["Your card was declined.", "succeeded"] },
     { name: "usage-events", path: "/dashboard/usage-events", heading: "Usage events", shows: ["seed-1", "calls=300"] },
     { name: "events", path: "/dashboard/events", heading: "Events", shows: ["customer.created", "invoice.paid"] },
+    { name: "webhooks", path: "/dashboard/webhook-endpoints", heading: "Webhook endpoints", shows: ["Accounting sync", "enabled"] },
+    { name: "webhook-deliveries", path: `/dashboard/webhook-endpoints/${endpoint}`, heading: "Webhook endpoint", shows: ["Deliveries", "customer.created"] },
     { name: "test-clock", path: "/dashboard/test-clock", heading: "Test clock", shows: ["Test time is", "Advance to the next renewal"] }
   ]
 
@@ -108,7 +114,8 @@ describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
       await shoot(page, "sign-in", width)
       await signIn(page)
       expect(new URL(page.url()).pathname).toBe("/dashboard")
-      for (const target of pages(seeded)) {
+      const [endpoint] = (await api("GET", "/v1/webhook-endpoints")).body.data
+      for (const target of pages(seeded, endpoint.id)) {
         await page.goto(`${server.url}${target.path}`)
         await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe(target.heading)
         const text = (await page.locator("main").innerText()).replace(/\s+/g, " ")

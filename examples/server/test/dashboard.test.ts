@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from "../src/index.js"
 import { dashboardClient, mainText } from "./support/dashboardClient.js"
 import { seedDashboard, type Seeded } from "./support/dashboardSeed.js"
 import { apiClient, tempDir } from "./support/spawnServer.js"
+import { startReceiver, stopReceivers } from "./support/webhookReceiver.js"
 
 const apiKey = "sk_test_dashboardAdminKey000000001"
 const adminPassword = "correct horse battery staple"
@@ -23,14 +24,19 @@ beforeAll(async () => {
     port: 0,
     database: { kind: "sqlite", filename: join(tempDir(), "billkit.db") },
     billingIntervalSeconds: 0,
+    webhookIntervalSeconds: 1,
+    webhooksAllowPrivateNetworks: true,
     apiKey,
     adminPassword
   })
   api = apiClient(server.url, apiKey)
-  seeded = await seedDashboard(api)
+  seeded = await seedDashboard(api, { webhookUrl: await startReceiver() })
 }, 60_000)
 
-afterAll(() => server?.close())
+afterAll(async () => {
+  await server?.close()
+  await stopReceivers()
+})
 
 const signedIn = async () => {
   const client = dashboardClient(server.url)
@@ -201,6 +207,24 @@ describe("dashboard pages show Billkit's records", () => {
     const invoices = mainText((await client.get("/dashboard/invoices")).text)
     expect(invoices).toContain("This key may not read invoices (it lacks the scope).")
     expect(invoices).not.toContain("INV-000001")
+  })
+
+  it("webhook endpoints and their deliveries, as the delivery worker recorded them", async () => {
+    const client = await signedIn()
+    const [endpoint] = (await api("GET", "/v1/webhook-endpoints")).body.data
+    const list = mainText((await client.get("/dashboard/webhook-endpoints")).text)
+    expect(list).toContain(endpoint.url)
+    expect(list).toContain("Accounting sync")
+    // The worker runs every second; wait (bounded) until it has delivered something.
+    for (let i = 0; i < 50; i++) {
+      const deliveries = (await api("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`)).body.data
+      if (deliveries.some((d: any) => d.status === "succeeded")) break
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    const detail = mainText((await client.get(`/dashboard/webhook-endpoints/${endpoint.id}`)).text)
+    expect(detail).toContain("Deliveries")
+    expect(detail).toMatch(/customer\.created evt_\w+ succeeded 1 200/)
+    expect((await client.get("/dashboard")).text).toContain('href="/dashboard/webhook-endpoints"')
   })
 
   it("the static files are served from the server itself", async () => {

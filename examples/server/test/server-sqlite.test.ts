@@ -96,3 +96,44 @@ describe("example server on SQLite", () => {
     expect(result.stderr).toContain("BILLKIT_API_KEY must be a secret key")
   })
 })
+
+describe("example server webhooks", () => {
+  it("runs the delivery worker, with private networks allowed by WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true", async () => {
+    const { createServer } = await import("node:http")
+    const { Webhook } = await import("standardwebhooks")
+    const got: Array<{ body: string; headers: Record<string, string> }> = []
+    const receiver = createServer((req, res) => {
+      let body = ""
+      req.setEncoding("utf8").on("data", (d: string) => (body += d)).on("end", () => {
+        got.push({ body, headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])) })
+        res.writeHead(204).end()
+      })
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", () => resolve()))
+    const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`
+
+    const refusing = await spawnServer({ cwd: tempDir() })
+    try {
+      const api = apiClient(refusing.url, refusing.printedKey!)
+      expect((await api("POST", "/v1/webhook-endpoints", { url, events: ["*"] })).status).toBe(422)
+    } finally {
+      await refusing.stop("SIGTERM")
+    }
+
+    const server = await spawnServer({ cwd: tempDir(), env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: "true" } })
+    try {
+      const api = apiClient(server.url, server.printedKey!)
+      const endpoint = await api("POST", "/v1/webhook-endpoints", { url, events: ["customer.created"] })
+      expect(endpoint.status).toBe(201)
+      const customer = await api("POST", "/v1/customers", { email: "hook@example.com" })
+      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(got).toHaveLength(1)
+      const event = new Webhook(endpoint.body.secret).verify(got[0]!.body, got[0]!.headers) as { type: string; data: { id: string } }
+      expect(event.type).toBe("customer.created")
+      expect(event.data.id).toBe(customer.body.id)
+    } finally {
+      await server.stop("SIGTERM")
+      receiver.close()
+    }
+  }, 60_000)
+})

@@ -16,6 +16,14 @@ import { BillingLoop, type LoopOptions, type LoopReport } from "./operations/Bil
 import { Projects } from "./access/Projects.js"
 import { makeFacade, runOrThrow, type ProjectFacade } from "./Facade.js"
 import type { Principal, RateLimitRule } from "./http/Principal.js"
+import type { Event } from "./events/domain/Event.js"
+import { CurrentTenant } from "./kernel/Tenancy.js"
+import { WebhookConfig, webhookSettingsOf, type WebhookOptions } from "./webhooks/WebhookConfig.js"
+import { Deliveries, type DeliveryReport } from "./webhooks/Deliveries.js"
+import { DeliveryWorker } from "./webhooks/DeliveryWorker.js"
+import { Subscribers } from "./webhooks/Subscribers.js"
+import type { WebhookDelivery } from "./webhooks/domain/WebhookEndpoint.js"
+import type { Tenant } from "./kernel/Storage.js"
 
 export type { Principal, RateLimitRule } from "./http/Principal.js"
 
@@ -52,6 +60,37 @@ export interface BillkitOptions {
    * Without it they are stored as they are. The example server reads `BILLKIT_ENCRYPTION_KEY`.
    */
   readonly encryptionKey?: string
+  /**
+   * Webhook delivery: `allowPrivateNetworks` (default false), `timeoutMs` (10 s), the `retry`
+   * schedule (`delaysMs`, `retryForMs` 3 days, `jitter`), `disableAfterMs` (5 days), `leaseMs`,
+   * `batchSize`, `concurrency`, and `resolve` (the DNS lookup of the private-network guard).
+   */
+  readonly webhooks?: WebhookOptions
+}
+
+/** A long-running delivery worker the host starts and stops. */
+export interface DeliveryWorkerHandle {
+  /** Starts delivering every `intervalMs` (default 1 s) until stopped. */
+  readonly start: () => void
+  /** Stops after the round in flight; resolves once it has ended. */
+  readonly stop: () => Promise<void>
+  readonly running: boolean
+}
+
+/** In-process subscribers (see `docs/webhooks.md`). */
+export interface BillkitEvents {
+  /**
+   * Calls `handler` with every event matching `patterns` (`"invoice.paid"`, `"invoice.*"`, `"*"`)
+   * committed from now on, after commit, at least once (the delivery worker runs it; a throw or
+   * rejection is retried on the webhook schedule). Returns a function that unsubscribes.
+   */
+  readonly subscribe: (
+    patterns: string | ReadonlyArray<string>,
+    handler: (event: Event, tenant: Tenant) => unknown,
+    options?: { readonly name?: string }
+  ) => () => void
+  /** Subscriber deliveries that ran out of retries (the dead-letter list), oldest first. */
+  readonly deadLetters: (projectId: string, mode?: Mode, limit?: number) => Promise<ReadonlyArray<WebhookDelivery>>
 }
 
 export interface Billkit {
@@ -83,6 +122,14 @@ export interface Billkit {
    * Between batches it lets other requests run; `options` tunes the batch size.
    */
   readonly runBilling: (options?: LoopOptions) => Promise<LoopReport>
+  /**
+   * Delivers every webhook and subscriber event due now, in every project (test mode at its test
+   * clock): for cron-style hosts. Several processes may run it at once over one Postgres.
+   */
+  readonly runDeliveries: () => Promise<DeliveryReport>
+  /** A long-running worker calling `runDeliveries` on an interval, for hosts that stay up. */
+  readonly deliveryWorker: (options?: { readonly intervalMs?: number; readonly onError?: (error: unknown) => void }) => DeliveryWorkerHandle
+  readonly events: BillkitEvents
   readonly dispose: () => Promise<void>
 }
 
@@ -103,6 +150,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
   const tracing = options.tracer === undefined ? Layer.setTracerEnabled(false) : Layer.setTracer(options.tracer)
   const clock = options.clock === undefined ? Layer.empty : Layer.setClock(options.clock)
   const settings = Layer.succeed(BillingConfig, { ...defaultBillingSettings, ...options.billing })
+  const webhookConfig = Layer.succeed(WebhookConfig, webhookSettingsOf(options.webhooks))
   const secrets = options.encryptionKey === undefined
     ? Layer.empty
     : Layer.succeed(SecretBox, makeSecretBox(decodeEncryptionKey(options.encryptionKey)))
@@ -111,7 +159,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
     : servicesWith(Layer.succeed(PaymentProvider, options.paymentProvider))
   const services = base.pipe(
     Layer.provideMerge(Layer.succeed(Storage, options.storage)),
-    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets))
+    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets, webhookConfig))
   )
   const runtime = ManagedRuntime.make(services)
 
@@ -143,8 +191,64 @@ export const billkit = (options: BillkitOptions): Billkit => {
     return web.handler(new Request(url, init))
   }
 
+  const runDeliveries = () => runOrThrow(runtime, Effect.flatMap(DeliveryWorker, (worker) => worker.runAll))
+
+  const deliveryWorker = (workerOptions: { readonly intervalMs?: number; readonly onError?: (error: unknown) => void } = {}): DeliveryWorkerHandle => {
+    const intervalMs = workerOptions.intervalMs ?? 1000
+    let loop: Promise<void> | undefined
+    let stopping = false
+    let wake: (() => void) | undefined
+    const run = async () => {
+      while (!stopping) {
+        try {
+          await runDeliveries()
+        } catch (error) {
+          workerOptions.onError?.(error)
+        }
+        if (stopping) break
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, intervalMs)
+          wake = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+      }
+    }
+    return {
+      start: () => {
+        if (loop !== undefined) return
+        stopping = false
+        loop = run()
+      },
+      stop: async () => {
+        stopping = true
+        wake?.()
+        await loop
+        loop = undefined
+      },
+      get running() {
+        return loop !== undefined
+      }
+    }
+  }
+
+  const events: BillkitEvents = {
+    subscribe: (patterns, handler, subscribeOptions) =>
+      runtime.runSync(Effect.flatMap(Subscribers, (subs) =>
+        subs.subscribe(patterns, (event, tenant) => Effect.tryPromise({ try: async () => handler(event, tenant), catch: (error) => error }), subscribeOptions))),
+    deadLetters: (projectId, mode = "test", limit = 100) =>
+      runOrThrow(runtime, Effect.flatMap(Deliveries, (d) => d.deadLetters({ limit })).pipe(
+        Effect.map((page) => page.data),
+        Effect.provideService(CurrentTenant, { projectId, mode })
+      ))
+  }
+
   return {
     handler,
+    runDeliveries,
+    deliveryWorker,
+    events,
     bootstrap: (opts = {}) => runOrThrow(runtime, Effect.flatMap(Projects, (projects) => projects.bootstrap(opts))),
     createProject: (name) => runOrThrow(runtime, Effect.flatMap(Projects, (projects) => projects.createWithKeys(name))),
     project: makeFacade(runtime),

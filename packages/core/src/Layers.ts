@@ -41,6 +41,12 @@ import { TestClockLive } from "./operations/http/TestClockHttp.js"
 import { UsageLive } from "./usage/http/UsageHttp.js"
 import { VouchersLive } from "./vouchers/http/VouchersHttp.js"
 import { AuthenticationLive } from "./http/Principal.js"
+import { Deliveries } from "./webhooks/Deliveries.js"
+import { DeliveryWorker } from "./webhooks/DeliveryWorker.js"
+import { Subscribers } from "./webhooks/Subscribers.js"
+import { WebhookEndpoints } from "./webhooks/WebhookEndpoints.js"
+import { WebhookStatsService } from "./webhooks/WebhookStats.js"
+import { WebhooksLive } from "./webhooks/http/WebhooksHttp.js"
 import { layerInvoiceLinks } from "./subscriptions/InvoiceLinks.js"
 
 /**
@@ -69,7 +75,12 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Payments.Default,
     Subscriptions.Default,
     TestClocks.Default,
-    BillingLoop.Default
+    BillingLoop.Default,
+    Subscribers.Default,
+    WebhookEndpoints.Default,
+    Deliveries.Default,
+    DeliveryWorker.Default,
+    WebhookStatsService.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
@@ -83,7 +94,7 @@ export const ServicesLive = servicesWith(layerFakePaymentProvider)
 export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
-  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive
+  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, WebhooksLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

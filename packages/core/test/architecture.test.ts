@@ -67,6 +67,8 @@ const zoneOf = (rel: string): Zone => {
 
 /** Packages core may import: Effect and its platform. Never an adapter, a driver or a framework. */
 const allowedPackage = (specifier: string) =>
+  // The Standard Webhooks reference implementation signs deliveries (house rule 9: no hand-written HMAC).
+  specifier === "standardwebhooks" ||
   specifier === "effect" || specifier.startsWith("effect/") || specifier === "@effect/platform" ||
   specifier.startsWith("@effect/platform/")
 

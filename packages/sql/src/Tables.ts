@@ -27,7 +27,9 @@ export const recordTables = [
   "billkit_usage_events",
   "billkit_usage_rollups",
   "billkit_usage_distinct",
-  "billkit_usage_limits"
+  "billkit_usage_limits",
+  "billkit_webhook_endpoints",
+  "billkit_webhook_deliveries"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

@@ -21,9 +21,13 @@ export interface Seeded {
   readonly alan: string
 }
 
-export const seedDashboard = async (api: Api): Promise<Seeded> => {
+/** `webhookUrl`: a receiver to register first, so every event below is also delivered there. */
+export const seedDashboard = async (api: Api, options: { readonly webhookUrl?: string } = {}): Promise<Seeded> => {
   // Freeze test time first, so every step below happens at one known instant.
   await ok(api("POST", "/v1/test-helpers/clock/advance", { seconds: 0 }), "freeze the clock")
+  if (options.webhookUrl !== undefined) {
+    await ok(api("POST", "/v1/webhook-endpoints", { url: options.webhookUrl, events: ["*"], description: "Accounting sync" }), "webhook endpoint")
+  }
 
   const pro = await ok(api("POST", "/v1/products", { name: "Pro" }), "product Pro")
   const proPrice = await ok(api("POST", `/v1/products/${pro.id}/prices`, { amount: 2900, currency: "EUR", schedule: "month" }), "price Pro")

@@ -3,7 +3,7 @@
  * commits with the change it reports or not at all; webhook delivery reads them from there.
  */
 import { Effect, FiberRef } from "effect"
-import { Event, type EventType } from "./domain/Event.js"
+import { type EventType, type StoredEvent, typesMatching } from "./domain/Event.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
@@ -13,7 +13,8 @@ import { traced } from "../kernel/Traced.js"
 import { EventRecords } from "./domain/Records.js"
 
 export interface EventFilters {
-  readonly type?: EventType
+  /** An exact type or a prefix (see `typesMatching`). */
+  readonly type?: string
   readonly subject?: string
   /** Epoch milliseconds, inclusive. */
   readonly from?: number
@@ -22,7 +23,7 @@ export interface EventFilters {
 }
 
 /** Events emitted inside `batched`, waiting to be written at its end. */
-const pending = FiberRef.unsafeMake<Array<Event> | undefined>(undefined)
+const pending = FiberRef.unsafeMake<Array<StoredEvent> | undefined>(undefined)
 
 export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
   effect: Effect.gen(function*() {
@@ -33,15 +34,35 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
      * Records that `type` happened to `subject`. `data` is the record's encoded (wire) JSON.
      * Run it inside the command's transaction: it joins it, and rolls back with it.
      */
-    const emit = traced("Events.emit")(function*(type: EventType, subject: string, data: unknown) {
+    const emit = traced("Events.emit")(function*(
+      type: EventType,
+      subject: string,
+      data: unknown,
+      options: { readonly dispatch?: boolean } = {}
+    ) {
       // Time first: the id (whose time `from`/`to` filter on) is then never earlier than `created_at`.
       const createdAt = yield* nowIso
-      const event: Event = { id: yield* ids.next("event"), object: "event", type, subject, data, createdAt }
+      const event: StoredEvent = {
+        id: yield* ids.next("event"), object: "event", type, subject, data, createdAt,
+        // Waits for the webhook dispatcher (a test send is delivered by hand: `dispatch: false`).
+        dispatched: options.dispatch === false
+      }
       const batch = yield* FiberRef.get(pending)
       if (batch !== undefined) batch.push(event)
       // Event ids are fresh and the collection has no unique field: a violation cannot happen.
       else yield* repo.insert(event).pipe(Effect.orDie)
+      return event
     })
+
+    /**
+     * Events not yet fanned out to webhooks and subscribers, oldest first. Inside a transaction on
+     * Postgres the rows stay locked (skipped by other workers) until it ends.
+     */
+    const undispatched = (limit: number) => repo.due({ field: "dispatch", upTo: "0", limit, skipLocked: true })
+
+    /** Marks events fanned out, in the transaction that wrote their deliveries. */
+    const markDispatched = (events: ReadonlyArray<StoredEvent>) =>
+      Effect.forEach(events, (e) => repo.update({ ...e, dispatched: true }).pipe(Effect.orDie), { discard: true })
 
     /**
      * Runs `self` with the events it emits written together when it succeeds: one statement for
@@ -50,7 +71,7 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
      */
     const batched = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | CurrentTenant> =>
       Effect.suspend(() => {
-        const events: Array<Event> = []
+        const events: Array<StoredEvent> = []
         return Effect.locally(self, pending, events).pipe(
           Effect.tap(() => (events.length === 0 ? Effect.void : repo.insertMany(events)))
         )
@@ -62,14 +83,45 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
 
     const list = traced("Events.list")(function*(page: PageRequest, filters: EventFilters = {}) {
       const where: Record<string, string> = {}
-      if (filters.type !== undefined) where.type = filters.type
       if (filters.subject !== undefined) where.subject = filters.subject
+      const types = filters.type === undefined ? undefined : typesMatching(filters.type)
+      if (types !== undefined && types.length === 0) return { data: [], hasMore: false, nextCursor: null, ...(page.includeTotal === true ? { total: 0 } : {}) }
+      if (types !== undefined && types.length === 1) where.type = types[0]!
+      else if (types !== undefined) {
+        // A prefix naming several types: a range over the type column ("invoice." up to "invoice.~").
+        const prefix = types[0]!.slice(0, types[0]!.indexOf(".") + 1)
+        if (filters.from === undefined && filters.to === undefined) {
+          return yield* repo.list(page, { where, range: { field: "type", from: prefix, to: `${prefix}~` } })
+        }
+        return yield* listEach(page, types, filters)
+      }
       return yield* repo.list(page, {
         where,
         ...createdWithin(filters)
       })
     })
 
-    return { emit, batched, get, list } as const
+    /**
+     * Several types within a time window (the port filters one range per query): the merged
+     * pages of one query per type, in id order, cut at the page size.
+     */
+    const listEach = (page: PageRequest, types: ReadonlyArray<string>, filters: EventFilters) =>
+      Effect.gen(function*() {
+        const pages = yield* Effect.forEach(types, (type) =>
+          repo.list({ ...page, limit: page.limit + 1, includeTotal: page.includeTotal ?? false }, { where: { ...(filters.subject === undefined ? {} : { subject: filters.subject }), type }, ...createdWithin(filters) }))
+        const backwards = page.endingBefore !== undefined
+        const merged = pages.flatMap((p) => p.data).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        const picked = backwards ? merged.slice(Math.max(0, merged.length - page.limit)) : merged.slice(0, page.limit)
+        const hasMore = merged.length > page.limit || pages.some((p) => p.hasMore)
+        const edge = backwards ? picked[0] : picked[picked.length - 1]
+        return {
+          data: picked,
+          hasMore,
+          nextCursor: hasMore && edge !== undefined ? edge.id : null,
+          ...(page.includeTotal === true ? { total: pages.reduce((n, p) => n + (p.total ?? 0), 0) } : {})
+        }
+      })
+
+    return { emit, batched, get, list, undispatched, markDispatched } as const
   })
 }) {}

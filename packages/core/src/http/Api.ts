@@ -19,6 +19,7 @@ import { PricesGroup } from "../catalog/index.js"
 import { ProductsGroup } from "../catalog/index.js"
 import { UsageGroup } from "../usage/index.js"
 import { VouchersGroup } from "../vouchers/index.js"
+import { WebhooksGroup } from "../webhooks/index.js"
 import { applyConventions } from "./OpenApiConventions.js"
 import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, PayloadTooLarge, RateLimited, ValidationProblem } from "./Problems.js"
 
@@ -39,6 +40,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(PaymentMethodsGroup)
   .add(BalancesGroup)
   .add(EventsGroup)
+  .add(WebhooksGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

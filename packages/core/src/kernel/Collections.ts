@@ -97,7 +97,8 @@ export const Balances = spec({ name: "balances", indexed: ["customer", "key"], u
 
 export const BalanceTransactions = spec({ name: "balance_transactions", indexed: ["customer", "currency"], unique: [] })
 
-export const Events = spec({ name: "events", indexed: ["type", "subject", "created_at"], unique: [] })
+/** `dispatch` (migration 0005) is "0" while the event waits to be fanned out to webhooks and subscribers, else null. */
+export const Events = spec({ name: "events", indexed: ["type", "subject", "created_at", "dispatch"], unique: [] })
 
 /** Work the billing loop has done, one per `key` (subscription and period, or invoice and attempt). */
 export const BillingRuns = spec({ name: "billing_runs", indexed: ["key"], unique: ["key"] })
@@ -126,10 +127,22 @@ export const UsageDistinct = spec({ name: "usage_distinct", indexed: ["key"], un
 
 export const UsageLimits = spec({ name: "usage_limits", indexed: ["customer", "status"], unique: [] })
 
+// Webhooks (migration 0005).
+
+export const WebhookEndpoints = spec({ name: "webhook_endpoints", indexed: ["status"], unique: [] })
+
+/** One event to one endpoint or subscriber; `due_at` is its next attempt, or its lease's end while one is in flight. */
+export const WebhookDeliveries = spec({
+  name: "webhook_deliveries",
+  indexed: ["endpoint", "subscriber", "event", "status", "due_at", "created_at"],
+  unique: []
+})
+
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
   Customers, Products, Prices, Features, Plans, ApiKeys,
   Subscriptions, Invoices, InvoiceItems, CreditNotes, Payments, Refunds, PaymentMethods, Vouchers, Redemptions,
   Balances, BalanceTransactions, Events, BillingRuns, Sequences, Clocks,
-  Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits
+  Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits,
+  WebhookEndpoints, WebhookDeliveries
 ]

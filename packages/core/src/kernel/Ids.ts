@@ -12,7 +12,7 @@ export const prefixes = {
   webhookEndpoint: "we", event: "evt", apiKey: "key", connection: "conn", referralCode: "rc",
   creditNote: "cn", balance: "bal", project: "proj", request: "req",
   invoiceItem: "ii", redemption: "red", balanceTransaction: "btx", billingRun: "run", sequence: "seq",
-  clock: "clk", usageRollup: "ur", usageDistinct: "ud"
+  clock: "clk", usageRollup: "ur", usageDistinct: "ud", webhookDelivery: "whd"
 } as const
 
 export type IdKind = keyof typeof prefixes

@@ -5,7 +5,7 @@
 import { Effect, Either, Option, Schema } from "effect"
 import { NotFound } from "./Errors.js"
 import type { RecordDefinition } from "./Collections.js"
-import type { Json, ListQuery, UniqueViolation } from "./Storage.js"
+import type { DueQuery, Json, ListQuery, UniqueViolation } from "./Storage.js"
 import { Storage } from "./Storage.js"
 import { nextCursorOf, type Page, type PageRequest } from "./Page.js"
 import { encoder } from "./Encoder.js"
@@ -74,5 +74,11 @@ export const makeRepository = <A extends { readonly id: string }, I>(definition:
         }
       })
 
-    return { insert, insertMany, update, find, get, findBy, list, transaction: storage.withTransaction }
+    /** Records whose indexed `field` is at most `upTo`, by that field then id (see `DueQuery`). */
+    const due = (query: DueQuery): Effect.Effect<ReadonlyArray<A>, never, CurrentTenant> =>
+      Effect.flatMap(CurrentTenant, (tenant) => storage.due(spec, tenant, query)).pipe(
+        Effect.flatMap((rows) => Effect.forEach(rows, decode))
+      )
+
+    return { insert, insertMany, update, find, get, findBy, list, due, transaction: storage.withTransaction }
   })

@@ -42,7 +42,11 @@ const resourceOf: Record<string, string> = {
   "paymentMethods.attach": "customers", "paymentMethods.list": "customers", "paymentMethods.detach": "customers",
   "paymentMethods.setDefault": "customers",
   "balances.list": "balances", "balances.retrieve": "balances", "balances.adjust": "balances", "balances.listTransactions": "balances",
-  "events.list": "events", "events.retrieve": "events"
+  "events.list": "events", "events.retrieve": "events",
+  "webhooks.create": "webhooks", "webhooks.list": "webhooks", "webhooks.retrieve": "webhooks", "webhooks.update": "webhooks",
+  "webhooks.delete": "webhooks", "webhooks.rotateSecret": "webhooks", "webhooks.test": "webhooks",
+  "webhooks.listDeliveries": "webhooks", "webhooks.retryDelivery": "webhooks", "webhooks.resendEvent": "webhooks",
+  "webhooks.stats": "analytics"
 }
 
 /** The only operations a publishable key may call (API.md §1; checkout sessions do not exist yet). */
@@ -52,7 +56,8 @@ const publishableOperations = new Set(["plans.list", "prices.list"])
 const kindOfSegment: Record<string, string> = {
   customers: "customer", products: "product", prices: "price", features: "feature", plans: "plan", metrics: "metric",
   subscriptions: "subscription", invoices: "invoice", payments: "payment", refunds: "refund", vouchers: "voucher",
-  events: "event", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit"
+  events: "event", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit",
+  "webhook-endpoints": "webhookEndpoint", deliveries: "webhookDelivery"
 }
 
 type Fixtures = Record<string, string>
@@ -91,7 +96,10 @@ const bodyOf = (operation: string, f: Fixtures): unknown => {
     "vouchers.update": { name: "Renamed" },
     "vouchers.redeem": { code: "VICTIM" },
     "paymentMethods.attach": { token: "tok_visa" },
-    "balances.adjust": { amount: 100, currency: "EUR", description: "credit" }
+    "balances.adjust": { amount: 100, currency: "EUR", description: "credit" },
+    // A public address literal: no DNS lookup, and the guard lets it through.
+    "webhooks.create": { url: "https://93.184.216.34/new", events: ["*"] },
+    "webhooks.update": { description: "Renamed" }
   }
   return bodies[operation]
 }
@@ -123,12 +131,15 @@ const seed = async (t: Tenants): Promise<Fixtures> => {
   const voucher = await t.ok(k, "POST", "/v1/vouchers", { code: "VICTIM", type: "percentage", percentage: 10, duration: "once" })
   await t.ok(k, "POST", `/v1/customers/${customer.id}/balance/adjustments`, { amount: 100, currency: "EUR", description: "seed" })
   const event = (await t.ok(k, "GET", "/v1/events")).data[0]
+  const webhookEndpoint = await t.ok(k, "POST", "/v1/webhook-endpoints", { url: "https://93.184.216.34/victim", events: ["customer.*"] })
+  // Resending queues a delivery without sending it: no network needed.
+  const webhookDelivery = (await t.ok(k, "POST", `/v1/events/${event.id}/resend`)).data[0]
   const apiKey = await makeKey(t, { name: "victim key", scopes: ["customers:read"] })
   return {
     customer: customer.id, paymentMethod: paymentMethod.id, product: product.id, price: price.id, privatePrice: privatePrice.id,
     feature: feature.id, metric: metric.id, plan: plan.id, privatePlan: privatePlan.id, subscription: subscription.id,
     invoice: invoice.id, payment: payment.id, refund: refund.id, usageLimit: usageLimit.id, voucher: voucher.id,
-    event: event.id, apiKey: apiKey.id
+    event: event.id, apiKey: apiKey.id, webhookEndpoint: webhookEndpoint.id, webhookDelivery: webhookDelivery.id
   }
 }
 

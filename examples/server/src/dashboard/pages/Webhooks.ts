@@ -36,9 +36,14 @@ export const webhookEndpointPage = async ({ client, query }: PageContext, id: st
   if (endpoint.status !== 200) return { title: "Webhook endpoint", current: "Webhooks", body: refusal("webhook endpoint", endpoint) }
   const deliveries = await client.get(`/v1/webhook-endpoints/${encodeURIComponent(id)}/deliveries`, { limit: 50, starting_after: param(query, "starting_after") })
   return {
-    title: `Webhook endpoint ${endpoint.body.url}`,
+    title: "Webhook endpoint",
     current: "Webhooks",
-    body: html`<p><code>${endpoint.body.id}</code> · events: ${Array.isArray(endpoint.body.events) ? endpoint.body.events.join(", ") : "—"}</p>
+    body: html`<dl class="facts">
+        <div><dt>URL</dt><dd>${endpoint.body.url}</dd></div>
+        <div><dt>Id</dt><dd><code>${endpoint.body.id}</code></dd></div>
+        <div><dt>Events</dt><dd>${Array.isArray(endpoint.body.events) ? endpoint.body.events.join(", ") : "—"}</dd></div>
+        <div><dt>Status</dt><dd>${status(endpoint.body.disabled === true ? "disabled" : "enabled")}</dd></div>
+      </dl>
       <h2>Deliveries</h2>
       ${deliveries.status === 200
         ? html`${table("Deliveries", deliveryColumns, deliveries.body.data)}${nextPage(`${base}/webhook-endpoints/${id}`, {}, deliveries.body)}`

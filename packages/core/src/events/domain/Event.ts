@@ -15,11 +15,25 @@ export const eventTypes = [
   "payment.succeeded", "payment.failed",
   "refund.created",
   "usage_limit.warning", "usage_limit.disabled",
-  "credit_note.created"
+  "credit_note.created",
+  // Webhooks' own (issue 10): a test send, and an endpoint disabled after days of failures.
+  "webhook_endpoint.test", "webhook_endpoint.disabled"
 ] as const
 
 export const EventType = Schema.Literal(...eventTypes).annotations({ identifier: "EventType" })
 export type EventType = typeof EventType.Type
+
+/** The event types `filter` names: an exact type, or a prefix (`invoice`, `invoice.`, `invoice.*`, `*`). */
+export const typesMatching = (filter: string): ReadonlyArray<EventType> => {
+  if ((eventTypes as ReadonlyArray<string>).includes(filter)) return [filter as EventType]
+  const prefix = filter.replace(/\.?\*$/, "").replace(/\.$/, "")
+  return prefix === "" ? eventTypes : eventTypes.filter((t) => t.startsWith(`${prefix}.`))
+}
+
+/** A `type` filter: an exact event type or a prefix that names at least one. */
+export const EventTypeFilter = Schema.String.pipe(
+  Schema.filter((s) => typesMatching(s).length > 0 || "must be an event type or a prefix of one, such as `invoice` or `invoice.*`")
+).annotations({ description: "An event type (`invoice.paid`) or a prefix (`invoice`, `invoice.*`)." })
 
 export const Event = Schema.Struct({
   id: Id("event"),
@@ -34,3 +48,14 @@ export const Event = Schema.Struct({
   createdAt: wire("created_at", Timestamp)
 }).annotations({ identifier: "Event" })
 export type Event = typeof Event.Type
+
+/**
+ * An event as stored: `dispatched` is false while it waits to be fanned out to webhook endpoints
+ * and in-process subscribers (absent on events written before webhooks existed: never sent).
+ * The API shows the `Event` fields only.
+ */
+export const StoredEvent = Schema.Struct({
+  ...Event.fields,
+  dispatched: Schema.optional(Schema.Boolean)
+})
+export type StoredEvent = typeof StoredEvent.Type

@@ -1,6 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Event, EventType } from "../domain/Event.js"
+import { Event, EventTypeFilter } from "../domain/Event.js"
 import { InstantParam } from "../../kernel/Instant.js"
 import { Authentication } from "../../http/Principal.js"
 import { ListOf, PageParams } from "../../http/Lists.js"
@@ -12,14 +12,14 @@ export class EventsGroup extends HttpApiGroup.make("events")
     HttpApiEndpoint.get("list", "/v1/events")
       .setUrlParams(Schema.Struct({
         ...PageParams,
-        type: Schema.optional(EventType),
+        type: Schema.optional(EventTypeFilter),
         subject: Schema.optional(Schema.String.annotations({ description: "Only events about this record id." })),
         from: Schema.optional(InstantParam),
         to: Schema.optional(InstantParam)
       }))
       .addSuccess(ListOf(Event, "Event"))
       .annotate(OpenApi.Summary, "List events")
-      .annotate(OpenApi.Description, "Oldest first; filter by `type`, `subject`, and `from`/`to` (ISO 8601 or Unix seconds, inclusive).")
+      .annotate(OpenApi.Description, "Oldest first; filter by `type` (exact, or a prefix such as `invoice.*`), `subject`, and `from`/`to` (ISO 8601 or Unix seconds, inclusive).")
   )
   .add(HttpApiEndpoint.get("retrieve")`/v1/events/${id}`.addSuccess(Event).annotate(OpenApi.Summary, "Retrieve an event"))
   .middleware(Authentication)
