@@ -19,6 +19,9 @@ import { startReceiver, stopReceivers } from "./support/webhookReceiver.js"
 const apiKey = "sk_test_dashboardBrowserKey0000001"
 const imagesDir = fileURLToPath(new URL("../../../docs/images/", import.meta.url))
 const screenshots = process.env.UPDATE_SCREENSHOTS === "1"
+// Twelve pages, each checked by axe-core: on a busy two-core machine that takes a while.
+const pageSweepMs = 180_000
+const oneFlowMs = 60_000
 
 describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
   let server: RunningServer
@@ -88,7 +91,7 @@ describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
     await expect(page.getByRole("alert").textContent()).resolves.toContain("That key or password was not accepted.")
     await expectAccessible(page, "sign-in (refused)")
     expect((await page.context().cookies()).map((cookie) => cookie.name)).not.toContain("billkit_dashboard")
-  })
+  }, oneFlowMs)
 
   const pages = (s: Seeded, endpoint: string) => [
     { name: "overview", path: "/dashboard", heading: "Overview", shows: ["MRR in EUR", "MRR in USD"] },
@@ -133,7 +136,7 @@ describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
         await expectFits(page, width, target.name)
         await shoot(page, target.name, width)
       }
-    })
+    }, pageSweepMs)
   }
 
   it("filters subscriptions with the keyboard", async () => {
@@ -148,7 +151,7 @@ describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
     const text = await page.locator("main table").innerText()
     expect(text).toContain("Margaret Hamilton")
     expect(text).not.toContain("Ada Lovelace")
-  })
+  }, oneFlowMs)
 
   it("refuses a form whose CSRF token was removed, and the clock does not move", async () => {
     const page = await newPage(1280)
@@ -161,7 +164,7 @@ describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
     expect(response.status()).toBe(403)
     expect(await page.locator("main").innerText()).toContain("CSRF token missing or wrong")
     expect((await api("GET", "/v1/test-helpers/clock")).body.now).toBe(before)
-  })
+  }, oneFlowMs)
 
   it("advancing the test clock a month creates the renewal invoices, shown on the page", async () => {
     const page = await newPage(1280)
@@ -178,5 +181,5 @@ describe.skipIf(!chromiumAvailable())("dashboard in a browser", () => {
     expect(result).toContain(renewal.number)
     await expectAccessible(page, "test-clock after an advance")
     await shoot(page, "test-clock-advanced", 1280)
-  })
+  }, oneFlowMs)
 })
