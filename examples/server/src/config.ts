@@ -15,6 +15,8 @@ export interface ServerConfig {
   readonly apiKey?: string
   /** Seconds between billing runs (renewals, trial ends, dunning); 0 turns the loop off. */
   readonly billingIntervalSeconds: number
+  /** Signs the operator into `/dashboard`, acting with `apiKey` (so it needs one). */
+  readonly adminPassword?: string
   /** Seconds between webhook delivery rounds; 0 turns the worker off. */
   readonly webhookIntervalSeconds: number
   /** WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true: endpoints may be on private, loopback and link-local addresses. */
@@ -103,9 +105,21 @@ const parseApiKey = (value: string | undefined): string | undefined => {
   return value
 }
 
+const minPasswordLength = 12
+
+const parseAdminPassword = (value: string | undefined, apiKey: string | undefined): string | undefined => {
+  if (value === undefined) return undefined
+  if (value.length < minPasswordLength) throw new ConfigError(`BILLKIT_ADMIN_PASSWORD must be at least ${minPasswordLength} characters`)
+  if (apiKey === undefined) {
+    throw new ConfigError("BILLKIT_ADMIN_PASSWORD needs BILLKIT_API_KEY too: the dashboard acts with that key when you sign in with the password")
+  }
+  return value
+}
+
 export const loadConfig = (env: Env): ServerConfig => {
   const apiKey = parseApiKey(read(env, "BILLKIT_API_KEY"))
   const encryptionKey = read(env, "BILLKIT_ENCRYPTION_KEY")
+  const adminPassword = parseAdminPassword(read(env, "BILLKIT_ADMIN_PASSWORD"), apiKey)
   return {
     port: parsePort(read(env, "PORT")),
     host: read(env, "HOST") ?? defaultHost,
@@ -114,7 +128,8 @@ export const loadConfig = (env: Env): ServerConfig => {
     webhookIntervalSeconds: parseWebhookInterval(read(env, "WEBHOOK_INTERVAL_SECONDS")),
     webhooksAllowPrivateNetworks: parseFlag("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", read(env, "WEBHOOKS_ALLOW_PRIVATE_NETWORKS")),
     ...(apiKey === undefined ? {} : { apiKey }),
-    ...(encryptionKey === undefined ? {} : { encryptionKey })
+    ...(encryptionKey === undefined ? {} : { encryptionKey }),
+    ...(adminPassword === undefined ? {} : { adminPassword })
   }
 }
 

@@ -10,6 +10,7 @@ import { toHonoHandler } from "@billkit/hono"
 import { Hono } from "hono"
 import { ConfigError, type ServerConfig } from "./config.js"
 import { openDatabase } from "./database.js"
+import { makeDashboard } from "./dashboard/Dashboard.js"
 
 export interface RunningServer {
   /** Where it listens, with the actual port (PORT=0 picks one). */
@@ -113,6 +114,13 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
 
     const app = new Hono()
     app.get("/healthz", (c) => c.json({ status: "ok" }))
+    app.route(
+      "/dashboard",
+      makeDashboard(billing, {
+        ...(config.adminPassword === undefined ? {} : { adminPassword: config.adminPassword }),
+        ...(config.apiKey === undefined ? {} : { adminApiKey: config.apiKey })
+      })
+    )
     app.all("*", toHonoHandler(billing))
     const server = await listen(app, config.host, config.port)
     const loop = startBillingLoop(billing, config.billingIntervalSeconds)

@@ -48,4 +48,12 @@ describe("redaction", () => {
     expect(describeDatabase({ kind: "postgres", connectionString: "postgresql://u:pw@h/d" })).toBe("postgres postgresql://u:***@h/d")
     expect(redactUrl("postgres://db/billing")).toBe("postgres://db/billing")
   })
+
+  it("takes BILLKIT_ADMIN_PASSWORD only with BILLKIT_API_KEY, and only a long one", () => {
+    const apiKey = "sk_test_provisionedByOperator0001"
+    expect(loadConfig({ BILLKIT_API_KEY: apiKey, BILLKIT_ADMIN_PASSWORD: "a long enough password" }).adminPassword).toBe("a long enough password")
+    expect(() => loadConfig({ BILLKIT_ADMIN_PASSWORD: "a long enough password" })).toThrow("BILLKIT_ADMIN_PASSWORD needs BILLKIT_API_KEY")
+    expect(() => loadConfig({ BILLKIT_API_KEY: apiKey, BILLKIT_ADMIN_PASSWORD: "short" })).toThrow("at least 12 characters")
+    expect(loadConfig({ BILLKIT_API_KEY: apiKey, BILLKIT_ADMIN_PASSWORD: "" }).adminPassword).toBeUndefined()
+  })
 })

@@ -68,6 +68,8 @@ interface Result {
   readonly delivery: StoredDelivery
   readonly outcome: AttemptOutcome
   readonly final: boolean
+  /** Whether the endpoint was on a failure streak when read (a success then ends it). */
+  readonly failing?: boolean
 }
 
 const encodeEvent = Schema.encodeSync(Event)
@@ -174,15 +176,31 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
         return { delivery, outcome: { ok: false, status: null, body: null, error, durationMs }, final: false }
       })
 
+    /** Reads each event and endpoint a batch needs once, not once per delivery. */
+    const lookupsFor = (batch: ReadonlyArray<StoredDelivery>) =>
+      Effect.gen(function*() {
+        const eventsById = new Map<string, Option.Option<StoredEvent>>()
+        const endpointsById = new Map<string, Option.Option<StoredWebhookEndpoint>>()
+        for (const d of batch) {
+          if (!eventsById.has(d.event)) eventsById.set(d.event, yield* events.get(d.event).pipe(Effect.option))
+          if (d.endpoint !== null && !endpointsById.has(d.endpoint)) endpointsById.set(d.endpoint, yield* endpoints.find(d.endpoint))
+        }
+        return {
+          event: (id: string) => eventsById.get(id) ?? Option.none(),
+          endpoint: (id: string) => endpointsById.get(id) ?? Option.none()
+        }
+      })
+    type Lookups = Effect.Effect.Success<ReturnType<typeof lookupsFor>>
+
     /** Makes one attempt at the tenant's time `now`, outside any transaction. */
-    const attempt = (delivery: StoredDelivery, now: number) =>
+    const attempt = (delivery: StoredDelivery, now: number, lookups: Lookups) =>
       Effect.gen(function*() {
         const config = yield* WebhookConfig
-        const found = yield* events.get(delivery.event).pipe(Effect.option)
+        const found = lookups.event(delivery.event)
         if (Option.isNone(found)) return failure(delivery, "the event no longer exists", true)
         const event = found.value
         if (delivery.subscriber !== null) return yield* runSubscriber(delivery, event, config.timeoutMs)
-        const endpoint = yield* endpoints.find(delivery.endpoint!)
+        const endpoint = lookups.endpoint(delivery.endpoint!)
         if (Option.isNone(endpoint) || endpoint.value.deleted) return failure(delivery, "the endpoint was deleted", true)
         if (endpoint.value.disabled) return failure(delivery, "the endpoint is disabled", true)
         const refusal = yield* refusalOf(endpoint.value.url, { unresolvable: "refuse" })
@@ -200,7 +218,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
           timeoutMs: config.timeoutMs,
           maxResponseBytes: config.maxResponseBytes
         }, realNow)
-        return { delivery, outcome, final: false } satisfies Result
+        return { delivery, outcome, final: false, failing: endpoint.value.failingSince !== null } satisfies Result
       })
 
     /** Records one outcome if the lease is still ours; returns the delivery's new status. */
@@ -226,7 +244,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
         }
         if (outcome.ok) {
           yield* repo.update({ ...base, status: "succeeded", nextAttemptAt: null, deliveredAt: isoAt(now) }).pipe(Effect.orDie)
-          if (d.endpoint !== null) yield* endpoints.recordSuccess(d.endpoint)
+          if (d.endpoint !== null && result.failing !== false) yield* endpoints.recordSuccess(d.endpoint)
           return "succeeded" as DeliveryStatus
         }
         const random = yield* Random.next
@@ -275,7 +293,8 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
         for (let i = 0; i < (options.maxBatches ?? Infinity); i++) {
           const claimed = yield* claim(now, config.batchSize)
           if (claimed.length === 0) break
-          const results = yield* Effect.forEach(claimed, (d) => attempt(d, now), { concurrency: config.concurrency })
+          const lookups = yield* lookupsFor(claimed)
+          const results = yield* Effect.forEach(claimed, (d) => attempt(d, now, lookups), { concurrency: config.concurrency })
           report = add(report, tally(yield* record(results, now)))
           if (claimed.length < config.batchSize) break
         }
@@ -301,7 +320,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
           yield* repo.update(next).pipe(Effect.orDie)
           return next
         }))
-        if (leased !== undefined) yield* storage.withTransaction(recordOne(yield* attempt(leased, now), now))
+        if (leased !== undefined) yield* storage.withTransaction(recordOne(yield* attempt(leased, now, yield* lookupsFor([leased])), now))
         return deliveryView(yield* repo.get(id))
       })
 
