@@ -44,6 +44,8 @@ import { AuthenticationLive } from "./http/Principal.js"
 import { layerInvoiceLinks } from "./subscriptions/InvoiceLinks.js"
 import { Analytics } from "./analytics/Analytics.js"
 import { AnalyticsLive } from "./analytics/http/AnalyticsHttp.js"
+import { Reports } from "./analytics/Reports.js"
+import { ReportsLive } from "./analytics/http/ReportsHttp.js"
 import { layerMrrLedger } from "./analytics/MrrLedger.js"
 
 /**
@@ -73,7 +75,8 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Subscriptions.Default,
     TestClocks.Default,
     BillingLoop.Default,
-    Analytics.Default
+    Analytics.Default,
+    Reports.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
@@ -89,7 +92,7 @@ export const ServicesLive = servicesWith(layerFakePaymentProvider)
 export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
-  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive
+  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, ReportsLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

@@ -29,7 +29,9 @@ export const recordTables = [
   "billkit_usage_distinct",
   "billkit_usage_limits",
   "billkit_mrr_entries",
-  "billkit_mrr_states"
+  "billkit_mrr_states",
+  "billkit_reports",
+  "billkit_report_chunks"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

@@ -135,11 +135,17 @@ export const MrrEntries = spec({ name: "mrr_entries", indexed: ["subscription", 
 /** Each subscription's recurring value as last recorded; its id is the subscription's. */
 export const MrrStates = spec({ name: "mrr_states", indexed: ["customer"], unique: [] })
 
+/** Report runs (`rpt_…`). */
+export const Reports = spec({ name: "reports", indexed: ["status"], unique: [] })
+
+/** A report's CSV file, a page of rows per chunk; `report` finds a file's chunks, in id order. */
+export const ReportChunks = spec({ name: "report_chunks", indexed: ["report"], unique: [] })
+
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
   Customers, Products, Prices, Features, Plans, ApiKeys,
   Subscriptions, Invoices, InvoiceItems, CreditNotes, Payments, Refunds, PaymentMethods, Vouchers, Redemptions,
   Balances, BalanceTransactions, Events, BillingRuns, Sequences, Clocks,
   Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits,
-  MrrEntries, MrrStates
+  MrrEntries, MrrStates, Reports, ReportChunks
 ]

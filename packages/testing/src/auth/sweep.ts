@@ -44,7 +44,8 @@ const resourceOf: Record<string, string> = {
   "balances.list": "balances", "balances.retrieve": "balances", "balances.adjust": "balances", "balances.listTransactions": "balances",
   "events.list": "events", "events.retrieve": "events",
   "analytics.mrr": "analytics", "analytics.arr": "analytics", "analytics.movements": "analytics", "analytics.churn": "analytics",
-  "analytics.customers": "analytics", "analytics.revenue": "analytics", "analytics.backfill": "analytics"
+  "analytics.customers": "analytics", "analytics.revenue": "analytics", "analytics.backfill": "analytics",
+  "reports.create": "analytics", "reports.retrieve": "analytics", "reports.file": "analytics"
 }
 
 /** The only operations a publishable key may call (API.md §1; checkout sessions do not exist yet). */
@@ -54,7 +55,7 @@ const publishableOperations = new Set(["plans.list", "prices.list"])
 const kindOfSegment: Record<string, string> = {
   customers: "customer", products: "product", prices: "price", features: "feature", plans: "plan", metrics: "metric",
   subscriptions: "subscription", invoices: "invoice", payments: "payment", refunds: "refund", vouchers: "voucher",
-  events: "event", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit"
+  events: "event", reports: "report", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit"
 }
 
 type Fixtures = Record<string, string>
@@ -93,7 +94,8 @@ const bodyOf = (operation: string, f: Fixtures): unknown => {
     "vouchers.update": { name: "Renamed" },
     "vouchers.redeem": { code: "VICTIM" },
     "paymentMethods.attach": { token: "tok_visa" },
-    "balances.adjust": { amount: 100, currency: "EUR", description: "credit" }
+    "balances.adjust": { amount: 100, currency: "EUR", description: "credit" },
+    "reports.create": { type: "payments" }
   }
   return bodies[operation]
 }
@@ -126,11 +128,15 @@ const seed = async (t: Tenants): Promise<Fixtures> => {
   await t.ok(k, "POST", `/v1/customers/${customer.id}/balance/adjustments`, { amount: 100, currency: "EUR", description: "seed" })
   const event = (await t.ok(k, "GET", "/v1/events")).data[0]
   const apiKey = await makeKey(t, { name: "victim key", scopes: ["customers:read"] })
+  const report = await t.ok(k, "POST", "/v1/reports", { type: "payments" })
+  for (let i = 0; i < 500 && (await t.ok(k, "GET", `/v1/reports/${report.id}`)).status === "running"; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
   return {
     customer: customer.id, paymentMethod: paymentMethod.id, product: product.id, price: price.id, privatePrice: privatePrice.id,
     feature: feature.id, metric: metric.id, plan: plan.id, privatePlan: privatePlan.id, subscription: subscription.id,
     invoice: invoice.id, payment: payment.id, refund: refund.id, usageLimit: usageLimit.id, voucher: voucher.id,
-    event: event.id, apiKey: apiKey.id
+    event: event.id, apiKey: apiKey.id, report: report.id
   }
 }
 
