@@ -55,6 +55,8 @@ import { WebhooksLive } from "./webhooks/http/WebhooksHttp.js"
 import { layerInvoiceLinks } from "./subscriptions/InvoiceLinks.js"
 import { Analytics } from "./analytics/Analytics.js"
 import { AnalyticsLive } from "./analytics/http/AnalyticsHttp.js"
+import { Reports } from "./analytics/Reports.js"
+import { ReportsLive } from "./analytics/http/ReportsHttp.js"
 import { layerMrrLedger } from "./analytics/MrrLedger.js"
 
 /**
@@ -92,7 +94,8 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     WebhookStatsService.Default,
     Connections.Default,
     Syncs.Default,
-    Checkout.Default
+    Checkout.Default,
+    Reports.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
@@ -108,7 +111,8 @@ export const ServicesLive = servicesWith(layerFakePaymentProvider)
 export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
-  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive, ConnectionsLive, CheckoutLive
+  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive, ConnectionsLive, CheckoutLive,
+  ReportsLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

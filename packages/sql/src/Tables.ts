@@ -38,7 +38,9 @@ export const recordTables = [
   "billkit_syncs",
   "billkit_provider_objects",
   "billkit_checkout_sessions",
-  "billkit_portal_sessions"
+  "billkit_portal_sessions",
+  "billkit_reports",
+  "billkit_report_chunks"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

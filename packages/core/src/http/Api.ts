@@ -3,7 +3,7 @@
  * OpenAPI document (`/v1/openapi.json`, `docs/openapi.json`) and the `/docs` page.
  */
 import { HttpApi, OpenApi } from "@effect/platform"
-import { AnalyticsGroup } from "../analytics/index.js"
+import { AnalyticsGroup, ReportsGroup } from "../analytics/index.js"
 import { ApiKeysGroup } from "../access/index.js"
 import { BalancesGroup } from "../balances/index.js"
 import { ConnectionsGroup } from "../connections/index.js"
@@ -47,6 +47,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(WebhooksGroup)
   .add(ConnectionsGroup)
   .add(CheckoutGroup)
+  .add(ReportsGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

@@ -176,6 +176,11 @@ export const ProviderObjects = spec({
 export const CheckoutSessions = spec({ name: "checkout_sessions", indexed: ["token_hash", "status", "customer"], unique: ["token_hash"] })
 
 export const PortalSessions = spec({ name: "portal_sessions", indexed: ["token_hash", "customer"], unique: ["token_hash"] })
+/** Report runs (`rpt_…`). */
+export const Reports = spec({ name: "reports", indexed: ["status"], unique: [] })
+
+/** A report's CSV file, a page of rows per chunk; `report` finds a file's chunks, in id order. */
+export const ReportChunks = spec({ name: "report_chunks", indexed: ["report"], unique: [] })
 
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
@@ -187,5 +192,6 @@ export const all: ReadonlyArray<CollectionSpec> = [
   MrrEntries, MrrStates,
   ProviderCustomers, ProviderEvents,
   Connections, Syncs, ProviderObjects,
-  CheckoutSessions, PortalSessions
+  CheckoutSessions, PortalSessions,
+  Reports, ReportChunks
 ]

@@ -1,7 +1,8 @@
 /**
  * Analytics: the MRR ledger (`mrr_entries`, one per change of a subscription's recurring value,
  * with the instant it took effect in `at`) and each subscription's last recorded value
- * (`mrr_states`). The ledger of subscriptions that existed before this migration is built by the
+ * (`mrr_states`); report runs (`reports`) and their CSV files, a page of rows per chunk
+ * (`report_chunks`). The ledger of subscriptions that existed before this migration is built by the
  * backfill (`POST /v1/analytics/mrr/backfill`, or `billing.backfillMrr()`), which needs the
  * catalog's prices, so it runs as code, not as SQL. Frozen like every migration: never edited.
  */
@@ -10,7 +11,9 @@ import { createRecordTable } from "./recordTable.js"
 
 const recordTables = [
   { name: "mrr_entries", indexed: ["subscription", "customer", "currency", "at"], unique: [], globallyUnique: [] },
-  { name: "mrr_states", indexed: ["customer"], unique: [], globallyUnique: [] }
+  { name: "mrr_states", indexed: ["customer"], unique: [], globallyUnique: [] },
+  { name: "reports", indexed: ["status"], unique: [], globallyUnique: [] },
+  { name: "report_chunks", indexed: ["report"], unique: [], globallyUnique: [] }
 ] as const
 
 const up = async (db: Kysely<any>): Promise<void> => {

@@ -54,7 +54,8 @@ const resourceOf: Record<string, string> = {
   "webhooks.stats": "analytics",
   "connections.create": "connections", "connections.list": "connections", "connections.retrieve": "connections",
   "connections.update": "connections", "connections.delete": "connections",
-  "checkout.create": "checkout", "checkout.retrieve": "checkout"
+  "checkout.create": "checkout", "checkout.retrieve": "checkout",
+  "reports.create": "analytics", "reports.retrieve": "analytics", "reports.file": "analytics"
 }
 
 /** The only operations a publishable key may call (API.md §1): public lists, and starting a checkout. */
@@ -68,7 +69,8 @@ const kindOfSegment: Record<string, string> = {
   events: "event", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit",
   "webhook-endpoints": "webhookEndpoint", deliveries: "webhookDelivery",
   connections: "connection",
-  "checkout-sessions": "checkoutSession"
+  "checkout-sessions": "checkoutSession",
+  reports: "report"
 }
 
 type Fixtures = Record<string, string>
@@ -113,7 +115,8 @@ const bodyOf = (operation: string, f: Fixtures): unknown => {
     "webhooks.update": { description: "Renamed" },
     "connections.create": { provider: "stripe", secret_key: f.unconnectedKey },
     "connections.update": { default: true },
-    "checkout.create": { lines: [{ plan: f.plan }], success_url: "https://shop.example/ok", cancel_url: "https://shop.example/back" }
+    "checkout.create": { lines: [{ plan: f.plan }], success_url: "https://shop.example/ok", cancel_url: "https://shop.example/back" },
+    "reports.create": { type: "payments" }
   }
   return bodies[operation]
 }
@@ -154,13 +157,18 @@ const seed = async (t: Tenants, accounts: AccountsUnderTest): Promise<Fixtures> 
   const checkoutSession = await t.ok(k, "POST", "/v1/checkout-sessions", {
     customer: customer.id, lines: [{ plan: plan.id }], success_url: "https://shop.example/ok", cancel_url: "https://shop.example/back"
   })
+  const report = await t.ok(k, "POST", "/v1/reports", { type: "payments" })
+  for (let i = 0; i < 500 && (await t.ok(k, "GET", `/v1/reports/${report.id}`)).status === "running"; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
   return {
     checkoutSession: checkoutSession.id,
     customer: customer.id, paymentMethod: paymentMethod.id, product: product.id, price: price.id, privatePrice: privatePrice.id,
     feature: feature.id, metric: metric.id, plan: plan.id, privatePlan: privatePlan.id, subscription: subscription.id,
     invoice: invoice.id, payment: payment.id, refund: refund.id, usageLimit: usageLimit.id, voucher: voucher.id,
     event: event.id, apiKey: apiKey.id, webhookEndpoint: webhookEndpoint.id, webhookDelivery: webhookDelivery.id,
-    connection: connection.id, unconnectedKey: unconnected.secretKey
+    connection: connection.id, unconnectedKey: unconnected.secretKey,
+    report: report.id
   }
 }
 

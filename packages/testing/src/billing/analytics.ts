@@ -243,4 +243,60 @@ export const analyticsScenarios = (ctx: ScenarioContext) =>
         await old.dispose()
       }
     })
+
+    /** Polls a report run until it is no longer running. */
+    const finished = async (h: any, id: string) => {
+      for (let i = 0; i < 500; i++) {
+        const report = await h.ok("GET", `/v1/reports/${id}`)
+        if (report.status !== "running") return report
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      throw new Error(`report ${id} still running`)
+    }
+    const fileOf = async (h: any, id: string) => {
+      const response = await h.app.handler(new Request(`http://billkit.test/v1/reports/${id}/file`, { headers: { authorization: `Bearer ${h.apiKey}` } }))
+      return { status: response.status, type: response.headers.get("content-type"), text: await response.text() }
+    }
+
+    it("reports: payments and MRR movements as RFC 4180 CSV, amounts as decimals next to their currency", async () => {
+      const { h, subA, subC, a, c } = await eurHistory()
+      const started = await h.ok("POST", "/v1/reports", { type: "mrr_movements", from: "2024-02-01T00:00:00Z", to: "2024-02-29T23:59:59Z" })
+      expect(started).toMatchObject({ object: "report", type: "mrr_movements", status: "running", from: "2024-02-01T00:00:00.000Z", finished: null })
+      expect(started.id).toMatch(/^rpt_/)
+      const done = await finished(h, started.id)
+      expect(done).toMatchObject({ status: "succeeded", rows: 1, created: "2024-03-31T00:00:00.000Z", finished: "2024-03-31T00:00:00.000Z" })
+      const file = await fileOf(h, started.id)
+      expect(file.status).toBe(200)
+      expect(file.type).toContain("text/csv")
+      // C's instant cancel on 15 Feb: −30.00 a month, −360.00 a year.
+      expect(file.text.split("\r\n").map((line: string) => line.split(",").slice(1))).toEqual([
+        ["at", "type", "subscription", "customer", "currency", "mrr_change", "arr_change", "backfilled"],
+        ["2024-02-15T00:00:00.000Z", "churn", subC.id, c.id, "EUR", "-30.00", "-360.00", "false"],
+        []
+      ])
+      const payments = await finished(h, (await h.ok("POST", "/v1/reports", { type: "payments", to: "2024-01-31T23:59:59Z" })).id)
+      const lines = (await fileOf(h, payments.id)).text.split("\r\n")
+      expect(lines[0]).toBe("id,customer,invoice,status,currency,amount,amount_refunded,created_at")
+      expect(payments.rows).toBe(3)
+      expect(lines).toHaveLength(5)
+      expect(lines[1].split(",").slice(1)).toEqual([a.id, expect.stringMatching(/^inv_/), "succeeded", "EUR", "30.00", "0.00", "2024-01-01T00:00:00.000Z"])
+      expect(lines.slice(1, 4).every((l: string) => l.includes(",EUR,30.00,0.00,"))).toBe(true)
+      expect(subA.id).toMatch(/^sub_/)
+    })
+
+    it("reports: quotes fields with commas and quotes; 422 for a connection that does not exist; 404 for a run that does not", async () => {
+      const h = await ctx.harness("2024-01-01T00:00:00Z")
+      const customer = await h.ok("POST", "/v1/customers", { email: "jane@example.com", name: "Doe, \"Jane\"" })
+      const run = await finished(h, (await h.ok("POST", "/v1/reports", { type: "customers" })).id)
+      expect(run).toMatchObject({ status: "succeeded", rows: 1 })
+      expect((await fileOf(h, run.id)).text).toBe(
+        `id,email,name,created_at\r\n${customer.id},jane@example.com,"Doe, ""Jane""",2024-01-01T00:00:00.000Z\r\n`
+      )
+      const unknown = await h.call("POST", "/v1/reports", { type: "payments", connection: "conn_nope" })
+      expect(unknown.status).toBe(422)
+      expect(unknown.json.errors).toEqual([{ field: "connection", message: "no such connection: conn_nope" }])
+      expect((await h.call("POST", "/v1/reports", { type: "salaries" })).status).toBe(422)
+      expect((await h.call("GET", "/v1/reports/rpt_01HK153X003F5HXE2K2XJ45V3E")).status).toBe(404)
+      expect((await fileOf(h, "rpt_01HK153X003F5HXE2K2XJ45V3E")).status).toBe(404)
+    })
   })

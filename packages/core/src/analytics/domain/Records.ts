@@ -1,6 +1,7 @@
 /** How the MRR ledger is stored: one definition per collection. */
 import * as Collections from "../../kernel/Collections.js"
 import { MrrEntry, MrrState } from "./MrrEntry.js"
+import { Report, ReportChunk } from "./Report.js"
 
 export const MrrEntryRecords = Collections.records({
   collection: Collections.MrrEntries,
@@ -14,4 +15,18 @@ export const MrrStateRecords = Collections.records({
   schema: MrrState,
   resource: "MRR state",
   index: (s) => ({ customer: s.customer })
+})
+
+export const ReportRecords = Collections.records({
+  collection: Collections.Reports,
+  schema: Report,
+  resource: "report",
+  index: (r) => ({ status: r.status })
+})
+
+export const ReportChunkRecords = Collections.records({
+  collection: Collections.ReportChunks,
+  schema: ReportChunk,
+  resource: "report chunk",
+  index: (c) => ({ report: c.report })
 })
