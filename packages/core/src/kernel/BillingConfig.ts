@@ -20,6 +20,12 @@ export interface BillingSettings {
    * payment or refund `pending`; the billing loop resumes it later with the same idempotency key.
    */
   readonly providerTimeoutMs: number
+  /**
+   * How many payment-provider calls the billing loop has in flight at once when it collects a
+   * batch's committed payments (outside any transaction): a provider's 200–500 ms per charge
+   * then does not serialise a run. 1 sends them one by one.
+   */
+  readonly collectConcurrency: number
 }
 
 export const defaultBillingSettings: BillingSettings = {
@@ -28,7 +34,8 @@ export const defaultBillingSettings: BillingSettings = {
   afterFinalFailure: "unpaid",
   netTermsDays: 30,
   invoiceNumberPrefix: "INV",
-  providerTimeoutMs: 30_000
+  providerTimeoutMs: 30_000,
+  collectConcurrency: 16
 }
 
 export class BillingConfig extends Context.Reference<BillingConfig>()("@billkit/core/BillingConfig", {
