@@ -59,6 +59,12 @@ export interface LoopOptions {
    * measure the difference (bench/billing-run/concurrent.mjs).
    */
   readonly yieldBetweenBatches?: boolean
+  /**
+   * Run each batch set-wise (default true): its rows prefetched with one query per table, its
+   * writes sent together at the end (kernel/StorageBatch). False runs the same steps reading and
+   * writing row by row: the reference the property test and the benchmark compare against.
+   */
+  readonly setWise?: boolean
 }
 
 /** SQLite's batch: a few renewals, so that a write lock is held for milliseconds, not seconds. */
@@ -121,6 +127,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
       const batchSize = options.batchSize ?? (storage.dialect === "sqlite" ? sqliteBatchSize : 100)
       const atDueTime = options.atDueTime ?? false
       const yieldBetweenBatches = options.yieldBetweenBatches ?? true
+      const setWise = options.setWise ?? true
       const failed = new Set<string>()
       let steps = 0
       /** What an intent is reported as when it stays pending: its invoice, or the refund. */
@@ -166,8 +173,10 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
         // subscription holds up no one else.
         const batch = yield* inTransaction(Effect.gen(function*() {
           const work = yield* nextBatch
-          yield* inBatch(storage, tenant, prefetchFor(work.map((w) => w.row), work.filter((w) => w.kind === "invoice").map((w) => w.id)),
-            Effect.forEach(work, (w) => runStep(w, atDueTime, failed), { discard: true }))
+          const steps = Effect.forEach(work, (w) => runStep(w, atDueTime, failed), { discard: true })
+          yield* setWise
+            ? inBatch(storage, tenant, prefetchFor(work.map((w) => w.row), work.filter((w) => w.kind === "invoice").map((w) => w.id)), steps)
+            : steps
           return work
         })).pipe(
           Effect.catchAllCause(() =>
