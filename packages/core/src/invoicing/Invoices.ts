@@ -29,7 +29,10 @@ import { Sequences } from "./Sequences.js"
 import { InvoiceSubscriptions } from "./InvoiceSubscriptions.js"
 import { atInstant, createdWithin, isoAt, msOf, nowIso } from "../kernel/Time.js"
 import { Vouchers } from "../vouchers/index.js"
-import type { CurrentTenant } from "../kernel/Tenancy.js"
+import { CurrentTenant } from "../kernel/Tenancy.js"
+import { Storage } from "../kernel/Storage.js"
+import * as Collections from "../kernel/Collections.js"
+import { inBatch } from "../kernel/StorageBatch.js"
 import { traced } from "../kernel/Traced.js"
 import { CreditNoteRecords, InvoiceItemRecords } from "./domain/Records.js"
 
@@ -59,6 +62,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     const events = yield* Events
     const subscriptions = yield* InvoiceSubscriptions
     const repo = yield* makeInvoiceStore
+    const storage = yield* Storage
     const items = yield* makeRepository(InvoiceItemRecords)
     const creditNotes = yield* makeRepository(CreditNoteRecords)
 
@@ -193,7 +197,15 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
           return atIntentTime ? atInstant<unknown, never, CurrentTenant>(msOf(intentCreatedAt(a.intent)))(self) : self
         }
         if (answered.length === 0) return pending
-        yield* repo.transaction(events.batched(Effect.forEach(answered, record, { discard: true }))).pipe(
+        // Recorded set-wise (kernel/StorageBatch): the invoices and payments read with one
+        // query each, locked in that order as every writer of both takes them, written together.
+        const tenant = yield* CurrentTenant
+        const charged = answered.flatMap((a) => a.intent._tag === "charge" ? [a.intent.payment] : [])
+        const prefetch = [
+          { spec: Collections.Invoices, field: "id", values: charged.flatMap((p) => p.invoice === null ? [] : [p.invoice]), forUpdate: true },
+          { spec: Collections.Payments, field: "id", values: charged.map((p) => p.id), forUpdate: true }
+        ]
+        yield* repo.transaction(inBatch(storage, tenant, prefetch, events.batched(Effect.forEach(answered, record, { discard: true })))).pipe(
           Effect.catchAllCause(() =>
             Effect.forEach(answered, (a) =>
               record(a).pipe(Effect.catchAllCause((cause) =>
