@@ -11,7 +11,8 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir, totalmem } from "node:os"
 import { join } from "node:path"
 import { Clock, Effect } from "effect"
-import { billkit, fixedClock } from "@billkit/core"
+import { billkit, fixedClock, makeFakePaymentProvider, makeIdGenerator } from "@billkit/core"
+import { randomBytes } from "node:crypto"
 import { makeSqliteStorage } from "@billkit/sqlite"
 import { makePostgresStorage } from "@billkit/postgres"
 import { startPostgresServer } from "@billkit/testing/postgres"
@@ -24,19 +25,36 @@ const option = (name, fallback) => {
 }
 const sizes = option("sizes", "10000,100000").split(",").map(Number)
 const backends = option("backends", "sqlite,postgres").split(",")
+// `--modes setwise,rowwise`: the set-wise loop (default) and, as the baseline measured in the same
+// run, the same loop reading and writing row by row (`setWise: false`), each on its own seed.
+const modes = option("modes", "setwise").split(",")
+// `--provider-delay-ms 300`: the fake provider answers each charge after this long (a real
+// provider's round trip), so collection's concurrency (`billing.collectConcurrency`) shows.
+const providerDelayMs = Number(option("provider-delay-ms", "0"))
+const batchSize = option("batch-size", undefined)
+// `--collect-concurrency 1`: payment calls one at a time (the baseline for the slow provider).
+const collectConcurrency = Number(option("collect-concurrency", "16"))
 // Measure the first billing pass (trial end) only, skipping the renewal a month later: on a slow
 // backend it halves the run. Both passes do the same work per subscription (see the table).
 const firstPassOnly = args.includes("--first-pass-only")
 
 /** Wall time and peak RSS of one loop run at `now`. */
-const measure = async (storage, tenant, now) => {
+/** The fake provider, each charge answered after `providerDelayMs` (a timer, not a busy wait). */
+const slowProvider = () => {
+  const fake = makeFakePaymentProvider(makeIdGenerator((n) => new Uint8Array(randomBytes(n))))
+  if (providerDelayMs === 0) return undefined
+  return { ...fake, charge: (request) => Effect.zipRight(Effect.promise(() => new Promise((r) => setTimeout(r, providerDelayMs))), fake.charge(request)) }
+}
+
+const measure = async (storage, tenant, now, mode) => {
   let peak = process.memoryUsage().rss
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
   const rssBefore = process.memoryUsage().rss
   const began = performance.now()
   // The loop as a host runs it: billkit().runBilling(), real time pinned at `now`.
-  const app = billkit({ storage, clock: fixedClock(now, Clock.make()) })
-  const report = await app.runBilling()
+  const paymentProvider = slowProvider()
+  const app = billkit({ storage, clock: fixedClock(now, Clock.make()), billing: { collectConcurrency }, ...(paymentProvider === undefined ? {} : { paymentProvider }) })
+  const report = await app.runBilling({ setWise: mode === "setwise", ...(batchSize === undefined ? {} : { batchSize: Number(batchSize) }) })
   await app.dispose()
   const seconds = (performance.now() - began) / 1000
   clearInterval(sampler)
@@ -63,21 +81,24 @@ const openBackend = async (backend) => {
 
 const results = []
 for (const backend of backends) {
-  for (const n of sizes) {
+  for (const n of sizes) for (const mode of modes) {
     const db = await openBackend(backend)
     try {
       const seedBegan = performance.now()
       const tenant = await seed(db.storage, n)
       const seedSeconds = (performance.now() - seedBegan) / 1000
-      const first = await measure(db.storage, tenant, trialEnd)
+      const first = await measure(db.storage, tenant, trialEnd, mode)
       global.gc?.()
-      const run = firstPassOnly ? null : await measure(db.storage, tenant, renewal)
+      const run = firstPassOnly ? null : await measure(db.storage, tenant, renewal, mode)
       const invoices = await countInvoices(db.storage, tenant)
       const expected = firstPassOnly ? n : 2 * n
       if (invoices !== expected) throw new Error(`${backend} ${n}: expected ${expected} invoices, found ${invoices}`)
       const row = {
         backend,
         subscriptions: n,
+        mode,
+        providerDelayMs,
+        collectConcurrency,
         seedSeconds: +seedSeconds.toFixed(1),
         trialEnd: {
           seconds: +first.seconds.toFixed(2),
@@ -108,13 +129,15 @@ const file = new URL("./results/latest.json", import.meta.url)
 const previous = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).results ?? [] : []
 const measuredAt = new Date().toISOString()
 const merged = [
-  ...previous.filter((r) => !results.some((n) => n.backend === r.backend && n.subscriptions === r.subscriptions)),
+  ...previous.filter((r) => !results.some((n) => n.backend === r.backend && n.subscriptions === r.subscriptions && n.mode === r.mode && n.providerDelayMs === (r.providerDelayMs ?? 0) && n.collectConcurrency === (r.collectConcurrency ?? 16))),
   ...results.map((r) => ({ ...r, measuredAt }))
 ].sort((a, b) => a.backend.localeCompare(b.backend) || a.subscriptions - b.subscriptions)
-writeFileSync(file, `${JSON.stringify({ machine, command: "node bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres]", results: merged }, null, 2)}\n`)
+writeFileSync(file, `${JSON.stringify({ machine, command: "node bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres] [--modes setwise,rowwise] [--provider-delay-ms 300] [--first-pass-only]", results: merged }, null, 2)}\n`)
 console.table(results.map((r) => ({
   backend: r.backend,
   subscriptions: r.subscriptions,
+  mode: r.mode,
+  "provider ms": r.providerDelayMs,
   "renewal s": r.renewal?.seconds ?? "-",
   "subs/s": r.renewal?.perSecond ?? "-",
   "peak RSS MB": r.renewal?.peakRssMb ?? r.trialEnd.peakRssMb,

@@ -10,6 +10,7 @@ import { PaymentProvider, type PaymentProviderService } from "./payments/Payment
 import { pipeline } from "./http/Pipeline.js"
 import type { Mode, StoragePort } from "./kernel/Storage.js"
 import { Storage } from "./kernel/Storage.js"
+import { withBatches } from "./kernel/StorageBatch.js"
 import { decodeEncryptionKey, makeSecretBox, SecretBox } from "./kernel/SecretBox.js"
 import { BillingConfig, type BillingSettings, defaultBillingSettings } from "./kernel/BillingConfig.js"
 import { BillingLoop, type LoopOptions, type LoopReport } from "./operations/BillingLoop.js"
@@ -190,7 +191,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
     : servicesWith(Layer.succeed(PaymentProvider, options.paymentProvider))
   const pagesConfig = Layer.succeed(PagesConfig, { publicUrl: options.publicUrl ?? null, basePath, branding: options.pages ?? {} })
   const services = base.pipe(
-    Layer.provideMerge(Layer.succeed(Storage, options.storage)),
+    Layer.provideMerge(Layer.succeed(Storage, withBatches(options.storage))),
     Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets, webhookConfig, providerAccounts, pagesConfig))
   )
   const runtime = ManagedRuntime.make(services)

@@ -123,12 +123,15 @@ describe("billing loop failures", () => {
     // b's subscription cannot be written: its trial end dies inside the batch transaction.
     const memory = makeMemoryStorage()
     const broken = { sub: null as string | null }
+    const isBroken = (spec: { name: string }, record: { id: string; data: Record<string, unknown> }) =>
+      spec.name === "subscriptions" && record.id === broken.sub && record.data.status !== "trialing"
     const storage: StoragePort = {
       ...memory,
       update: (spec, tenant, record) =>
-        spec.name === "subscriptions" && record.id === broken.sub && record.data.status !== "trialing"
-          ? Effect.dieMessage("disk on fire")
-          : memory.update(spec, tenant, record)
+        isBroken(spec, record) ? Effect.dieMessage("disk on fire") : memory.update(spec, tenant, record),
+      // The set-wise batch writes its subscriptions together: the same write dies there too.
+      updateMany: (spec, tenant, records) =>
+        records.some((r) => isBroken(spec, r)) ? Effect.dieMessage("disk on fire") : memory.updateMany(spec, tenant, records)
     }
     const { calls, provider } = countingProvider({ at: -1, how: null })
     const t = await trialing(provider, 3, storage)

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe } from "vitest"
 import type { StoragePort } from "@billkit/core"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
+import { batchTests } from "./conformance/batches.js"
 import { bulkTests } from "./conformance/bulk.js"
 import { idempotencyTests } from "./conformance/idempotency.js"
 import { listingTests } from "./conformance/listing.js"
@@ -41,5 +42,6 @@ export const storageConformance = (name: string, make: () => Promise<StorageUnde
     idempotencyTests(storage)
     rateLimitTests(storage)
     bulkTests(storage)
+    batchTests(storage)
   })
 }

@@ -5,7 +5,7 @@
  * outcome to `committing` (after commit, outside any transaction: house rule 8). What a failed
  * automatic payment does next is Dunning's.
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, type Option } from "effect"
 import { Conflict, Invalid } from "../kernel/Errors.js"
 import { CreditNote, Invoice, InvoiceItem, type CreditNoteCreate, type InvoiceStatus } from "./domain/Invoice.js"
 import { checkInvoice } from "./domain/InvoiceChecks.js"
@@ -29,7 +29,10 @@ import { Sequences } from "./Sequences.js"
 import { InvoiceSubscriptions } from "./InvoiceSubscriptions.js"
 import { atInstant, createdWithin, isoAt, msOf, nowIso } from "../kernel/Time.js"
 import { Vouchers } from "../vouchers/index.js"
-import type { CurrentTenant } from "../kernel/Tenancy.js"
+import { CurrentTenant } from "../kernel/Tenancy.js"
+import { Storage } from "../kernel/Storage.js"
+import * as Collections from "../kernel/Collections.js"
+import { inBatch } from "../kernel/StorageBatch.js"
 import { traced } from "../kernel/Traced.js"
 import { CreditNoteRecords, InvoiceItemRecords } from "./domain/Records.js"
 
@@ -59,6 +62,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     const events = yield* Events
     const subscriptions = yield* InvoiceSubscriptions
     const repo = yield* makeInvoiceStore
+    const storage = yield* Storage
     const items = yield* makeRepository(InvoiceItemRecords)
     const creditNotes = yield* makeRepository(CreditNoteRecords)
 
@@ -163,7 +167,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     const intentCreatedAt = (intent: MoneyIntent) => intent._tag === "charge" ? intent.payment.createdAt : intent.refund.createdAt
 
     /**
-     * Sends committed intents to the provider one by one (outside any transaction), then records
+     * Sends committed intents to the provider (outside any transaction, `collectConcurrency` at a time), then records
      * the answers together in one transaction; should that fail, each in one of its own. Safe
      * either way: recording is once per record, and an unrecorded answer is asked again later
      * under the same key. `atIntentTime`: record each at the instant its intent was made (the
@@ -176,16 +180,15 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
           | { readonly intent: Extract<MoneyIntent, { _tag: "refund" }>; readonly outcome: RefundOutcome }
         const answered: Array<Answered> = []
         const pending: Array<MoneyIntent> = []
-        for (const intent of intents) {
-          if (intent._tag === "charge") {
-            const outcome = yield* payments.callCharge(intent.request)
-            if (outcome._tag === "Some") answered.push({ intent, outcome: outcome.value })
-            else pending.push(intent)
-          } else {
-            const outcome = yield* payments.callRefund(intent.request)
-            if (outcome._tag === "Some") answered.push({ intent, outcome: outcome.value })
-            else pending.push(intent)
-          }
+        // Up to `collectConcurrency` calls in flight; outcomes are kept in the intents' order.
+        const { collectConcurrency } = yield* BillingConfig
+        const outcomes = yield* Effect.forEach(intents, (intent): Effect.Effect<{ readonly intent: MoneyIntent; readonly outcome: Option.Option<ChargeOutcome | RefundOutcome> }> =>
+          intent._tag === "charge"
+            ? Effect.map(payments.callCharge(intent.request), (outcome) => ({ intent, outcome }))
+            : Effect.map(payments.callRefund(intent.request), (outcome) => ({ intent, outcome })), { concurrency: Math.max(1, collectConcurrency) })
+        for (const { intent, outcome } of outcomes) {
+          if (outcome._tag === "Some") answered.push({ intent, outcome: outcome.value } as Answered)
+          else pending.push(intent)
         }
         const record = (a: Answered): Effect.Effect<unknown, never, CurrentTenant> => {
           const self = a.intent._tag === "charge"
@@ -194,7 +197,15 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
           return atIntentTime ? atInstant<unknown, never, CurrentTenant>(msOf(intentCreatedAt(a.intent)))(self) : self
         }
         if (answered.length === 0) return pending
-        yield* repo.transaction(events.batched(Effect.forEach(answered, record, { discard: true }))).pipe(
+        // Recorded set-wise (kernel/StorageBatch): the invoices and payments read with one
+        // query each, locked in that order as every writer of both takes them, written together.
+        const tenant = yield* CurrentTenant
+        const charged = answered.flatMap((a) => a.intent._tag === "charge" ? [a.intent.payment] : [])
+        const prefetch = [
+          { spec: Collections.Invoices, field: "id", values: charged.flatMap((p) => p.invoice === null ? [] : [p.invoice]), forUpdate: true },
+          { spec: Collections.Payments, field: "id", values: charged.map((p) => p.id), forUpdate: true }
+        ]
+        yield* repo.transaction(inBatch(storage, tenant, prefetch, events.batched(Effect.forEach(answered, record, { discard: true })))).pipe(
           Effect.catchAllCause(() =>
             Effect.forEach(answered, (a) =>
               record(a).pipe(Effect.catchAllCause((cause) =>

@@ -22,6 +22,12 @@ export interface BillingSettings {
   readonly providerTimeoutMs: number
   /** Who bills: printed on every invoice PDF and shown on the hosted pages. */
   readonly seller: SellerDetails | null
+  /**
+   * How many payment-provider calls the billing loop has in flight at once when it collects a
+   * batch's committed payments (outside any transaction): a provider's 200–500 ms per charge
+   * then does not serialise a run. 1 sends them one by one.
+   */
+  readonly collectConcurrency: number
 }
 
 /** The seller on invoices and pages (`billkit({ billing: { seller } })`). */
@@ -43,7 +49,8 @@ export const defaultBillingSettings: BillingSettings = {
   netTermsDays: 30,
   invoiceNumberPrefix: "INV",
   providerTimeoutMs: 30_000,
-  seller: null
+  seller: null,
+  collectConcurrency: 16
 }
 
 export class BillingConfig extends Context.Reference<BillingConfig>()("@billkit/core/BillingConfig", {

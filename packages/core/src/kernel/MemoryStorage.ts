@@ -332,6 +332,20 @@ export const makeMemoryStorage = (): StoragePort => {
     due: (spec, tenant, query) => guarded(Effect.sync(() => due(spec, tenant, query))),
     // One transaction, so a batch is all-or-nothing like a multi-row INSERT.
     insertMany: (spec, tenant, records) => withTransaction(insertMany(spec, tenant, records)),
+    findMany: (spec, tenant, field, values) =>
+      guarded(Effect.sync(() => {
+        const t = tables.get(spec.name)
+        if (t === undefined) return []
+        const wanted = new Set(values)
+        const found: Array<StoredRecord> = []
+        for (const id of t.ids.get(tenantKey(tenant)) ?? []) {
+          const row = t.rows.get(id)!
+          if (wanted.has(field === "id" ? id : row.index[field] ?? "\u0000")) found.push({ id, data: copy(row.data), index: { ...row.index } })
+        }
+        return found
+      })),
+    updateMany: (spec, tenant, records) =>
+      withTransaction(Effect.forEach(records, (record) => Effect.orDie(put(spec, tenant, record, "update")), { discard: true })),
     projects,
     idempotency,
     rateLimits

@@ -201,6 +201,29 @@ export interface StoragePort {
     records: ReadonlyArray<StoredRecord>
   ) => Effect.Effect<ReadonlyArray<string>>
 
+  /**
+   * Records whose `field` (`"id"` or an indexed field) is one of `values`, with their indexed
+   * values, in id order: the billing loop prefetches a batch's rows with one query per table.
+   * `forUpdate` locks them until the transaction ends where the backend can (Postgres).
+   */
+  readonly findMany: (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    field: string,
+    values: ReadonlyArray<string>,
+    options?: { readonly forUpdate?: boolean }
+  ) => Effect.Effect<ReadonlyArray<StoredRecord>>
+  /**
+   * Replaces many records at once (one statement where the backend can). Unlike `update`, a
+   * missing record or a unique clash is a defect, not a typed failure: callers that need to tell
+   * them apart write one by one.
+   */
+  readonly updateMany: (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    records: ReadonlyArray<StoredRecord>
+  ) => Effect.Effect<void>
+
   readonly projects: ProjectStore
   readonly idempotency: IdempotencyStore
   readonly rateLimits: RateLimitStore

@@ -9,7 +9,7 @@
  *
  * Money leaves once (house rule 8): a batch's transaction only commits payment attempts and
  * refunds as `pending`, each with an idempotency key derived from its record. Once the batch has
- * committed, they go to the provider one by one, outside any transaction, and their outcomes
+ * committed, they go to the provider, `collectConcurrency` at a time, outside any transaction, and their outcomes
  * are recorded (dunning included) in a transaction of their own. A batch that rolls back never
  * reached the provider. Attempts a crash, a timeout or a failing provider left pending are
  * resumed at the start of each run with their original key, so the provider answers with the
@@ -18,7 +18,9 @@
 import { Clock, Effect, Schema } from "effect"
 import { Subscription } from "../subscriptions/domain/index.js"
 import { dueAt } from "../subscriptions/domain/index.js"
-import { Storage, type Mode, type Tenant } from "../kernel/Storage.js"
+import { type Json, Storage, type Mode, type Tenant } from "../kernel/Storage.js"
+import { inBatch } from "../kernel/StorageBatch.js"
+import { prefetchFor } from "./BatchPrefetch.js"
 import * as Collections from "../kernel/Collections.js"
 import { Events } from "../events/index.js"
 import { Invoices } from "../invoicing/index.js"
@@ -36,6 +38,8 @@ interface DueWork {
   readonly kind: "subscription" | "invoice"
   readonly id: string
   readonly at: number
+  /** The row as the due query found it (what the batch's prefetch is planned from). */
+  readonly row: Json
 }
 
 export interface LoopOptions {
@@ -55,6 +59,12 @@ export interface LoopOptions {
    * measure the difference (bench/billing-run/concurrent.mjs).
    */
   readonly yieldBetweenBatches?: boolean
+  /**
+   * Run each batch set-wise (default true): its rows prefetched with one query per table, its
+   * writes sent together at the end (kernel/StorageBatch). False runs the same steps reading and
+   * writing row by row: the reference the property test and the benchmark compare against.
+   */
+  readonly setWise?: boolean
 }
 
 /** SQLite's batch: a few renewals, so that a write lock is held for milliseconds, not seconds. */
@@ -94,11 +104,11 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
         const work: Array<DueWork> = []
         for (const json of subs) {
           const at = dueAt(decodeSubscription(json))
-          if (at !== null) work.push({ kind: "subscription", id: json.id as string, at })
+          if (at !== null) work.push({ kind: "subscription", id: json.id as string, at, row: json })
         }
         for (const json of open) {
           const next = json.next_payment_attempt
-          if (typeof next === "string") work.push({ kind: "invoice", id: json.id as string, at: msOf(next) })
+          if (typeof next === "string") work.push({ kind: "invoice", id: json.id as string, at: msOf(next), row: json })
         }
         return work.sort((a, b) => a.at - b.at)
       })
@@ -117,6 +127,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
       const batchSize = options.batchSize ?? (storage.dialect === "sqlite" ? sqliteBatchSize : 100)
       const atDueTime = options.atDueTime ?? false
       const yieldBetweenBatches = options.yieldBetweenBatches ?? true
+      const setWise = options.setWise ?? true
       const failed = new Set<string>()
       let steps = 0
       /** What an intent is reported as when it stays pending: its invoice, or the refund. */
@@ -156,11 +167,16 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
         )
       for (;;) {
         committed = []
-        // One transaction per batch; if any step in it fails, redo the batch one step per
-        // transaction so that a single bad subscription holds up no one else.
+        // One transaction per batch, set-wise: what the batch reads is prefetched with one query
+        // per table, its writes leave together (kernel/StorageBatch). If any step in it fails,
+        // redo the batch one step per transaction, row by row, so that a single bad
+        // subscription holds up no one else.
         const batch = yield* inTransaction(Effect.gen(function*() {
           const work = yield* nextBatch
-          for (const w of work) yield* runStep(w, atDueTime, failed)
+          const steps = Effect.forEach(work, (w) => runStep(w, atDueTime, failed), { discard: true })
+          yield* setWise
+            ? inBatch(storage, tenant, prefetchFor(work.map((w) => w.row), work.filter((w) => w.kind === "invoice").map((w) => w.id)), steps)
+            : steps
           return work
         })).pipe(
           Effect.catchAllCause(() =>

@@ -2,3 +2,4 @@
 export { UsageRollups } from "./UsageRollups.js"
 export type { UsageCharge } from "./UsageRollups.js"
 export { UsageGroup } from "./http/UsageApi.js"
+export { pendingKey, rollupId } from "./domain/UsageRollup.js"

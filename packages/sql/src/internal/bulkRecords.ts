@@ -3,6 +3,7 @@
  * insert usage ingestion relies on.
  */
 import { Effect } from "effect"
+import { sql } from "kysely"
 import { traced, type CollectionSpec, type DueQuery, type Json, type StoredRecord, type Tenant } from "@billkit/core"
 import type { SqlExecutor } from "./SqlExecutor.js"
 import { decodeData, encodeData, indexColumns, requireIndexed, tableOf } from "./tables.js"
@@ -66,5 +67,81 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
     return inserted.flat().map((r) => r.id as string)
   })
 
-  return { due, insertMany }
+  /**
+   * One statement whatever the number of values: Postgres takes them as one text array, SQLite as
+   * one JSON array (`json_each`), so the statement is compiled once per collection and field.
+   */
+  const findMany = traced("SqlStorage.findMany")(function* (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    field: string,
+    values: ReadonlyArray<string>,
+    options?: { readonly forUpdate?: boolean }
+  ) {
+    if (values.length === 0) return []
+    if (field !== "id") yield* requireIndexed(spec, [field])
+    const postgres = executor.dialect === "postgres"
+    const lock = options?.forUpdate === true && postgres
+    const statement = executor.prepare(`findMany:${spec.name}:${field}:${lock}`, (db, arg) =>
+      db
+        .selectFrom(tableOf(spec))
+        .select(["id", "data", ...spec.indexed])
+        .where("project_id", "=", arg(0))
+        .where("mode", "=", arg(1))
+        .where(postgres
+          ? sql<boolean>`${sql.ref(field)} = any(${arg(2)}::text[])`
+          : sql<boolean>`${sql.ref(field)} in (select value from json_each(${arg(2)}))`)
+        .orderBy("id")
+        .$if(lock, (qb) => qb.forUpdate()))
+    const rows = (yield* statement([tenant.projectId, tenant.mode, postgres ? values : JSON.stringify(values)]).pipe(Effect.orDie)).rows
+    return rows.map((r): StoredRecord => ({
+      id: r.id as string,
+      data: decodeData(r.data as string),
+      index: Object.fromEntries(spec.indexed.map((f) => [f, (r[f] ?? null) as string | null]))
+    }))
+  })
+
+  /**
+   * Postgres: one `update … from unnest(…)` per collection (one array per column), so a batch's
+   * updates cost one round trip. SQLite runs in-process: a prepared update per record is as fast.
+   */
+  const updateMany = traced("SqlStorage.updateMany")(function* (
+    spec: CollectionSpec,
+    tenant: Tenant,
+    records: ReadonlyArray<StoredRecord>
+  ) {
+    if (records.length === 0) return
+    const columns = ["data", ...spec.indexed]
+    const columnsOf = (record: StoredRecord) => {
+      const index = indexColumns(spec, record)
+      return [encodeData(record.data), ...spec.indexed.map((f) => index[f])]
+    }
+    if (executor.dialect === "postgres") {
+      const statement = executor.prepare(`updateMany:${spec.name}`, (db, arg) =>
+        db
+          .updateTable(`${tableOf(spec)} as t`)
+          .from(sql<any>`unnest(${sql.join(["id", ...columns].map((_, i) => sql`${arg(2 + i)}::text[]`))})`.as(sql`v(${sql.join(["id", ...columns].map((c) => sql.id(c)))})`))
+          .set(Object.fromEntries(columns.map((c) => [c, sql.ref(`v.${c}`)])))
+          .whereRef("t.id", "=", "v.id")
+          .where("t.project_id", "=", arg(0))
+          .where("t.mode", "=", arg(1)))
+      const byColumn: Array<Array<unknown>> = [records.map((r) => r.id), ...columns.map(() => [] as Array<unknown>)]
+      for (const record of records) columnsOf(record).forEach((v, i) => byColumn[1 + i].push(v))
+      const changed = (yield* statement([tenant.projectId, tenant.mode, ...byColumn]).pipe(Effect.orDie)).changes
+      if (changed !== records.length) return yield* Effect.dieMessage(`${spec.name}: updated ${changed} of ${records.length} records`)
+      return
+    }
+    const statement = executor.prepare(`updateEach:${spec.name}`, (db, arg) =>
+      db
+        .updateTable(tableOf(spec))
+        .set(Object.fromEntries(columns.map((c, i) => [c, arg(i)])))
+        .where("id", "=", arg(columns.length))
+        .where("project_id", "=", arg(columns.length + 1))
+        .where("mode", "=", arg(columns.length + 2)))
+    yield* executor.withTransaction(Effect.forEach(records, (record) =>
+      Effect.flatMap(Effect.orDie(statement([...columnsOf(record), record.id, tenant.projectId, tenant.mode])), (r) =>
+        r.changes === 1 ? Effect.void : Effect.dieMessage(`${spec.name}: no record ${record.id} to update`)), { discard: true }))
+  })
+
+  return { due, insertMany, findMany, updateMany }
 }
