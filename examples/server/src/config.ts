@@ -7,6 +7,13 @@ export type DatabaseConfig =
   | { readonly kind: "sqlite"; readonly filename: string }
   | { readonly kind: "postgres"; readonly connectionString: string }
 
+/** Payments through Stripe (STRIPE_SECRET_KEY); without it, the built-in fake provider. */
+export interface StripeConfig {
+  readonly secretKey: string
+  /** STRIPE_API_BASE: a Stripe-compatible server (stripe-mock, `billkit-fake-stripe`); default Stripe. */
+  readonly apiBase?: string
+}
+
 export interface ServerConfig {
   readonly port: number
   readonly host: string
@@ -15,6 +22,7 @@ export interface ServerConfig {
   readonly apiKey?: string
   /** Seconds between billing runs (renewals, trial ends, dunning); 0 turns the loop off. */
   readonly billingIntervalSeconds: number
+  readonly stripe?: StripeConfig
 }
 
 export class ConfigError extends Error {
@@ -83,14 +91,32 @@ const parseApiKey = (value: string | undefined): string | undefined => {
   return value
 }
 
+const parseStripe = (env: Env): StripeConfig | undefined => {
+  const secretKey = read(env, "STRIPE_SECRET_KEY")
+  const apiBase = read(env, "STRIPE_API_BASE")
+  if (secretKey === undefined) {
+    if (apiBase !== undefined) throw new ConfigError("STRIPE_API_BASE needs STRIPE_SECRET_KEY (the key that server accepts)")
+    return undefined
+  }
+  if (!/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/.test(secretKey)) {
+    throw new ConfigError("STRIPE_SECRET_KEY must be a Stripe secret or restricted key: sk_test_…, sk_live_…, rk_test_… or rk_live_…")
+  }
+  if (apiBase !== undefined && !/^https?:\/\/[^/]+\/?$/.test(apiBase)) {
+    throw new ConfigError(`STRIPE_API_BASE must be an origin such as http://127.0.0.1:12111; got "${redactUrl(apiBase)}"`)
+  }
+  return { secretKey, ...(apiBase === undefined ? {} : { apiBase }) }
+}
+
 export const loadConfig = (env: Env): ServerConfig => {
   const apiKey = parseApiKey(read(env, "BILLKIT_API_KEY"))
+  const stripe = parseStripe(env)
   return {
     port: parsePort(read(env, "PORT")),
     host: read(env, "HOST") ?? defaultHost,
     database: parseDatabaseUrl(read(env, "DATABASE_URL")),
     billingIntervalSeconds: parseInterval(read(env, "BILLING_INTERVAL_SECONDS")),
-    ...(apiKey === undefined ? {} : { apiKey })
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(stripe === undefined ? {} : { stripe })
   }
 }
 

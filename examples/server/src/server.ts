@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net"
 import { serve, type ServerType } from "@hono/node-server"
 import { billkit, type Billkit } from "@billkit/core"
 import { toHonoHandler } from "@billkit/hono"
+import { makeStripePaymentProvider } from "@billkit/stripe"
 import { Hono } from "hono"
 import { ConfigError, type ServerConfig } from "./config.js"
 import { openDatabase } from "./database.js"
@@ -79,7 +80,9 @@ const startBillingLoop = (billing: Billkit, seconds: number) => {
 
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const database = await openDatabase(config.database)
-  const billing = billkit({ storage: database.storage })
+  // Stripe when STRIPE_SECRET_KEY is set; else the built-in fake provider (test tokens, no network).
+  const paymentProvider = config.stripe === undefined ? undefined : makeStripePaymentProvider(config.stripe)
+  const billing = billkit({ storage: database.storage, ...(paymentProvider === undefined ? {} : { paymentProvider }) })
   try {
     const bootstrapped = await billing.bootstrap(config.apiKey === undefined ? {} : { apiKey: config.apiKey }).catch((error: unknown) => {
       // The operator's key refused (revoked): a configuration problem, said as one.
