@@ -7,6 +7,13 @@ export type DatabaseConfig =
   | { readonly kind: "sqlite"; readonly filename: string }
   | { readonly kind: "postgres"; readonly connectionString: string }
 
+/** Payments through Stripe (STRIPE_SECRET_KEY); without it, the built-in fake provider. */
+export interface StripeConfig {
+  readonly secretKey: string
+  /** STRIPE_API_BASE: a Stripe-compatible server (stripe-mock, `billkit-fake-stripe`); default Stripe. */
+  readonly apiBase?: string
+}
+
 export interface ServerConfig {
   readonly port: number
   readonly host: string
@@ -23,6 +30,7 @@ export interface ServerConfig {
   readonly webhooksAllowPrivateNetworks: boolean
   /** BILLKIT_ENCRYPTION_KEY: 32 bytes (base64 or hex) that seal provider keys and signing secrets at rest. */
   readonly encryptionKey?: string
+  readonly stripe?: StripeConfig
 }
 
 export class ConfigError extends Error {
@@ -116,10 +124,27 @@ const parseAdminPassword = (value: string | undefined, apiKey: string | undefine
   return value
 }
 
+const parseStripe = (env: Env): StripeConfig | undefined => {
+  const secretKey = read(env, "STRIPE_SECRET_KEY")
+  const apiBase = read(env, "STRIPE_API_BASE")
+  if (secretKey === undefined) {
+    if (apiBase !== undefined) throw new ConfigError("STRIPE_API_BASE needs STRIPE_SECRET_KEY (the key that server accepts)")
+    return undefined
+  }
+  if (!/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/.test(secretKey)) {
+    throw new ConfigError("STRIPE_SECRET_KEY must be a Stripe secret or restricted key: sk_test_…, sk_live_…, rk_test_… or rk_live_…")
+  }
+  if (apiBase !== undefined && !/^https?:\/\/[^/]+\/?$/.test(apiBase)) {
+    throw new ConfigError(`STRIPE_API_BASE must be an origin such as http://127.0.0.1:12111; got "${redactUrl(apiBase)}"`)
+  }
+  return { secretKey, ...(apiBase === undefined ? {} : { apiBase }) }
+}
+
 export const loadConfig = (env: Env): ServerConfig => {
   const apiKey = parseApiKey(read(env, "BILLKIT_API_KEY"))
   const encryptionKey = read(env, "BILLKIT_ENCRYPTION_KEY")
   const adminPassword = parseAdminPassword(read(env, "BILLKIT_ADMIN_PASSWORD"), apiKey)
+  const stripe = parseStripe(env)
   return {
     port: parsePort(read(env, "PORT")),
     host: read(env, "HOST") ?? defaultHost,
@@ -129,7 +154,8 @@ export const loadConfig = (env: Env): ServerConfig => {
     webhooksAllowPrivateNetworks: parseFlag("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", read(env, "WEBHOOKS_ALLOW_PRIVATE_NETWORKS")),
     ...(apiKey === undefined ? {} : { apiKey }),
     ...(encryptionKey === undefined ? {} : { encryptionKey }),
-    ...(adminPassword === undefined ? {} : { adminPassword })
+    ...(adminPassword === undefined ? {} : { adminPassword }),
+    ...(stripe === undefined ? {} : { stripe })
   }
 }
 

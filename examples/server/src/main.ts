@@ -1,6 +1,6 @@
 /** `node dist/main.js`: configure from the environment, start, print where, stop on a signal. */
 import { ConfigError, describeDatabase, loadConfig, type ServerConfig } from "./config.js"
-import { printApiKeyOnce, printListening } from "./messages.js"
+import { printApiKeyOnce, printListening, printPayments } from "./messages.js"
 import { startServer } from "./server.js"
 
 const configure = (): ServerConfig => {
@@ -25,6 +25,7 @@ const server = await startServer(config).catch((error: unknown) => {
 
 if (server.createdApiKey !== undefined) printApiKeyOnce(server.createdApiKey)
 printListening(server.url, config.database)
+printPayments(config.stripe)
 
 const shutdown = (signal: NodeJS.Signals) => {
   // A second signal means the operator does not want to wait for in-flight requests.

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net"
 import { serve, type ServerType } from "@hono/node-server"
 import { billkit, EncryptionKeyRequired, type Billkit } from "@billkit/core"
 import { toHonoHandler } from "@billkit/hono"
+import { makeStripePaymentProvider } from "@billkit/stripe"
 import { Hono } from "hono"
 import { ConfigError, type ServerConfig } from "./config.js"
 import { openDatabase } from "./database.js"
@@ -88,11 +89,14 @@ const startBillingLoop = (billing: Billkit, seconds: number) => {
 
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const database = await openDatabase(config.database)
+  // Stripe when STRIPE_SECRET_KEY is set; else the built-in fake provider (test tokens, no network).
+  const paymentProvider = config.stripe === undefined ? undefined : makeStripePaymentProvider(config.stripe)
   let billing: Billkit
   try {
     billing = billkit({
       storage: database.storage,
       webhooks: { allowPrivateNetworks: config.webhooksAllowPrivateNetworks },
+      ...(paymentProvider === undefined ? {} : { paymentProvider }),
       ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }) })
   } catch (error) {
     await database.close().catch(() => {})

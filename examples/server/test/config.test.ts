@@ -42,6 +42,21 @@ describe("loadConfig", () => {
   })
 })
 
+describe("Stripe settings", () => {
+  it("uses Stripe with STRIPE_SECRET_KEY (and STRIPE_API_BASE), the fake provider without", () => {
+    expect(loadConfig({}).stripe).toBeUndefined()
+    expect(loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc123" }).stripe).toEqual({ secretKey: "sk_test_abc123" })
+    expect(loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc123", STRIPE_API_BASE: "http://127.0.0.1:12111" }).stripe)
+      .toEqual({ secretKey: "sk_test_abc123", apiBase: "http://127.0.0.1:12111" })
+  })
+
+  it("rejects what it cannot use, naming the variable", () => {
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: "pk_test_abc" })).toThrow(/STRIPE_SECRET_KEY must be/)
+    expect(() => loadConfig({ STRIPE_API_BASE: "http://127.0.0.1:12111" })).toThrow(/STRIPE_API_BASE needs STRIPE_SECRET_KEY/)
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc", STRIPE_API_BASE: "ftp://x" })).toThrow(/STRIPE_API_BASE must be/)
+  })
+})
+
 describe("redaction", () => {
   it("hides the password of a database URL", () => {
     expect(redactUrl("postgres://billkit:s3cret@db:5432/billing")).toBe("postgres://billkit:***@db:5432/billing")

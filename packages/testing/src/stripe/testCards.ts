@@ -26,6 +26,12 @@ export const testCards: Readonly<Record<string, TestCard>> = {
     last4: "0002",
     behaviour: { kind: "declines", code: "card_declined", declineCode: "generic_decline", message: "Your card was declined." }
   },
+  /** On Stripe, attaching this card succeeds and charging it fails (the fake never checks at attach). */
+  chargeCustomerFail: {
+    brand: "visa",
+    last4: "0341",
+    behaviour: { kind: "declines", code: "card_declined", declineCode: "generic_decline", message: "Your card was declined." }
+  },
   chargeDeclinedInsufficientFunds: {
     brand: "visa",
     last4: "9995",
