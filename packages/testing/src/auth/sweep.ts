@@ -47,7 +47,9 @@ const resourceOf: Record<string, string> = {
   "balances.list": "balances", "balances.retrieve": "balances", "balances.adjust": "balances", "balances.listTransactions": "balances",
   "events.list": "events", "events.retrieve": "events",
   "connections.create": "connections", "connections.list": "connections", "connections.retrieve": "connections",
-  "connections.update": "connections", "connections.delete": "connections"
+  "connections.update": "connections", "connections.delete": "connections",
+  "connections.startSync": "connections", "connections.listSyncs": "connections", "connections.retrieveSync": "connections",
+  "connections.listObjects": "connections"
 }
 
 /** The only operations a publishable key may call (API.md §1; checkout sessions do not exist yet). */
@@ -58,7 +60,7 @@ const kindOfSegment: Record<string, string> = {
   customers: "customer", products: "product", prices: "price", features: "feature", plans: "plan", metrics: "metric",
   subscriptions: "subscription", invoices: "invoice", payments: "payment", refunds: "refund", vouchers: "voucher",
   events: "event", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit",
-  connections: "connection"
+  connections: "connection", syncs: "sync"
 }
 
 type Fixtures = Record<string, string>
@@ -133,12 +135,13 @@ const seed = async (t: Tenants, accounts: AccountsUnderTest): Promise<Fixtures> 
   const event = (await t.ok(k, "GET", "/v1/events")).data[0]
   const apiKey = await makeKey(t, { name: "victim key", scopes: ["customers:read"] })
   const connection = await t.ok(k, "POST", "/v1/connections", { provider: "stripe", secret_key: (await accounts.newAccount("test")).secretKey })
+  const sync = await t.ok(k, "POST", `/v1/connections/${connection.id}/sync`)
   const unconnected = await accounts.newAccount("test")
   return {
     customer: customer.id, paymentMethod: paymentMethod.id, product: product.id, price: price.id, privatePrice: privatePrice.id,
     feature: feature.id, metric: metric.id, plan: plan.id, privatePlan: privatePlan.id, subscription: subscription.id,
     invoice: invoice.id, payment: payment.id, refund: refund.id, usageLimit: usageLimit.id, voucher: voucher.id,
-    event: event.id, apiKey: apiKey.id, connection: connection.id, unconnectedKey: unconnected.secretKey
+    event: event.id, apiKey: apiKey.id, connection: connection.id, sync: sync.id, unconnectedKey: unconnected.secretKey
   }
 }
 
