@@ -87,9 +87,7 @@ describe("an import of 10,000 customers, 10,000 subscriptions and 50,000 invoice
       expect(midway.sync.counts.invoices).toBeLessThan(50_000)
       const invoicesAtKill = midway.sync.counts.invoices
 
-      // A worker that starts within the lease leaves the run alone.
-      const { result: early } = await ok({ ...ids, command: "run" })
-      expect(early.objects).toBe(0)
+      // Once the dead worker's lease ran out, the next worker takes the run over.
       await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 20_500 - Date.now())))
       const resumed = await ok({ ...ids, command: "run" })
       // It continued after the last committed page: it fetched at most one page of invoices twice.
