@@ -17,6 +17,7 @@ export default defineConfig({
       "@billkit/next": src("next"),
       "@billkit/stripe": src("stripe"),
       // Subpath exports first: an alias matches as a prefix, the first one wins.
+      "@billkit/testing/accounts": fileURLToPath(new URL("./packages/testing/src/connections/accounts.ts", import.meta.url)),
       "@billkit/testing/stripe": fileURLToPath(new URL("./packages/testing/src/stripe/index.ts", import.meta.url)),
       "@billkit/testing/sql": fileURLToPath(new URL("./packages/testing/src/sql.ts", import.meta.url)),
       "@billkit/testing/browser": fileURLToPath(new URL("./packages/testing/src/browser.ts", import.meta.url)),

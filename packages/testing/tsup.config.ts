@@ -2,7 +2,7 @@ import { defineConfig } from "tsup"
 
 export default defineConfig([
   {
-    entry: { index: "src/index.ts", postgres: "src/postgres.ts", sql: "src/sql.ts", stripe: "src/stripe/index.ts", browser: "src/browser.ts" },
+    entry: { index: "src/index.ts", postgres: "src/postgres.ts", sql: "src/sql.ts", stripe: "src/stripe/index.ts", browser: "src/browser.ts", accounts: "src/connections/accounts.ts" },
     format: ["esm", "cjs"],
     dts: true,
     clean: true,

@@ -55,7 +55,9 @@ const resourceOf: Record<string, string> = {
   "connections.create": "connections", "connections.list": "connections", "connections.retrieve": "connections",
   "connections.update": "connections", "connections.delete": "connections",
   "checkout.create": "checkout", "checkout.retrieve": "checkout",
-  "reports.create": "analytics", "reports.retrieve": "analytics", "reports.file": "analytics"
+  "reports.create": "analytics", "reports.retrieve": "analytics", "reports.file": "analytics",
+  "connections.startSync": "connections", "connections.listSyncs": "connections", "connections.retrieveSync": "connections",
+  "connections.listObjects": "connections"
 }
 
 /** The only operations a publishable key may call (API.md §1): public lists, and starting a checkout. */
@@ -68,7 +70,7 @@ const kindOfSegment: Record<string, string> = {
   subscriptions: "subscription", invoices: "invoice", payments: "payment", refunds: "refund", vouchers: "voucher",
   events: "event", "api-keys": "apiKey", "payment-methods": "paymentMethod", "usage-limits": "usageLimit",
   "webhook-endpoints": "webhookEndpoint", deliveries: "webhookDelivery",
-  connections: "connection",
+  connections: "connection", syncs: "sync",
   "checkout-sessions": "checkoutSession",
   reports: "report"
 }
@@ -153,6 +155,7 @@ const seed = async (t: Tenants, accounts: AccountsUnderTest): Promise<Fixtures> 
   const webhookDelivery = (await t.ok(k, "POST", `/v1/events/${event.id}/resend`)).data[0]
   const apiKey = await makeKey(t, { name: "victim key", scopes: ["customers:read"] })
   const connection = await t.ok(k, "POST", "/v1/connections", { provider: "stripe", secret_key: (await accounts.newAccount("test")).secretKey })
+  const sync = await t.ok(k, "POST", `/v1/connections/${connection.id}/sync`)
   const unconnected = await accounts.newAccount("test")
   const checkoutSession = await t.ok(k, "POST", "/v1/checkout-sessions", {
     customer: customer.id, lines: [{ plan: plan.id }], success_url: "https://shop.example/ok", cancel_url: "https://shop.example/back"
@@ -167,7 +170,7 @@ const seed = async (t: Tenants, accounts: AccountsUnderTest): Promise<Fixtures> 
     feature: feature.id, metric: metric.id, plan: plan.id, privatePlan: privatePlan.id, subscription: subscription.id,
     invoice: invoice.id, payment: payment.id, refund: refund.id, usageLimit: usageLimit.id, voucher: voucher.id,
     event: event.id, apiKey: apiKey.id, webhookEndpoint: webhookEndpoint.id, webhookDelivery: webhookDelivery.id,
-    connection: connection.id, unconnectedKey: unconnected.secretKey,
+    connection: connection.id, sync: sync.id, unconnectedKey: unconnected.secretKey,
     report: report.id
   }
 }

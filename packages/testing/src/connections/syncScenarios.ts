@@ -76,8 +76,11 @@ export const syncScenarios = (ctx: SyncContext) => {
     const t = await ctx.tenants(accounts)
     const { connection } = await connect(t, accounts)
     const started = await t.ok(t.a.test, "POST", `/v1/connections/${connection.id}/sync`)
-    // Nine pages (customers 5, products 1, prices 1, subscriptions 2), then the worker "dies": its lease (0 ms) has already run out.
-    await t.app.runSyncs({ pageSize: 50, maxPages: 9, leaseMs: 0 })
+    // Nine pages (customers 5, products 1, prices 1, subscriptions 2), then the worker stops, holding a 3 s lease.
+    await t.app.runSyncs({ pageSize: 50, maxPages: 9, leaseMs: 3_000 })
+    // Another worker leaves the run alone while the lease lasts, and takes it over once it ran out.
+    expect((await run(t.app)).objects).toBe(0)
+    await new Promise((r) => setTimeout(r, 3_100))
     const midway = await t.ok(t.a.test, "GET", `/v1/connections/${connection.id}/syncs/${started.id}`)
     expect(midway.status).toBe("running")
     expect(midway.counts).toMatchObject({ customers: 230, products: 3, prices: 7, subscriptions: 100 })
