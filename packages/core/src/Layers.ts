@@ -25,6 +25,7 @@ import { UsageLimits } from "./usage/UsageLimits.js"
 import { UsageRollups } from "./usage/UsageRollups.js"
 import { Vouchers } from "./vouchers/Vouchers.js"
 import { Checkout } from "./checkout/Checkout.js"
+import { Portal } from "./portal/Portal.js"
 import { ApiKeysLive } from "./access/http/ApiKeysHttp.js"
 import { BalancesLive } from "./balances/http/BalancesHttp.js"
 import { CustomersLive } from "./customers/http/CustomersHttp.js"
@@ -42,6 +43,7 @@ import { TestClockLive } from "./operations/http/TestClockHttp.js"
 import { UsageLive } from "./usage/http/UsageHttp.js"
 import { VouchersLive } from "./vouchers/http/VouchersHttp.js"
 import { CheckoutLive } from "./checkout/http/CheckoutHttp.js"
+import { PortalLive } from "./portal/http/PortalHttp.js"
 import { AuthenticationLive } from "./http/Principal.js"
 import { layerInvoiceLinks } from "./subscriptions/InvoiceLinks.js"
 
@@ -72,7 +74,8 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Subscriptions.Default,
     TestClocks.Default,
     BillingLoop.Default,
-    Checkout.Default
+    Checkout.Default,
+    Portal.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
@@ -86,7 +89,7 @@ export const ServicesLive = servicesWith(layerFakePaymentProvider)
 export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
-  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, CheckoutLive
+  SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, CheckoutLive, PortalLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

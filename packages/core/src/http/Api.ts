@@ -20,6 +20,7 @@ import { ProductsGroup } from "../catalog/index.js"
 import { UsageGroup } from "../usage/index.js"
 import { VouchersGroup } from "../vouchers/index.js"
 import { CheckoutGroup } from "../checkout/index.js"
+import { PortalGroup } from "../portal/index.js"
 import { applyConventions } from "./OpenApiConventions.js"
 import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, PayloadTooLarge, RateLimited, ValidationProblem } from "./Problems.js"
 
@@ -41,6 +42,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(BalancesGroup)
   .add(EventsGroup)
   .add(CheckoutGroup)
+  .add(PortalGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

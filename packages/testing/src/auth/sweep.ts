@@ -43,7 +43,8 @@ const resourceOf: Record<string, string> = {
   "paymentMethods.setDefault": "customers",
   "balances.list": "balances", "balances.retrieve": "balances", "balances.adjust": "balances", "balances.listTransactions": "balances",
   "events.list": "events", "events.retrieve": "events",
-  "checkout.create": "checkout", "checkout.retrieve": "checkout"
+  "checkout.create": "checkout", "checkout.retrieve": "checkout",
+  "portal.create": "customers"
 }
 
 /** The only operations a publishable key may call (API.md §1): public lists, and starting a checkout. */
@@ -95,6 +96,7 @@ const bodyOf = (operation: string, f: Fixtures): unknown => {
     "vouchers.redeem": { code: "VICTIM" },
     "paymentMethods.attach": { token: "tok_visa" },
     "balances.adjust": { amount: 100, currency: "EUR", description: "credit" },
+    "portal.create": {},
     "checkout.create": { lines: [{ plan: f.plan }], success_url: "https://shop.example/ok", cancel_url: "https://shop.example/back" }
   }
   return bodies[operation]
