@@ -124,8 +124,9 @@ describe("Events service", () => {
     }).pipe(Effect.provide(TestServices), tenant))
 
   it("knows every event type of API.md", () => {
-    expect(eventTypes).toHaveLength(20)
+    expect(eventTypes).toHaveLength(21)
     expect(eventTypes).toContain("subscription.trial_will_end")
+    expect(eventTypes).toContain("checkout.session.completed")
     expect(eventTypes).toContain("usage_limit.disabled")
   })
 })
