@@ -27,6 +27,7 @@ import { UsageLimits } from "./usage/UsageLimits.js"
 import { UsageRollups } from "./usage/UsageRollups.js"
 import { Vouchers } from "./vouchers/Vouchers.js"
 import { Checkout } from "./checkout/Checkout.js"
+import { Portal } from "./portal/Portal.js"
 import { ApiKeysLive } from "./access/http/ApiKeysHttp.js"
 import { BalancesLive } from "./balances/http/BalancesHttp.js"
 import { ConnectionsLive } from "./connections/http/ConnectionsHttp.js"
@@ -45,6 +46,7 @@ import { TestClockLive } from "./operations/http/TestClockHttp.js"
 import { UsageLive } from "./usage/http/UsageHttp.js"
 import { VouchersLive } from "./vouchers/http/VouchersHttp.js"
 import { CheckoutLive } from "./checkout/http/CheckoutHttp.js"
+import { PortalLive } from "./portal/http/PortalHttp.js"
 import { AuthenticationLive } from "./http/Principal.js"
 import { Deliveries } from "./webhooks/Deliveries.js"
 import { DeliveryWorker } from "./webhooks/DeliveryWorker.js"
@@ -95,7 +97,8 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Connections.Default,
     Syncs.Default,
     Checkout.Default,
-    Reports.Default
+    Reports.Default,
+    Portal.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
@@ -112,7 +115,7 @@ export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
   SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive, ConnectionsLive, CheckoutLive,
-  ReportsLive
+  ReportsLive, PortalLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

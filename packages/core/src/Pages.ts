@@ -5,14 +5,24 @@
  */
 import { Cause, Effect, type ManagedRuntime } from "effect"
 import { checkoutPage } from "./checkout/index.js"
+import { portalPage } from "./portal/index.js"
 import { branding, messagePage } from "./http/Page.js"
 import type { Checkout } from "./checkout/Checkout.js"
+import type { Portal } from "./portal/Portal.js"
+import type { Customers } from "./customers/Customers.js"
+import type { Subscriptions } from "./subscriptions/Subscriptions.js"
+import type { Plans } from "./catalog/Plans.js"
+import type { Invoices } from "./invoicing/Invoices.js"
+import type { PaymentMethods } from "./payments/PaymentMethods.js"
+import type { Balances } from "./balances/Balances.js"
+import type { Usage } from "./usage/Usage.js"
 import type { TestClocks } from "./operations/TestClocks.js"
 
-type PageServices = Checkout | TestClocks
+type PageServices = Checkout | Portal | TestClocks | Customers | Subscriptions | Plans | Invoices | PaymentMethods | Balances | Usage
 
 const routes: ReadonlyArray<readonly [string, (request: Request, rest: string) => Effect.Effect<Response, never, PageServices>]> = [
-  ["/checkout/", checkoutPage]
+  ["/checkout/", checkoutPage],
+  ["/portal/", portalPage]
 ]
 
 export const pagesHandler = <R>(runtime: ManagedRuntime.ManagedRuntime<R | PageServices, never>) =>

@@ -124,9 +124,10 @@ describe("Events service", () => {
     }).pipe(Effect.provide(TestServices), tenant))
 
   it("knows every event type of API.md", () => {
-    // API.md §3's twenty, and webhooks' own test and disabled events (issue 10).
-    expect(eventTypes).toHaveLength(22)
+    // API.md §3's twenty, webhooks' own test and disabled events (issue 10), and checkout.session.completed.
+    expect(eventTypes).toHaveLength(23)
     expect(eventTypes).toContain("subscription.trial_will_end")
+    expect(eventTypes).toContain("checkout.session.completed")
     expect(eventTypes).toContain("usage_limit.disabled")
   })
 })

@@ -43,7 +43,8 @@ export interface Quote {
   readonly voucherProblem: string | null
 }
 
-const lineAmount = (line: CheckoutLine) => line.unitAmount * line.seats
+/** As subscriptions bill it: per seat only on a per-seat plan. */
+export const lineAmount = (line: CheckoutLine) => line.unitAmount * (line.perSeat ? line.seats : 1)
 
 export class Checkout extends Effect.Service<Checkout>()("@billkit/core/Checkout", {
   effect: Effect.gen(function*() {
@@ -134,6 +135,7 @@ export class Checkout extends Effect.Service<Checkout>()("@billkit/core/Checkout
           price: price.id,
           description: plan.name,
           seats: line.seats ?? 1,
+          perSeat: plan.perSeat,
           unitAmount: price.amount,
           includingTax: price.includingTax,
           interval: price.schedule ?? "month",

@@ -23,6 +23,7 @@ import { UsageGroup } from "../usage/index.js"
 import { VouchersGroup } from "../vouchers/index.js"
 import { WebhooksGroup } from "../webhooks/index.js"
 import { CheckoutGroup } from "../checkout/index.js"
+import { PortalGroup } from "../portal/index.js"
 import { applyConventions } from "./OpenApiConventions.js"
 import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, PayloadTooLarge, RateLimited, ValidationProblem } from "./Problems.js"
 
@@ -48,6 +49,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(ConnectionsGroup)
   .add(CheckoutGroup)
   .add(ReportsGroup)
+  .add(PortalGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

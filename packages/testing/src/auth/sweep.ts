@@ -57,7 +57,8 @@ const resourceOf: Record<string, string> = {
   "checkout.create": "checkout", "checkout.retrieve": "checkout",
   "reports.create": "analytics", "reports.retrieve": "analytics", "reports.file": "analytics",
   "connections.startSync": "connections", "connections.listSyncs": "connections", "connections.retrieveSync": "connections",
-  "connections.listObjects": "connections"
+  "connections.listObjects": "connections",
+  "portal.create": "customers"
 }
 
 /** The only operations a publishable key may call (API.md §1): public lists, and starting a checkout. */
@@ -118,7 +119,8 @@ const bodyOf = (operation: string, f: Fixtures): unknown => {
     "connections.create": { provider: "stripe", secret_key: f.unconnectedKey },
     "connections.update": { default: true },
     "checkout.create": { lines: [{ plan: f.plan }], success_url: "https://shop.example/ok", cancel_url: "https://shop.example/back" },
-    "reports.create": { type: "payments" }
+    "reports.create": { type: "payments" },
+    "portal.create": {}
   }
   return bodies[operation]
 }

@@ -50,6 +50,8 @@ export const CheckoutLine = Schema.Struct({
   price: Schema.String,
   description: Schema.String,
   seats: Schema.Int,
+  /** Whether the plan bills per seat (else seats are a count of users, billed once). */
+  perSeat: wire("per_seat", Schema.Boolean),
   /** Per seat, in the price's own tax convention. */
   unitAmount: wire("unit_amount", MinorAmount),
   includingTax: wire("including_tax", Schema.Boolean),

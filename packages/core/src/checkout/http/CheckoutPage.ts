@@ -5,7 +5,7 @@
  * "Pay". Paying goes through `Checkout.complete`; the buyer lands on `success_url`.
  */
 import { Effect } from "effect"
-import { Checkout, type Quote } from "../Checkout.js"
+import { Checkout, lineAmount, type Quote } from "../Checkout.js"
 import type { StoredCheckoutSession } from "../domain/CheckoutSession.js"
 import { type CardCollector, fakeCardCollector } from "./CardCollection.js"
 import { branding, type Branding, document, html, htmlResponse, jsonResponse, messagePage, readForm, redirect } from "../../http/Page.js"
@@ -56,9 +56,9 @@ const renderCheckout = (
   const shown = formattedQuote(session, quote)
   const taxRate = BigDecimal.format(BigDecimal.normalize(session.taxRate))
   const lines = session.lines.map((line) => {
-    const amount = line.unitAmount * line.seats
+    const amount = lineAmount(line)
     const each = `${money(line.unitAmount)} / ${per[line.interval] ?? line.interval}`
-    return html`<tr><td>${line.description}<div class="muted">${line.seats > 1 ? `${line.seats} seats × ${each}` : each}${line.trialDays > 0 ? html`<br>${line.trialDays}-day free trial, first charge after it` : ""}</div></td>
+    return html`<tr><td>${line.description}<div class="muted">${line.perSeat && line.seats > 1 ? `${line.seats} seats × ${each}` : each}${line.trialDays > 0 ? html`<br>${line.trialDays}-day free trial, first charge after it` : ""}</div></td>
 <td class="num">${line.trialDays > 0 ? money(0) : money(amount)}</td></tr>`
   })
   const body = html`<h1>Checkout</h1>
