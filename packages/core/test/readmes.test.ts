@@ -208,6 +208,8 @@ describe("package READMEs", () => {
     expect(read.length).toBeGreaterThan(0)
     expect(documented).toEqual(read)
     const scripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts
-    expect(scripts.start).toContain("@billkit/example-server start")
+    // `npm start` goes through scripts/start.mjs (builds what changed), which runs this server.
+    expect(scripts.start).toContain("scripts/start.mjs")
+    expect(readFileSync(join(root, "scripts/start.mjs"), "utf8")).toContain('const app = "@billkit/example-server"')
   })
 })

