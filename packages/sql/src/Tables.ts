@@ -30,8 +30,6 @@ export const recordTables = [
   "billkit_usage_limits",
   "billkit_webhook_endpoints",
   "billkit_webhook_deliveries",
-  "billkit_mrr_entries",
-  "billkit_mrr_states",
   "billkit_provider_customers",
   "billkit_provider_events",
   "billkit_connections",
@@ -39,6 +37,8 @@ export const recordTables = [
   "billkit_provider_objects",
   "billkit_checkout_sessions",
   "billkit_portal_sessions",
+  "billkit_mrr_entries",
+  "billkit_mrr_states",
   "billkit_reports",
   "billkit_report_chunks"
 ] as const

@@ -189,9 +189,8 @@ export const all: ReadonlyArray<CollectionSpec> = [
   Balances, BalanceTransactions, Events, BillingRuns, Sequences, Clocks,
   Metrics, UsageEvents, UsageRollups, UsageDistinct, UsageLimits,
   WebhookEndpoints, WebhookDeliveries,
-  MrrEntries, MrrStates,
   ProviderCustomers, ProviderEvents,
   Connections, Syncs, ProviderObjects,
   CheckoutSessions, PortalSessions,
-  Reports, ReportChunks
+  MrrEntries, MrrStates, Reports, ReportChunks
 ]
