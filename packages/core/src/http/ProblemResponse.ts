@@ -47,12 +47,17 @@ const quoted = (message: string): string => {
   return shorten(short, 300)
 }
 
+const maxListedErrors = 100
+
 const fromDecodeError = (error: HttpApiDecodeError, hasBody: boolean): Problem => {
   const errors = mergeByField(error.issues.map((issue) => ({ field: shorten(fieldPath(issue.path) || "body", 200), message: quoted(issue.message) })))
   const first = errors[0]
   const detail = first === undefined ? quoted(error.message) : `${first.field}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`
+  // At most the first 100 errors are listed (the detail still counts them all), so a body of a
+  // thousand bad lines cannot make the answer a hundred times its size.
+  const listed = errors.slice(0, maxListedErrors)
   // A body that parses but does not fit is 422; a bad query or path value is a malformed request.
-  return hasBody ? validation(detail, errors) : badRequest(detail, errors)
+  return hasBody ? validation(detail, listed) : badRequest(detail, listed)
 }
 
 const isRouteNotFound = (u: unknown) => typeof u === "object" && u !== null && "_tag" in u && u._tag === "RouteNotFound"

@@ -16,7 +16,10 @@ const monthly = (path: string, from: string, to: string) => `${path}?interval=mo
 const withoutLedger = (storage: StoragePort): StoragePort => ({
   ...storage,
   insert: (spec, tenant, record) => (spec.name.startsWith("mrr_") ? Effect.void : storage.insert(spec, tenant, record)),
-  update: (spec, tenant, record) => (spec.name.startsWith("mrr_") ? Effect.void : storage.update(spec, tenant, record))
+  update: (spec, tenant, record) => (spec.name.startsWith("mrr_") ? Effect.void : storage.update(spec, tenant, record)),
+  // The billing loop writes a batch's rows together.
+  insertMany: (spec, tenant, records) => (spec.name.startsWith("mrr_") ? Effect.void : storage.insertMany(spec, tenant, records)),
+  updateMany: (spec, tenant, records) => (spec.name.startsWith("mrr_") ? Effect.void : storage.updateMany(spec, tenant, records))
 })
 
 export const analyticsScenarios = (ctx: ScenarioContext) =>
@@ -209,7 +212,13 @@ export const analyticsScenarios = (ctx: ScenarioContext) =>
       const h = await ctx.harness("2024-01-01T00:00:00Z")
       const key = await h.ok("POST", "/v1/api-keys", { name: "old", type: "secret", scopes: ["*"] })
       // An installation from before the ledger: the same storage, with ledger writes dropped.
-      const old = billkit({ storage: withoutLedger(h.storage), clock: fixedClock(ms("2024-01-01T00:00:00Z"), Clock.make()) })
+      // Over the same payment provider as the harness (a Stripe scenario's cards live in its Stripe).
+      const provider = h.paymentProvider
+      const old = billkit({
+        storage: withoutLedger(h.storage),
+        clock: fixedClock(ms("2024-01-01T00:00:00Z"), Clock.make()),
+        ...(provider === undefined ? {} : { paymentProvider: provider })
+      })
       const call = async (method: string, path: string, body?: unknown) => {
         const response = await old.handler(new Request(`http://billkit.test${path}`, {
           method,

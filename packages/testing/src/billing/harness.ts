@@ -84,7 +84,7 @@ export const makeHarness = async (
   const invoicesOf = async (subscription: string) =>
     (await ok("GET", `/v1/invoices?subscription=${subscription}&limit=100`)).data as Array<any>
   const subscription = (id: string) => ok("GET", `/v1/subscriptions/${id}`)
-  return { app, apiKey, storage, call, ok, catalog, addPrice, customer, advance, invoicesOf, subscription, dispose: () => app.dispose() }
+  return { app, apiKey, storage, paymentProvider, call, ok, catalog, addPrice, customer, advance, invoicesOf, subscription, dispose: () => app.dispose() }
 }
 
 export type Harness = Awaited<ReturnType<typeof makeHarness>>
