@@ -60,6 +60,9 @@ import { AnalyticsLive } from "./analytics/http/AnalyticsHttp.js"
 import { Reports } from "./analytics/Reports.js"
 import { ReportsLive } from "./analytics/http/ReportsHttp.js"
 import { layerMrrLedger } from "./analytics/MrrLedger.js"
+import { Referrals } from "./referrals/Referrals.js"
+import { layerReferralRewards } from "./referrals/ReferralRewards.js"
+import { ReferralsLive } from "./referrals/http/ReferralsHttp.js"
 
 /**
  * The services over a given payment provider (the fake one by default, or the host's own),
@@ -98,12 +101,15 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Syncs.Default,
     Checkout.Default,
     Reports.Default,
-    Portal.Default
+    Portal.Default,
+    Referrals.Default
   ).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
     // Every subscription write appends to the MRR ledger in its transaction (subscriptions' port).
     Layer.provide(layerMrrLedger),
+    // An invoice becoming paid rewards a referrer, in its transaction (invoicing's port).
+    Layer.provide(layerReferralRewards),
     Layer.provideMerge(paymentProvider),
     Layer.provideMerge(layerIdGenerator)
   )
@@ -115,7 +121,7 @@ export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
   SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive, ConnectionsLive, CheckoutLive,
-  ReportsLive, PortalLive
+  ReportsLive, PortalLive, ReferralsLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

@@ -124,8 +124,10 @@ describe("Events service", () => {
     }).pipe(Effect.provide(TestServices), tenant))
 
   it("knows every event type of API.md", () => {
-    // API.md §3's twenty, webhooks' own test and disabled events (issue 10), and checkout.session.completed.
-    expect(eventTypes).toHaveLength(23)
+    // API.md §3's twenty, webhooks' own test and disabled events (issue 10), checkout.session.completed,
+    // and referrals' applied and rewarded (issue 14).
+    expect(eventTypes).toHaveLength(25)
+    expect(eventTypes).toContain("referral.rewarded")
     expect(eventTypes).toContain("subscription.trial_will_end")
     expect(eventTypes).toContain("checkout.session.completed")
     expect(eventTypes).toContain("usage_limit.disabled")

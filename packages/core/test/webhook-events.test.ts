@@ -78,6 +78,15 @@ describe("every event type", () => {
     await ok("POST", `/v1/customers/${user.id}/usage-limits`, { amount: 300, currency: "EUR", action: "DISABLE" })
     await ok("POST", "/v1/usage-events", { events: [1, 2, 3].map((i) => ({ event_id: `u${i}`, customer: user.id, code: "calls" })) })
 
+    // referral.applied, referral.rewarded (the referred customer's first paid invoice)
+    await ok("PUT", "/v1/referrals/config", { referrer_reward: { type: "balance_credit", amount: 500, currency: "EUR" } })
+    const referrer = await ok("POST", "/v1/customers", { email: "referrer@example.com" })
+    await ok("POST", "/v1/referral-codes", { customer: referrer.id, code: "FRIEND" })
+    const referred = await ok("POST", "/v1/customers", { email: "referred@example.com" })
+    await ok("POST", `/v1/customers/${referred.id}/payment-methods`, { token: "tok_visa" })
+    await ok("POST", "/v1/referral-codes/FRIEND/apply", { customer: referred.id })
+    await ok("POST", `/v1/customers/${referred.id}/subscriptions`, { plan: "paid" })
+
     const all: Array<any> = []
     for (let after: string | null = null; ;) {
       const page: any = await ok("GET", `/v1/events?limit=100${after === null ? "" : `&starting_after=${after}`}`)
@@ -85,10 +94,10 @@ describe("every event type", () => {
       if (!page.has_more) break
       after = page.next_cursor
     }
-    // API.md §3's twenty; webhook endpoints' own events and checkout.session.completed have their
-    // own tests (webhooks.test.ts, checkout.test.ts).
+    // API.md §3's twenty and the two referral events; webhook endpoints' own events and
+    // checkout.session.completed have their own tests (webhooks.test.ts, checkout.test.ts).
     const apiTypes = eventTypes.filter((t) => !t.startsWith("webhook_endpoint.") && t !== "checkout.session.completed")
-    expect(apiTypes).toHaveLength(20)
+    expect(apiTypes).toHaveLength(20 + 2)
     const seen = new Set(all.map((e) => e.type))
     expect(apiTypes.filter((t) => !seen.has(t))).toEqual([])
     // Each carries its record as the API showed it then: an object whose id is the subject.

@@ -40,7 +40,10 @@ export const recordTables = [
   "billkit_mrr_entries",
   "billkit_mrr_states",
   "billkit_reports",
-  "billkit_report_chunks"
+  "billkit_report_chunks",
+  "billkit_referral_codes",
+  "billkit_referrals",
+  "billkit_referral_configs"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

@@ -24,6 +24,7 @@ import { VouchersGroup } from "../vouchers/index.js"
 import { WebhooksGroup } from "../webhooks/index.js"
 import { CheckoutGroup } from "../checkout/index.js"
 import { PortalGroup } from "../portal/index.js"
+import { ReferralsGroup } from "../referrals/index.js"
 import { applyConventions } from "./OpenApiConventions.js"
 import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, PayloadTooLarge, RateLimited, ValidationProblem } from "./Problems.js"
 
@@ -50,6 +51,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(CheckoutGroup)
   .add(ReportsGroup)
   .add(PortalGroup)
+  .add(ReferralsGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

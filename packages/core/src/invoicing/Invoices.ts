@@ -27,6 +27,7 @@ import { encoder } from "../kernel/Encoder.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { Sequences } from "./Sequences.js"
 import { InvoiceSubscriptions } from "./InvoiceSubscriptions.js"
+import { InvoicePaidHooks } from "./InvoicePaidHooks.js"
 import { atInstant, createdWithin, isoAt, msOf, nowIso } from "../kernel/Time.js"
 import { Vouchers } from "../vouchers/index.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
@@ -61,6 +62,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
     const sequences = yield* Sequences
     const events = yield* Events
     const subscriptions = yield* InvoiceSubscriptions
+    const paidHooks = yield* InvoicePaidHooks
     const repo = yield* makeInvoiceStore
     const storage = yield* Storage
     const items = yield* makeRepository(InvoiceItemRecords)
@@ -82,6 +84,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         yield* repo.update(paid).pipe(Effect.orDie)
         yield* emit("invoice.paid", paid)
         yield* subscriptions.paid(paid)
+        yield* paidHooks.paid(paid)
         return paid
       })
 

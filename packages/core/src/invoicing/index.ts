@@ -2,5 +2,6 @@
 export { InvoiceDrafts, taxRateFor } from "./InvoiceDrafts.js"
 export { Invoices } from "./Invoices.js"
 export { InvoiceSubscriptions } from "./InvoiceSubscriptions.js"
+export { InvoicePaidHooks } from "./InvoicePaidHooks.js"
 export { InvoicesGroup } from "./http/InvoicesApi.js"
 export { invoicePdfOf } from "./InvoicePdf.js"

@@ -182,6 +182,17 @@ export const Reports = spec({ name: "reports", indexed: ["status"], unique: [] }
 /** A report's CSV file, a page of rows per chunk; `report` finds a file's chunks, in id order. */
 export const ReportChunks = spec({ name: "report_chunks", indexed: ["report"], unique: [] })
 
+// Referrals (migration 0010).
+
+/** One code per customer: both `code` (case-folded) and `customer` are unique. */
+export const ReferralCodes = spec({ name: "referral_codes", indexed: ["code", "customer"], unique: ["code", "customer"] })
+
+/** A customer referred by a code; `customer` is unique, so a customer is referred once. */
+export const Referrals = spec({ name: "referrals", indexed: ["code", "referrer", "customer", "status"], unique: ["customer"] })
+
+/** The project's referral rewards: one record per tenant, `name` "default" (ids are unique across tenants). */
+export const ReferralConfigs = spec({ name: "referral_configs", indexed: ["name"], unique: ["name"] })
+
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
   Customers, Products, Prices, Features, Plans, ApiKeys,
@@ -192,5 +203,6 @@ export const all: ReadonlyArray<CollectionSpec> = [
   ProviderCustomers, ProviderEvents,
   Connections, Syncs, ProviderObjects,
   CheckoutSessions, PortalSessions,
-  MrrEntries, MrrStates, Reports, ReportChunks
+  MrrEntries, MrrStates, Reports, ReportChunks,
+  ReferralCodes, Referrals, ReferralConfigs
 ]

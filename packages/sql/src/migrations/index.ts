@@ -8,6 +8,7 @@ import { stripe } from "./0006_stripe.js"
 import { connections } from "./0007_connections.js"
 import { hostedPages } from "./0008_hosted_pages.js"
 import { analytics } from "./0009_analytics.js"
+import { referrals } from "./0010_referrals.js"
 
 /**
  * Every Billkit migration, bundled as code (a file provider breaks once bundled). Names sort in
@@ -22,5 +23,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0006_stripe": stripe,
   "0007_connections": connections,
   "0008_hosted_pages": hostedPages,
-  "0009_analytics": analytics
+  "0009_analytics": analytics,
+  "0010_referrals": referrals
 }

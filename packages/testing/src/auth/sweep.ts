@@ -58,7 +58,9 @@ const resourceOf: Record<string, string> = {
   "reports.create": "analytics", "reports.retrieve": "analytics", "reports.file": "analytics",
   "connections.startSync": "connections", "connections.listSyncs": "connections", "connections.retrieveSync": "connections",
   "connections.listObjects": "connections",
-  "portal.create": "customers"
+  "portal.create": "customers",
+  "referrals.createCode": "referrals", "referrals.listCodes": "referrals", "referrals.apply": "referrals",
+  "referrals.getConfig": "referrals", "referrals.putConfig": "referrals"
 }
 
 /** The only operations a publishable key may call (API.md §1): public lists, and starting a checkout. */
@@ -73,7 +75,8 @@ const kindOfSegment: Record<string, string> = {
   "webhook-endpoints": "webhookEndpoint", deliveries: "webhookDelivery",
   connections: "connection", syncs: "sync",
   "checkout-sessions": "checkoutSession",
-  reports: "report"
+  reports: "report",
+  "referral-codes": "referralCode"
 }
 
 type Fixtures = Record<string, string>
@@ -120,7 +123,10 @@ const bodyOf = (operation: string, f: Fixtures): unknown => {
     "connections.update": { default: true },
     "checkout.create": { lines: [{ plan: f.plan }], success_url: "https://shop.example/ok", cancel_url: "https://shop.example/back" },
     "reports.create": { type: "payments" },
-    "portal.create": {}
+    "portal.create": {},
+    "referrals.createCode": { customer: f.customer },
+    "referrals.apply": { customer: f.customer },
+    "referrals.putConfig": { referrer_reward: { type: "balance_credit", amount: 100, currency: "EUR" } }
   }
   return bodies[operation]
 }
@@ -162,6 +168,9 @@ const seed = async (t: Tenants, accounts: AccountsUnderTest): Promise<Fixtures> 
   const checkoutSession = await t.ok(k, "POST", "/v1/checkout-sessions", {
     customer: customer.id, lines: [{ plan: plan.id }], success_url: "https://shop.example/ok", cancel_url: "https://shop.example/back"
   })
+  // A referral code of another customer of A's: the path names it by its code.
+  const referrer = await t.ok(k, "POST", "/v1/customers", { email: "referrer@example.com" })
+  const referralCode = await t.ok(k, "POST", "/v1/referral-codes", { customer: referrer.id, code: "VICTIMREF" })
   const report = await t.ok(k, "POST", "/v1/reports", { type: "payments" })
   for (let i = 0; i < 500 && (await t.ok(k, "GET", `/v1/reports/${report.id}`)).status === "running"; i++) {
     await new Promise((resolve) => setTimeout(resolve, 10))
@@ -173,7 +182,8 @@ const seed = async (t: Tenants, accounts: AccountsUnderTest): Promise<Fixtures> 
     invoice: invoice.id, payment: payment.id, refund: refund.id, usageLimit: usageLimit.id, voucher: voucher.id,
     event: event.id, apiKey: apiKey.id, webhookEndpoint: webhookEndpoint.id, webhookDelivery: webhookDelivery.id,
     connection: connection.id, sync: sync.id, unconnectedKey: unconnected.secretKey,
-    report: report.id
+    report: report.id,
+    referralCode: referralCode.code
   }
 }
 

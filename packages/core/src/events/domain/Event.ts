@@ -18,7 +18,9 @@ export const eventTypes = [
   "credit_note.created",
   // Webhooks' own (issue 10): a test send, and an endpoint disabled after days of failures.
   "webhook_endpoint.test", "webhook_endpoint.disabled",
-  "checkout.session.completed"
+  "checkout.session.completed",
+  // Referrals: a code applied to a customer; the referrer rewarded after that customer's first paid invoice.
+  "referral.applied", "referral.rewarded"
 ] as const
 
 export const EventType = Schema.Literal(...eventTypes).annotations({ identifier: "EventType" })
