@@ -24,6 +24,7 @@ import { VouchersGroup } from "../vouchers/index.js"
 import { WebhooksGroup } from "../webhooks/index.js"
 import { CheckoutGroup } from "../checkout/index.js"
 import { PortalGroup } from "../portal/index.js"
+import { ProviderHooksGroup } from "../providerhooks/index.js"
 import { applyConventions } from "./OpenApiConventions.js"
 import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, PayloadTooLarge, RateLimited, ValidationProblem } from "./Problems.js"
 
@@ -50,6 +51,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(CheckoutGroup)
   .add(ReportsGroup)
   .add(PortalGroup)
+  .add(ProviderHooksGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

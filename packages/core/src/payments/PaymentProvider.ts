@@ -99,6 +99,34 @@ export interface PaymentProviderService {
   ) => Effect.Effect<ProviderPaymentMethod, PaymentMethodRejected>
   readonly charge: (request: ChargeRequest) => Effect.Effect<ChargeOutcome, IdempotencyKeyReused>
   readonly refund: (request: RefundRequest) => Effect.Effect<RefundOutcome, IdempotencyKeyReused>
+  /** Inbound webhooks from the provider, for providers that send them (`@billkit/stripe` with `webhookSecret`). */
+  readonly webhooks?: ProviderWebhooks
+}
+
+/** The signature on an inbound webhook is missing, wrong or too old: a 400, nothing changed. */
+export class WebhookSignatureInvalid extends Data.TaggedError("WebhookSignatureInvalid")<{
+  readonly message: string
+}> {}
+
+/** An inbound provider event, verified; only what Billkit acts on. */
+export interface ProviderEventIn {
+  readonly id: string
+  readonly type: string
+  readonly livemode: boolean
+  /** The id of the event's object (`pi_…`, `ch_…`, `dp_…`, `pm_…`). */
+  readonly objectId: string
+}
+
+/**
+ * The provider's side of inbound webhooks. Core never trusts a payload's state: it verifies the
+ * signature here, then re-reads the object's current state, so deliveries late, duplicated or out
+ * of order all lead to the same end.
+ */
+export interface ProviderWebhooks {
+  /** Verifies `payload` (the exact bytes received) against `signature` (tolerance 300 s). */
+  readonly verify: (payload: string, signature: string) => Effect.Effect<ProviderEventIn, WebhookSignatureInvalid>
+  /** The charge's current outcome at the provider, by its `providerRef` (`pi_…`). */
+  readonly readCharge: (providerRef: string) => Effect.Effect<ChargeOutcome>
 }
 
 export class PaymentProvider extends Context.Tag("@billkit/core/PaymentProvider")<PaymentProvider, PaymentProviderService>() {}

@@ -139,9 +139,9 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
      * Records a charge's outcome, in the caller's transaction: None when the payment is no longer
      * pending (another process, or an earlier run, recorded it first).
      */
-    const recordCharge = traced("Payments.recordCharge")(function*(paymentId: string, outcome: ChargeOutcome) {
+    const recordCharge = traced("Payments.recordCharge")(function*(paymentId: string, outcome: ChargeOutcome, settles: ReadonlyArray<PaymentStatus> = ["pending"]) {
       const payment = yield* payments.get(paymentId, true).pipe(Effect.orDie)
-      if (payment.status !== "pending") return Option.none<Payment>()
+      if (!settles.includes(payment.status)) return Option.none<Payment>()
       const recorded: Payment = {
         ...payment,
         status: outcome.status,
@@ -286,6 +286,9 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       return { charges: charges.data, refunds: open.data }
     })
 
+    /** The payment a provider reference (`pi_…`) names, in the current tenant. */
+    const findByProviderRef = (providerRef: string) => payments.findBy("provider_ref", providerRef)
+
     const paymentsOfInvoice = (invoiceId: string) =>
       Effect.map(payments.list({ limit: 100 }, { where: { invoice: invoiceId } }), (page) => page.data)
 
@@ -324,6 +327,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       refund,
       refundInvoice,
       paymentsOfInvoice,
+      findByProviderRef,
       get: (id: string) => payments.get(id),
       getRefund: (id: string) => refunds.get(id),
       list,
