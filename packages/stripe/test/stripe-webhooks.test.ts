@@ -39,7 +39,7 @@ beforeEach(async () => {
     storage: makeMemoryStorage(),
     paymentProvider: makeStripePaymentProvider({ secretKey: fake.secretKey, apiBase: fake.url, maxNetworkRetries: 0, webhookSecret })
   })
-  apiKey = (await app.bootstrap()).apiKey
+  apiKey = (await app.bootstrap()).apiKey!
   fake.webhooks.hold()
   return async () => {
     await fake.webhooks.release().catch(() => [])
@@ -107,7 +107,7 @@ describe("Stripe webhooks", () => {
     expect(succeeded).toBeDefined()
     await fake.webhooks.flush()
     // A stale failure notice for the same PaymentIntent, delivered late (Stripe does not promise order).
-    const late = { ...succeeded, id: "evt_late_failure", type: "payment_intent.payment_failed" } as typeof succeeded
+    const late = { ...succeeded, id: "evt_late_failure", type: "payment_intent.payment_failed" } as unknown as typeof succeeded
     const [delivery] = await fake.webhooks.send(late)
     expect(delivery.status).toBe(200)
     expect(await state(invoice.id, payment.id)).toEqual({ invoice: "paid", payment: "succeeded" })
