@@ -220,7 +220,17 @@ export const makeStripePaymentProvider = (options: StripeProviderOptions): Payme
         catch: (error) => new WebhookSignatureInvalid({ message: error instanceof Error ? error.message : String(error) })
       }),
     // Network trouble re-reading is a defect: the delivery answers 500 and Stripe sends it again.
-    readCharge: (providerRef) => Effect.promise(() => stripe.paymentIntents.retrieve(providerRef)).pipe(Effect.map(outcomeOf))
+    readCharge: (providerRef) => Effect.promise(() => stripe.paymentIntents.retrieve(providerRef)).pipe(Effect.map(outcomeOf)),
+    readChargeRefunds: (chargeRef) =>
+      Effect.promise(() => stripe.charges.retrieve(chargeRef, { expand: ["refunds"] })).pipe(Effect.map((charge) => ({
+        paymentRef: idOf(charge.payment_intent) ?? charge.id,
+        refunds: (charge.refunds?.data ?? []).map((r) => ({
+          providerRef: r.id,
+          amount: r.amount,
+          status: r.status === "succeeded" ? "succeeded" as const : r.status === "pending" ? "pending" as const : "failed" as const,
+          billkitRefund: r.metadata?.billkit_refund ?? null
+        }))
+      })))
   }
 
   return { name: "stripe", createPaymentMethod, charge, refund, ...(webhooks === undefined ? {} : { webhooks }) }

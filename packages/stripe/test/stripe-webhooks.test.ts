@@ -120,6 +120,27 @@ describe("Stripe webhooks", () => {
     expect(await state(invoice.id, payment.id)).toEqual({ invoice: "open", payment: "failed" })
   })
 
+  it("a refund made in Stripe's dashboard appears as a Billkit refund, once; Billkit's own refunds are not doubled", async () => {
+    const customer = (await call("POST", "/v1/customers", { email: "refund@example.com" })).json
+    await call("POST", `/v1/customers/${customer.id}/payment-methods`, { token: "pm_card_visa" })
+    const draft = await call("POST", "/v1/invoices", { customer: customer.id, currency: "EUR", lines: [{ description: "Consulting", unit_amount: 3000, tax_rate: "0" }] })
+    expect((await call("POST", `/v1/invoices/${draft.json.id}/finalize`)).json.status).toBe("paid")
+    const [payment] = (await call("GET", `/v1/payments?customer=${customer.id}`)).json.data
+    const own = await call("POST", `/v1/payments/${payment.id}/refunds`, { amount: 500 })
+    expect(own.json.status).toBe("succeeded")
+    await fake.webhooks.flush()
+    // Someone refunds 1000 in the dashboard: no Billkit metadata on it.
+    const dashboard = await fake.client().refunds.create({ payment_intent: payment.provider_ref, amount: 1000 })
+    const deliveries = await fake.webhooks.flush({ duplicate: true })
+    expect(deliveries.filter((d) => d.event.type === "charge.refunded").map((d) => d.status)).toEqual([200, 200])
+    const refunds = (await call("GET", `/v1/customers/${customer.id}/refunds`)).json.data as Array<any>
+    expect(refunds.map((r) => [r.amount, r.status, r.provider_ref]).sort()).toEqual([
+      [1000, "succeeded", dashboard.id],
+      [500, "succeeded", own.json.provider_ref]
+    ])
+    expect((await call("GET", `/v1/payments/${payment.id}`)).json.amount_refunded).toBe(1500)
+  })
+
   it("a bad signature is a 400 problem and changes nothing", async () => {
     const { invoice, payment } = await threeDSecureInvoice()
     await authenticate(payment.provider_ref)

@@ -127,6 +127,19 @@ export interface ProviderWebhooks {
   readonly verify: (payload: string, signature: string) => Effect.Effect<ProviderEventIn, WebhookSignatureInvalid>
   /** The charge's current outcome at the provider, by its `providerRef` (`pi_…`). */
   readonly readCharge: (providerRef: string) => Effect.Effect<ChargeOutcome>
+  /** A charge (`ch_…`) read back: the payment's `providerRef` (`pi_…`) and every refund of it. */
+  readonly readChargeRefunds: (chargeRef: string) => Effect.Effect<{
+    readonly paymentRef: string
+    readonly refunds: ReadonlyArray<ProviderRefundIn>
+  }>
+}
+
+/** A refund as the provider has it; `billkitRefund` is set when Billkit made it (its refund's id). */
+export interface ProviderRefundIn {
+  readonly providerRef: string
+  readonly amount: number
+  readonly status: "succeeded" | "pending" | "failed"
+  readonly billkitRefund: string | null
 }
 
 export class PaymentProvider extends Context.Tag("@billkit/core/PaymentProvider")<PaymentProvider, PaymentProviderService>() {}

@@ -2,7 +2,7 @@
 export { PaymentInvoices } from "./PaymentInvoices.js"
 export { PaymentMethods } from "./PaymentMethods.js"
 export { fakeTokens } from "./FakePaymentProvider.js"
-export type { ChargeOutcome, ChargeRequest, ProviderEventIn, ProviderWebhooks, RefundOutcome } from "./PaymentProvider.js"
+export type { ChargeOutcome, ChargeRequest, ProviderEventIn, ProviderRefundIn, ProviderWebhooks, RefundOutcome } from "./PaymentProvider.js"
 export { PaymentProvider, WebhookSignatureInvalid } from "./PaymentProvider.js"
 export { Payments } from "./Payments.js"
 export type { MoneyIntent } from "./Payments.js"

@@ -54,19 +54,41 @@ export class ProviderHooks extends Effect.Service<ProviderHooks>()("@billkit/cor
         const outcome = yield* webhooks.readCharge(event.objectId)
         if (outcome.status === "requires_action") return false
         const record = Effect.gen(function*() {
-          const marked = yield* seen.insert({
-            id: yield* ids.next("providerEvent"),
-            object: "provider_event",
-            key: `stripe:${event.id}`,
-            type: event.type,
-            createdAt: yield* nowIso
-          }).pipe(Effect.as(true), Effect.catchTag("UniqueViolation", () => Effect.succeed(false)))
-          if (!marked) return false
+          if (!(yield* markSeen(event))) return false
           if (payment.invoice === null) return true
           yield* invoices.recordCharge(payment, outcome, ["pending", "requires_action"])
           return true
         })
         return yield* seen.transaction(record).pipe(Effect.provideService(CurrentTenant, tenant))
+      })
+
+    /** Once per event id, in the caller's transaction: false when this event was processed before. */
+    const markSeen = (event: ProviderEventIn) =>
+      Effect.gen(function*() {
+        return yield* seen.insert({
+          id: yield* ids.next("providerEvent"),
+          object: "provider_event",
+          key: `stripe:${event.id}`,
+          type: event.type,
+          createdAt: yield* nowIso
+        }).pipe(Effect.as(true), Effect.catchTag("UniqueViolation", () => Effect.succeed(false)))
+      })
+
+    /** `charge.refunded`: each refund of the charge Billkit did not make appears as a Billkit refund. */
+    const recordRefunds = (event: ProviderEventIn) =>
+      Effect.gen(function*() {
+        const webhooks = provider.webhooks!
+        // Read outside any transaction; Billkit's own refunds carry their id and are left alone.
+        const charge = yield* webhooks.readChargeRefunds(event.objectId)
+        const target = yield* paymentOf({ ...event, objectId: charge.paymentRef })
+        if (Option.isNone(target)) return false
+        const { payment, tenant } = target.value
+        const foreign = charge.refunds.filter((r) => r.billkitRefund === null && r.status === "succeeded")
+        return yield* seen.transaction(Effect.gen(function*() {
+          if (!(yield* markSeen(event))) return false
+          for (const refund of foreign) yield* payments.recordProviderRefund(payment.id, refund)
+          return true
+        })).pipe(Effect.provideService(CurrentTenant, tenant))
       })
 
     /** Verifies and processes one delivery; `connection` is `default` (the instance's provider). */
@@ -78,6 +100,7 @@ export class ProviderHooks extends Effect.Service<ProviderHooks>()("@billkit/cor
         }
         const event = yield* webhooks.verify(payload, signature)
         if (chargeEvents.has(event.type)) return { received: true, processed: yield* settleCharge(event) } as const
+        if (event.type === "charge.refunded") return { received: true, processed: yield* recordRefunds(event) } as const
         return { received: true, processed: false } as const
       })
 
