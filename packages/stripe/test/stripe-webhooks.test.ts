@@ -9,7 +9,9 @@ import type { AddressInfo } from "node:net"
 import { billkit, makeMemoryStorage } from "@billkit/core"
 import { makeStripePaymentProvider } from "@billkit/stripe"
 import { startFakeStripe } from "@billkit/testing/stripe"
-import { afterAll, beforeEach, describe, expect, it } from "vitest"
+import type { StorageUnderTest } from "@billkit/testing"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { postgresUnderTest, sqliteUnderTest } from "./support.js"
 
 const webhookSecret = "whsec_test_billkit"
 const fake = await startFakeStripe()
@@ -34,18 +36,16 @@ const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v
 fake.webhooks.register({ url: webhookUrl, secret: webhookSecret })
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
-beforeEach(async () => {
+const memoryUnderTest = async (): Promise<StorageUnderTest> => ({ storage: makeMemoryStorage(), reset: async () => {}, close: async () => {} })
+
+const startApp = async (storage: StorageUnderTest["storage"]) => {
   app = billkit({
-    storage: makeMemoryStorage(),
+    storage,
     paymentProvider: makeStripePaymentProvider({ secretKey: fake.secretKey, apiBase: fake.url, maxNetworkRetries: 0, webhookSecret })
   })
   apiKey = (await app.bootstrap()).apiKey!
   fake.webhooks.hold()
-  return async () => {
-    await fake.webhooks.release().catch(() => [])
-    await app.dispose()
-  }
-})
+}
 
 const call = async (method: string, path: string, body?: unknown) => {
   const response = await app.handler(new Request(`http://billkit.test${path}`, {
@@ -80,7 +80,27 @@ const state = async (invoiceId: string, paymentId: string) => ({
   payment: (await call("GET", `/v1/payments/${paymentId}`)).json.status
 })
 
-describe("Stripe webhooks", () => {
+const backends: ReadonlyArray<readonly [string, () => Promise<StorageUnderTest>]> = [
+  ["memory", memoryUnderTest], ["sqlite", sqliteUnderTest], ["postgres", postgresUnderTest]
+]
+
+for (const [backend, makeStorage] of backends) describe(`Stripe webhooks (${backend})`, () => {
+  let under: StorageUnderTest
+  beforeAll(async () => {
+    under = await makeStorage()
+  })
+  afterAll(() => under.close())
+  beforeEach(async () => {
+    // Memory starts empty each time; SQL backends are emptied.
+    if (backend === "memory") under = await memoryUnderTest()
+    else await under.reset()
+    await startApp(under.storage)
+    return async () => {
+      await fake.webhooks.release().catch(() => [])
+      await app.dispose()
+    }
+  })
+
   it("payment_intent.succeeded settles a 3-D Secure payment and pays its invoice", async () => {
     const { invoice, payment } = await threeDSecureInvoice()
     await authenticate(payment.provider_ref)
