@@ -215,12 +215,15 @@ export const makeStripePaymentProvider = (options: StripeProviderOptions): Payme
         try: () => {
           const event = stripe.webhooks.constructEvent(payload, signature, webhookSecret, webhookToleranceSeconds)
           const object = event.data.object as { readonly id?: string }
-          return { id: event.id, type: event.type, livemode: event.livemode, objectId: object.id ?? "" }
+          const previous = (event.data as { readonly previous_attributes?: { readonly customer?: string | { readonly id: string } | null } }).previous_attributes
+          return { id: event.id, type: event.type, livemode: event.livemode, objectId: object.id ?? "", previousCustomer: idOf(previous?.customer) ?? null }
         },
         catch: (error) => new WebhookSignatureInvalid({ message: error instanceof Error ? error.message : String(error) })
       }),
     // Network trouble re-reading is a defect: the delivery answers 500 and Stripe sends it again.
     readCharge: (providerRef) => Effect.promise(() => stripe.paymentIntents.retrieve(providerRef)).pipe(Effect.map(outcomeOf)),
+    readPaymentMethodCustomer: (providerRef) =>
+      Effect.promise(() => stripe.paymentMethods.retrieve(providerRef)).pipe(Effect.map((method) => idOf(method.customer) ?? null)),
     readChargeRefunds: (chargeRef) =>
       Effect.promise(() => stripe.charges.retrieve(chargeRef, { expand: ["refunds"] })).pipe(Effect.map((charge) => ({
         paymentRef: idOf(charge.payment_intent) ?? charge.id,

@@ -161,6 +161,18 @@ for (const [backend, makeStorage] of backends) describe(`Stripe webhooks (${back
     expect((await call("GET", `/v1/payments/${payment.id}`)).json.amount_refunded).toBe(1500)
   })
 
+  it("a card detached in Stripe is detached in Billkit, once", async () => {
+    const customer = (await call("POST", "/v1/customers", { email: "detach@example.com" })).json
+    const first = (await call("POST", `/v1/customers/${customer.id}/payment-methods`, { token: "pm_card_visa" })).json
+    const second = (await call("POST", `/v1/customers/${customer.id}/payment-methods`, { token: "pm_card_mastercard" })).json
+    await fake.webhooks.flush()
+    await fake.client().paymentMethods.detach(first.provider_ref)
+    const deliveries = await fake.webhooks.flush({ duplicate: true })
+    expect(deliveries.filter((d) => d.event.type === "payment_method.detached").map((d) => d.status)).toEqual([200, 200])
+    const active = (await call("GET", `/v1/customers/${customer.id}/payment-methods`)).json.data as Array<any>
+    expect(active.map((m) => m.id)).toEqual([second.id])
+  })
+
   it("a bad signature is a 400 problem and changes nothing", async () => {
     const { invoice, payment } = await threeDSecureInvoice()
     await authenticate(payment.provider_ref)

@@ -115,6 +115,8 @@ export interface ProviderEventIn {
   readonly livemode: boolean
   /** The id of the event's object (`pi_…`, `ch_…`, `dp_…`, `pm_…`). */
   readonly objectId: string
+  /** The object's customer before this change (`payment_method.detached`), from the signed payload. */
+  readonly previousCustomer: string | null
 }
 
 /**
@@ -127,6 +129,8 @@ export interface ProviderWebhooks {
   readonly verify: (payload: string, signature: string) => Effect.Effect<ProviderEventIn, WebhookSignatureInvalid>
   /** The charge's current outcome at the provider, by its `providerRef` (`pi_…`). */
   readonly readCharge: (providerRef: string) => Effect.Effect<ChargeOutcome>
+  /** The customer a payment method (`pm_…`) is attached to now; null when detached. */
+  readonly readPaymentMethodCustomer: (providerRef: string) => Effect.Effect<string | null>
   /** A charge (`ch_…`) read back: the payment's `providerRef` (`pi_…`) and every refund of it. */
   readonly readChargeRefunds: (chargeRef: string) => Effect.Effect<{
     readonly paymentRef: string

@@ -15,7 +15,7 @@ import { Storage } from "../kernel/Storage.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { nowIso } from "../kernel/Time.js"
 import { Invoices } from "../invoicing/index.js"
-import { PaymentProvider, Payments, type ProviderEventIn, type WebhookSignatureInvalid } from "../payments/index.js"
+import { PaymentMethods, PaymentProvider, Payments, type ProviderEventIn, type WebhookSignatureInvalid } from "../payments/index.js"
 import { ProviderEventRecords } from "../payments/domain/index.js"
 
 export type WebhookResult = { readonly received: true; readonly processed: boolean }
@@ -30,6 +30,7 @@ export class ProviderHooks extends Effect.Service<ProviderHooks>()("@billkit/cor
     const payments = yield* Payments
     const invoices = yield* Invoices
     const seen = yield* makeRepository(ProviderEventRecords)
+    const paymentMethods = yield* PaymentMethods
 
     /** The tenant (and payment) a PaymentIntent belongs to: each project of the event's mode is asked. */
     const paymentOf = (event: ProviderEventIn) =>
@@ -91,6 +92,35 @@ export class ProviderHooks extends Effect.Service<ProviderHooks>()("@billkit/cor
         })).pipe(Effect.provideService(CurrentTenant, tenant))
       })
 
+    /**
+     * `payment_method.detached`: the card detached in Stripe is detached in Billkit too, unless
+     * Stripe now has it attached again (read back). The customer is the one it was detached from.
+     */
+    const detachMethod = (event: ProviderEventIn) =>
+      Effect.gen(function*() {
+        const previous = event.previousCustomer
+        if (previous === null) return false
+        if ((yield* provider.webhooks!.readPaymentMethodCustomer(event.objectId)) !== null) return false
+        const mode = event.livemode ? "live" as const : "test" as const
+        for (const project of yield* storage.projects.all) {
+          const tenant = { projectId: project.id, mode }
+          const done = yield* Effect.gen(function*() {
+            const customer = yield* paymentMethods.customerOfProviderRef(previous)
+            if (Option.isNone(customer)) return Option.none<boolean>()
+            const active = yield* paymentMethods.list(customer.value, { limit: 100 }).pipe(Effect.orDie)
+            const method = active.data.find((m) => m.providerRef === event.objectId)
+            if (method === undefined) return Option.some(false)
+            return Option.some(yield* seen.transaction(Effect.gen(function*() {
+              if (!(yield* markSeen(event))) return false
+              yield* paymentMethods.detach(customer.value, method.id).pipe(Effect.orDie)
+              return true
+            })))
+          }).pipe(Effect.provideService(CurrentTenant, tenant))
+          if (Option.isSome(done)) return done.value
+        }
+        return false
+      })
+
     /** Verifies and processes one delivery; `connection` is `default` (the instance's provider). */
     const receive = (connection: string, payload: string, signature: string): Effect.Effect<WebhookResult, NotFound | WebhookSignatureInvalid> =>
       Effect.gen(function*() {
@@ -100,6 +130,7 @@ export class ProviderHooks extends Effect.Service<ProviderHooks>()("@billkit/cor
         }
         const event = yield* webhooks.verify(payload, signature)
         if (chargeEvents.has(event.type)) return { received: true, processed: yield* settleCharge(event) } as const
+        if (event.type === "payment_method.detached") return { received: true, processed: yield* detachMethod(event) } as const
         if (event.type === "charge.refunded") return { received: true, processed: yield* recordRefunds(event) } as const
         return { received: true, processed: false } as const
       })
