@@ -12,6 +12,8 @@ export interface StripeConfig {
   readonly secretKey: string
   /** STRIPE_API_BASE: a Stripe-compatible server (stripe-mock, `billkit-fake-stripe`); default Stripe. */
   readonly apiBase?: string
+  /** STRIPE_WEBHOOK_SECRET (`whsec_…`): verifies Stripe's deliveries to `/v1/providers/stripe/webhook/default`. */
+  readonly webhookSecret?: string
 }
 
 export interface ServerConfig {
@@ -127,8 +129,10 @@ const parseAdminPassword = (value: string | undefined, apiKey: string | undefine
 const parseStripe = (env: Env): StripeConfig | undefined => {
   const secretKey = read(env, "STRIPE_SECRET_KEY")
   const apiBase = read(env, "STRIPE_API_BASE")
+  const webhookSecret = read(env, "STRIPE_WEBHOOK_SECRET")
   if (secretKey === undefined) {
     if (apiBase !== undefined) throw new ConfigError("STRIPE_API_BASE needs STRIPE_SECRET_KEY (the key that server accepts)")
+    if (webhookSecret !== undefined) throw new ConfigError("STRIPE_WEBHOOK_SECRET needs STRIPE_SECRET_KEY (webhooks are re-read from Stripe with it)")
     return undefined
   }
   if (!/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/.test(secretKey)) {
@@ -137,7 +141,10 @@ const parseStripe = (env: Env): StripeConfig | undefined => {
   if (apiBase !== undefined && !/^https?:\/\/[^/]+\/?$/.test(apiBase)) {
     throw new ConfigError(`STRIPE_API_BASE must be an origin such as http://127.0.0.1:12111; got "${redactUrl(apiBase)}"`)
   }
-  return { secretKey, ...(apiBase === undefined ? {} : { apiBase }) }
+  if (webhookSecret !== undefined && !/^whsec_[A-Za-z0-9_]+$/.test(webhookSecret)) {
+    throw new ConfigError("STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret: whsec_…")
+  }
+  return { secretKey, ...(apiBase === undefined ? {} : { apiBase }), ...(webhookSecret === undefined ? {} : { webhookSecret }) }
 }
 
 export const loadConfig = (env: Env): ServerConfig => {

@@ -48,12 +48,16 @@ describe("Stripe settings", () => {
     expect(loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc123" }).stripe).toEqual({ secretKey: "sk_test_abc123" })
     expect(loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc123", STRIPE_API_BASE: "http://127.0.0.1:12111" }).stripe)
       .toEqual({ secretKey: "sk_test_abc123", apiBase: "http://127.0.0.1:12111" })
+    expect(loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc123", STRIPE_WEBHOOK_SECRET: "whsec_abc" }).stripe)
+      .toEqual({ secretKey: "sk_test_abc123", webhookSecret: "whsec_abc" })
   })
 
   it("rejects what it cannot use, naming the variable", () => {
     expect(() => loadConfig({ STRIPE_SECRET_KEY: "pk_test_abc" })).toThrow(/STRIPE_SECRET_KEY must be/)
     expect(() => loadConfig({ STRIPE_API_BASE: "http://127.0.0.1:12111" })).toThrow(/STRIPE_API_BASE needs STRIPE_SECRET_KEY/)
     expect(() => loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc", STRIPE_API_BASE: "ftp://x" })).toThrow(/STRIPE_API_BASE must be/)
+    expect(() => loadConfig({ STRIPE_WEBHOOK_SECRET: "whsec_abc" })).toThrow(/STRIPE_WEBHOOK_SECRET needs STRIPE_SECRET_KEY/)
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "sk_test_abc" })).toThrow(/STRIPE_WEBHOOK_SECRET must be/)
   })
 })
 

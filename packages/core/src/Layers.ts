@@ -58,6 +58,8 @@ import { layerInvoiceLinks } from "./subscriptions/InvoiceLinks.js"
 import { Analytics } from "./analytics/Analytics.js"
 import { AnalyticsLive } from "./analytics/http/AnalyticsHttp.js"
 import { Reports } from "./analytics/Reports.js"
+import { ProviderHooks } from "./providerhooks/ProviderHooks.js"
+import { ProviderHooksLive } from "./providerhooks/http/ProviderHooksHttp.js"
 import { ReportsLive } from "./analytics/http/ReportsHttp.js"
 import { layerMrrLedger } from "./analytics/MrrLedger.js"
 import { Referrals } from "./referrals/Referrals.js"
@@ -69,7 +71,8 @@ import { ReferralsLive } from "./referrals/http/ReferralsHttp.js"
  * needing only `Storage` (and `IdGenerator`, which they get by default).
  */
 export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider, E, R>) =>
-  Layer.mergeAll(
+  // Inbound provider webhooks settle through payments and invoicing: built over them.
+  ProviderHooks.Default.pipe(Layer.provideMerge(Layer.mergeAll(
     Customers.Default,
     Products.Default,
     Prices.Default,
@@ -103,7 +106,7 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Reports.Default,
     Portal.Default,
     Referrals.Default
-  ).pipe(
+  ))).pipe(
     // How invoicing and payments reach the subscription an invoice bills (ports they define).
     Layer.provide(layerInvoiceLinks),
     // Every subscription write appends to the MRR ledger in its transaction (subscriptions' port).
@@ -121,7 +124,7 @@ export const HandlersLive = Layer.mergeAll(
   CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
   SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive, ConnectionsLive, CheckoutLive,
-  ReportsLive, PortalLive, ReferralsLive
+  ReportsLive, PortalLive, ReferralsLive, ProviderHooksLive
 ).pipe(
   Layer.provide(AuthenticationLive)
 )

@@ -9,6 +9,8 @@
 import {
   type ChargeOutcome,
   IdempotencyKeyReused,
+  type ProviderWebhooks,
+  WebhookSignatureInvalid,
   PaymentMethodRejected,
   type PaymentProviderService,
   type ProviderCustomerRef,
@@ -28,7 +30,15 @@ export interface StripeProviderOptions extends Partial<StripeClientOptions> {
    * the URL is null and your front end completes the PaymentIntent with Stripe.js.
    */
   readonly returnUrl?: string
+  /**
+   * The signing secret (`whsec_…`) of the Stripe webhook endpoint pointing at
+   * `/v1/providers/stripe/webhook/default`; without it that endpoint answers 404.
+   */
+  readonly webhookSecret?: string
 }
+
+/** Stripe signs each delivery with a timestamp; older than this is refused (a replay). */
+export const webhookToleranceSeconds = 300
 
 /** The key a Stripe customer is made with: one Billkit customer, one Stripe customer. */
 export const customerKey = (customerId: string) => `billkit-customer:${customerId}`
@@ -198,5 +208,33 @@ export const makeStripePaymentProvider = (options: StripeProviderOptions): Payme
       )
     )
 
-  return { name: "stripe", createPaymentMethod, charge, refund }
+  const webhookSecret = options.webhookSecret
+  const webhooks: ProviderWebhooks | undefined = webhookSecret === undefined ? undefined : {
+    verify: (payload, signature) =>
+      Effect.try({
+        try: () => {
+          const event = stripe.webhooks.constructEvent(payload, signature, webhookSecret, webhookToleranceSeconds)
+          const object = event.data.object as { readonly id?: string }
+          const previous = (event.data as { readonly previous_attributes?: { readonly customer?: string | { readonly id: string } | null } }).previous_attributes
+          return { id: event.id, type: event.type, livemode: event.livemode, objectId: object.id ?? "", previousCustomer: idOf(previous?.customer) ?? null }
+        },
+        catch: (error) => new WebhookSignatureInvalid({ message: error instanceof Error ? error.message : String(error) })
+      }),
+    // Network trouble re-reading is a defect: the delivery answers 500 and Stripe sends it again.
+    readCharge: (providerRef) => Effect.promise(() => stripe.paymentIntents.retrieve(providerRef)).pipe(Effect.map(outcomeOf)),
+    readPaymentMethodCustomer: (providerRef) =>
+      Effect.promise(() => stripe.paymentMethods.retrieve(providerRef)).pipe(Effect.map((method) => idOf(method.customer) ?? null)),
+    readChargeRefunds: (chargeRef) =>
+      Effect.promise(() => stripe.charges.retrieve(chargeRef, { expand: ["refunds"] })).pipe(Effect.map((charge) => ({
+        paymentRef: idOf(charge.payment_intent) ?? charge.id,
+        refunds: (charge.refunds?.data ?? []).map((r) => ({
+          providerRef: r.id,
+          amount: r.amount,
+          status: r.status === "succeeded" ? "succeeded" as const : r.status === "pending" ? "pending" as const : "failed" as const,
+          billkitRefund: r.metadata?.billkit_refund ?? null
+        }))
+      })))
+  }
+
+  return { name: "stripe", createPaymentMethod, charge, refund, ...(webhooks === undefined ? {} : { webhooks }) }
 }

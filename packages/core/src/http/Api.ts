@@ -25,6 +25,7 @@ import { WebhooksGroup } from "../webhooks/index.js"
 import { CheckoutGroup } from "../checkout/index.js"
 import { PortalGroup } from "../portal/index.js"
 import { ReferralsGroup } from "../referrals/index.js"
+import { ProviderHooksGroup } from "../providerhooks/index.js"
 import { applyConventions } from "./OpenApiConventions.js"
 import { BadRequest, ConflictProblem, Forbidden, NotFoundProblem, PayloadTooLarge, RateLimited, ValidationProblem } from "./Problems.js"
 
@@ -52,6 +53,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(ReportsGroup)
   .add(PortalGroup)
   .add(ReferralsGroup)
+  .add(ProviderHooksGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFoundProblem)

@@ -21,6 +21,11 @@ import { checkRateLimit, makeLocalRateLimitStore, type RateLimitVerdict } from "
 /** Paths anyone may read: the API's own description. */
 export const publicPaths: ReadonlySet<string> = new Set(["/v1/openapi.json", "/docs"])
 
+/** Key-less path prefixes: the provider's webhooks, authenticated by their signature instead. */
+export const publicPrefixes: ReadonlyArray<string> = ["/v1/providers/stripe/webhook/"]
+
+const isPublic = (path: string) => publicPaths.has(path) || publicPrefixes.some((prefix) => path.startsWith(prefix))
+
 const bodyMethods = new Set(["POST", "PUT", "PATCH"])
 
 const bearer = (header: string | undefined) => {
@@ -99,7 +104,7 @@ export const pipeline = (options: PipelineOptions) =>
               }))
 
           const handled = Effect.gen(function*() {
-            if (publicPaths.has(path)) return yield* app
+            if (isPublic(path)) return yield* app
             const principal = yield* authenticate(original)
             if (Option.isNone(principal)) return yield* Effect.fail(unauthorized("Missing or unknown API key: send Authorization: Bearer sk_test_…"))
             const now = yield* Clock.currentTimeMillis

@@ -133,12 +133,12 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
      * automatic attempt) enters dunning. A payment recorded before (another process, a resumed
      * run) changes nothing. Returns the payment as recorded.
      */
-    const recordCharge = (payment: Payment, outcome: Parameters<typeof payments.recordCharge>[1]) =>
+    const recordCharge = (payment: Payment, outcome: Parameters<typeof payments.recordCharge>[1], settles?: Parameters<typeof payments.recordCharge>[2]) =>
       // (Not `events.batched` here: `settleAll` batches the events of all the outcomes it records.)
       repo.transaction(Effect.gen(function*() {
         // The invoice first, then its payment: every writer of both takes them in this order.
         const invoice = yield* repo.get(payment.invoice!, true).pipe(Effect.orDie)
-        const recorded = yield* payments.recordCharge(payment.id, outcome)
+        const recorded = yield* payments.recordCharge(payment.id, outcome, settles)
         if (recorded._tag === "None") return yield* payments.get(payment.id).pipe(Effect.orDie)
         const paid = recorded.value
         if (paid.status === "succeeded") {
@@ -515,6 +515,7 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
 
     return {
       issue,
+      recordCharge,
       finalize,
       pay,
       committing,

@@ -99,6 +99,51 @@ export interface PaymentProviderService {
   ) => Effect.Effect<ProviderPaymentMethod, PaymentMethodRejected>
   readonly charge: (request: ChargeRequest) => Effect.Effect<ChargeOutcome, IdempotencyKeyReused>
   readonly refund: (request: RefundRequest) => Effect.Effect<RefundOutcome, IdempotencyKeyReused>
+  /** Inbound webhooks from the provider, for providers that send them (`@billkit/stripe` with `webhookSecret`). */
+  readonly webhooks?: ProviderWebhooks
+}
+
+/** The signature on an inbound webhook is missing, wrong or too old: a 400, nothing changed. */
+export class WebhookSignatureInvalid extends Data.TaggedError("WebhookSignatureInvalid")<{
+  readonly message: string
+}> {}
+
+/** An inbound provider event, verified; only what Billkit acts on. */
+export interface ProviderEventIn {
+  readonly id: string
+  readonly type: string
+  readonly livemode: boolean
+  /** The id of the event's object (`pi_…`, `ch_…`, `dp_…`, `pm_…`). */
+  readonly objectId: string
+  /** The object's customer before this change (`payment_method.detached`), from the signed payload. */
+  readonly previousCustomer: string | null
+}
+
+/**
+ * The provider's side of inbound webhooks. Core never trusts a payload's state: it verifies the
+ * signature here, then re-reads the object's current state, so deliveries late, duplicated or out
+ * of order all lead to the same end.
+ */
+export interface ProviderWebhooks {
+  /** Verifies `payload` (the exact bytes received) against `signature` (tolerance 300 s). */
+  readonly verify: (payload: string, signature: string) => Effect.Effect<ProviderEventIn, WebhookSignatureInvalid>
+  /** The charge's current outcome at the provider, by its `providerRef` (`pi_…`). */
+  readonly readCharge: (providerRef: string) => Effect.Effect<ChargeOutcome>
+  /** The customer a payment method (`pm_…`) is attached to now; null when detached. */
+  readonly readPaymentMethodCustomer: (providerRef: string) => Effect.Effect<string | null>
+  /** A charge (`ch_…`) read back: the payment's `providerRef` (`pi_…`) and every refund of it. */
+  readonly readChargeRefunds: (chargeRef: string) => Effect.Effect<{
+    readonly paymentRef: string
+    readonly refunds: ReadonlyArray<ProviderRefundIn>
+  }>
+}
+
+/** A refund as the provider has it; `billkitRefund` is set when Billkit made it (its refund's id). */
+export interface ProviderRefundIn {
+  readonly providerRef: string
+  readonly amount: number
+  readonly status: "succeeded" | "pending" | "failed"
+  readonly billkitRefund: string | null
 }
 
 export class PaymentProvider extends Context.Tag("@billkit/core/PaymentProvider")<PaymentProvider, PaymentProviderService>() {}

@@ -139,9 +139,9 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
      * Records a charge's outcome, in the caller's transaction: None when the payment is no longer
      * pending (another process, or an earlier run, recorded it first).
      */
-    const recordCharge = traced("Payments.recordCharge")(function*(paymentId: string, outcome: ChargeOutcome) {
+    const recordCharge = traced("Payments.recordCharge")(function*(paymentId: string, outcome: ChargeOutcome, settles: ReadonlyArray<PaymentStatus> = ["pending"]) {
       const payment = yield* payments.get(paymentId, true).pipe(Effect.orDie)
-      if (payment.status !== "pending") return Option.none<Payment>()
+      if (!settles.includes(payment.status)) return Option.none<Payment>()
       const recorded: Payment = {
         ...payment,
         status: outcome.status,
@@ -286,6 +286,43 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       return { charges: charges.data, refunds: open.data }
     })
 
+    /**
+     * Records, in the caller's transaction, a refund made at the provider rather than by Billkit
+     * (Stripe's dashboard): a succeeded refund of the payment, its amount taken from what is left
+     * to refund and from what the invoice prepaid. Once per provider refund; None when it is
+     * already recorded or exceeds what is left.
+     */
+    const recordProviderRefund = traced("Payments.recordProviderRefund")(function*(paymentId: string, made: { readonly providerRef: string; readonly amount: number }) {
+      const known = yield* refunds.findBy("provider_ref", made.providerRef)
+      if (Option.isSome(known)) return Option.none<Refund>()
+      const payment = yield* payments.get(paymentId, true).pipe(Effect.orDie)
+      if (payment.status !== "succeeded" || made.amount <= 0 || made.amount > payment.amount - payment.amountRefunded) {
+        yield* Effect.logWarning(`provider refund ${made.providerRef} of ${made.amount} does not fit payment ${payment.id}; not recorded`)
+        return Option.none<Refund>()
+      }
+      const refund: Refund = {
+        id: yield* ids.next("refund"),
+        object: "refund",
+        payment: payment.id,
+        customer: payment.customer,
+        invoice: payment.invoice,
+        amount: made.amount,
+        currency: payment.currency,
+        reason: "made at the payment provider",
+        status: "succeeded",
+        providerRef: made.providerRef,
+        createdAt: yield* nowIso
+      }
+      yield* refunds.insert(refund).pipe(Effect.orDie)
+      yield* payments.update({ ...payment, amountRefunded: payment.amountRefunded + made.amount }).pipe(Effect.orDie)
+      if (payment.invoice !== null) yield* invoices.refunding(payment.invoice, made.amount)
+      yield* events.emit("refund.created", refund.id, encodeRefund(refund))
+      return Option.some(refund)
+    })
+
+    /** The payment a provider reference (`pi_…`) names, in the current tenant. */
+    const findByProviderRef = (providerRef: string) => payments.findBy("provider_ref", providerRef)
+
     const paymentsOfInvoice = (invoiceId: string) =>
       Effect.map(payments.list({ limit: 100 }, { where: { invoice: invoiceId } }), (page) => page.data)
 
@@ -324,6 +361,8 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       refund,
       refundInvoice,
       paymentsOfInvoice,
+      findByProviderRef,
+      recordProviderRefund,
       get: (id: string) => payments.get(id),
       getRefund: (id: string) => refunds.get(id),
       list,

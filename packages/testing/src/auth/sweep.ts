@@ -63,6 +63,9 @@ const resourceOf: Record<string, string> = {
   "referrals.getConfig": "referrals", "referrals.putConfig": "referrals"
 }
 
+/** Operations without an API key: Stripe's webhook, authenticated by its `Stripe-Signature` instead. */
+const keylessOperations = new Set(["providerWebhooks.stripe"])
+
 /** The only operations a publishable key may call (API.md §1): public lists, and starting a checkout. */
 const publishableOperations = new Set(["plans.list", "prices.list"])
 const publishableWrites = new Set(["checkout.create"])
@@ -287,6 +290,18 @@ export const tenancySweep = (ctx: AuthContext) =>
       }
 
       for (const op of operations) {
+        if (keylessOperations.has(op.id)) {
+          // No API key: the provider's signature authenticates. Unsigned, with any key or none, it is
+          // refused (400; 404 here, where the instance has no Stripe webhook secret) and shows nothing.
+          const path = op.template.replace("{connection}", "default")
+          for (const [who, key] of [["no key", undefined], ["A's test key", t.a.test], ["project B's secret key", t.b.test]] as const) {
+            const reply = await t.send(key, op.method, path, { id: "evt_unsigned", type: "payment_intent.succeeded" })
+            if (reply.status !== 400 && reply.status !== 404) problems.push(`${op.id} as ${who}: expected 400 or 404 unsigned, got ${reply.status}`)
+            const leaked = [...idsIn(reply.text)].filter((id) => known.has(id))
+            if (leaked.length > 0) problems.push(`${op.id} as ${who}: shows A's ${leaked.join(", ")}`)
+          }
+          continue
+        }
         const resource = resourceOf[op.id]
         if (resource === undefined) {
           problems.push(`${op.id} (${op.method} ${op.template}): not in resourceOf; add the scope its handler checks`)
