@@ -18,7 +18,8 @@ const withoutLedger = (storage: StoragePort): StoragePort => ({
   insert: (spec, tenant, record) => (spec.name.startsWith("mrr_") ? Effect.void : storage.insert(spec, tenant, record)),
   update: (spec, tenant, record) => (spec.name.startsWith("mrr_") ? Effect.void : storage.update(spec, tenant, record)),
   // The billing loop writes a batch's rows together.
-  insertMany: (spec, tenant, records) => (spec.name.startsWith("mrr_") ? Effect.void : storage.insertMany(spec, tenant, records)),
+  insertMany: (spec, tenant, records) =>
+    spec.name.startsWith("mrr_") ? Effect.succeed(records.map((r) => r.id)) : storage.insertMany(spec, tenant, records),
   updateMany: (spec, tenant, records) => (spec.name.startsWith("mrr_") ? Effect.void : storage.updateMany(spec, tenant, records))
 })
 
