@@ -238,7 +238,7 @@ describe("dashboard pages show Billkit's records", () => {
 describe("dashboard test clock", () => {
   it("refuses an advance without the CSRF token, and the clock stays where it was", async () => {
     const client = await signedIn()
-    const before = (await api("GET", "/v1/test-helpers/clock")).body.now
+    const before = await clockNow()
     await client.get("/dashboard/test-clock")
     expect((await client.post("/dashboard/test-clock/advance", { days: "30" })).status).toBe(403)
     expect((await client.post("/dashboard/test-clock/advance", { days: "30", csrf: "forged" })).status).toBe(403)
@@ -251,7 +251,7 @@ describe("dashboard test clock", () => {
 
   it("advancing a month renews the subscriptions and shows the renewal invoices", async () => {
     const client = await signedIn()
-    const before = (await api("GET", "/v1/test-helpers/clock")).body.now
+    const before = await clockNow()
     await client.get("/dashboard/test-clock")
     const answer = await client.post("/dashboard/test-clock/advance", { days: "31", csrf: client.csrf() })
     expect(answer.status).toBe(303)
@@ -273,10 +273,25 @@ describe("dashboard test clock", () => {
 
   it("refuses a bad number of days without moving the clock", async () => {
     const client = await signedIn()
-    const before = (await api("GET", "/v1/test-helpers/clock")).body.now
+    const before = await clockNow()
     await client.get("/dashboard/test-clock")
     const answer = await client.post("/dashboard/test-clock/advance", { days: "-3", csrf: client.csrf() })
     expect(mainText((await client.get(answer.location!)).text)).toContain("Days must be a whole number from 0 to 3660.")
-    expect((await api("GET", "/v1/test-helpers/clock")).body.now).toBe(before)
+    expect(await clockNow()).toBe(before)
   })
 })
+
+/**
+ * The test clock's instant. This file's calls share one key and its default limit of 100 requests
+ * a second, so a 429 (seen once in a full run) is waited out rather than read as a clock.
+ */
+const clockNow = async (): Promise<string> => {
+  for (;;) {
+    const reply = await api("GET", "/v1/test-helpers/clock")
+    if (reply.status !== 429) {
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200)
+      return reply.body.now
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+}
