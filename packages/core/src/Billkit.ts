@@ -8,6 +8,8 @@ import { BillkitApi } from "./http/Api.js"
 import { HandlersLive, ServicesLive, servicesWith } from "./Layers.js"
 import { PaymentProvider, type PaymentProviderService } from "./payments/PaymentProvider.js"
 import { pipeline } from "./http/Pipeline.js"
+import { RequestLimiterLive } from "./http/RateLimiter.js"
+import { makeFastReads } from "./FastReads.js"
 import type { Mode, StoragePort } from "./kernel/Storage.js"
 import { Storage } from "./kernel/Storage.js"
 import { withBatches } from "./kernel/StorageBatch.js"
@@ -35,6 +37,12 @@ export type { Principal, RateLimitRule } from "./http/Principal.js"
 
 export interface BillkitOptions {
   readonly storage: StoragePort
+  /**
+   * Plain retrieves (`GET /v1/customers/{id}` and the like) skip the full HTTP stack when they
+   * can, with the same checks and the same answers (FastReads.ts). Default true; false sends
+   * every request through the full stack (the equivalence tests compare the two).
+   */
+  readonly fastReads?: boolean
   /** Where the host mounts the handler, e.g. "/billing" (paths are then /billing/v1/...). Default "". */
   readonly basePath?: string
   /** Replace API-key auth: return the principal, or null for 401. */
@@ -191,6 +199,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
     : servicesWith(Layer.succeed(PaymentProvider, options.paymentProvider))
   const pagesConfig = Layer.succeed(PagesConfig, { publicUrl: options.publicUrl ?? null, basePath, branding: options.pages ?? {} })
   const services = base.pipe(
+    Layer.provideMerge(RequestLimiterLive),
     Layer.provideMerge(Layer.succeed(Storage, withBatches(options.storage))),
     Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets, webhookConfig, providerAccounts, pagesConfig))
   )
@@ -211,21 +220,42 @@ export const billkit = (options: BillkitOptions): Billkit => {
   // The hosted pages (checkout, portal) are HTML, outside the REST API and its API keys.
   const pages = pagesHandler(runtime)
 
-  const handler = (request: Request): Promise<Response> => {
-    if (basePath === "") return pages(request, new URL(request.url).pathname) ?? web.handler(request)
-    const url = new URL(request.url)
-    if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) {
-      return Promise.resolve(problem(404, `Billkit is mounted at ${basePath}`, url.pathname))
-    }
-    url.pathname = url.pathname.slice(basePath.length) || "/"
-    const page = pages(request, url.pathname)
-    if (page !== null) return page
+  // Plain retrieves skip the full HTTP stack when they can (FastReads.ts); a host's own
+  // authenticate function always takes the full stack.
+  const fastReads = options.authenticate === undefined && options.fastReads !== false
+    ? runtime.runPromise(makeFastReads({ basePath, defaultRateLimits: options.defaultRateLimits }))
+    : undefined
+  fastReads?.catch(() => undefined) // a failure to build surfaces on the first request instead
+
+  const fullStack = (request: Request, url: URL): Promise<Response> => {
+    if (basePath === "") return web.handler(request)
     const init: RequestInit & { duplex?: "half" } = { method: request.method, headers: request.headers, signal: request.signal }
     if (request.body !== null) {
       init.body = request.body
       init.duplex = "half"
     }
     return web.handler(new Request(url, init))
+  }
+
+  const handler = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url)
+    if (basePath !== "") {
+      if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) {
+        return problem(404, `Billkit is mounted at ${basePath}`, url.pathname)
+      }
+      url.pathname = url.pathname.slice(basePath.length) || "/"
+    }
+    const page = pages(request, url.pathname)
+    if (page !== null) return page
+    if (fastReads !== undefined) {
+      const fast = await fastReads
+      const target = fast.match(request, url.pathname, url.search)
+      if (target !== undefined) {
+        const answered = await runtime.runPromise(fast.answer(request, url.pathname, target))
+        if (answered._tag === "Some") return answered.value
+      }
+    }
+    return fullStack(request, url)
   }
 
   const runDeliveries = () => runOrThrow(runtime, Effect.flatMap(DeliveryWorker, (worker) => worker.runAll))

@@ -2,6 +2,8 @@
 export { Plans } from "./Plans.js"
 export { Prices } from "./Prices.js"
 export { Products } from "./Products.js"
+export { Features } from "./Features.js"
+export { Metrics } from "./Metrics.js"
 export { FeaturesGroup } from "./http/FeaturesApi.js"
 export { MetricsGroup } from "./http/MetricsApi.js"
 export { PlansGroup } from "./http/PlansApi.js"

@@ -16,7 +16,7 @@ import { withIdempotency } from "./Idempotency.js"
 import { resolvedPrincipal, type Principal, type RateLimitRule } from "./Principal.js"
 import { internalError, problemOf, problemResponse } from "./ProblemResponse.js"
 import { PayloadTooLarge, payloadTooLarge, rateLimited, unauthorized } from "./Problems.js"
-import { checkRateLimit, makeLocalRateLimitStore, type RateLimitVerdict } from "./RateLimiter.js"
+import { checkRateLimit, RequestLimiter, type RateLimitVerdict } from "./RateLimiter.js"
 
 /** Paths anyone may read: the API's own description. */
 export const publicPaths: ReadonlySet<string> = new Set(["/v1/openapi.json", "/docs"])
@@ -28,12 +28,12 @@ const isPublic = (path: string) => publicPaths.has(path) || publicPrefixes.some(
 
 const bodyMethods = new Set(["POST", "PUT", "PATCH"])
 
-const bearer = (header: string | undefined) => {
+export const bearer = (header: string | undefined) => {
   const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
   return match === null ? undefined : match[1]
 }
 
-const rateLimitHeaders = (v: RateLimitVerdict): Record<string, string> => ({
+export const rateLimitHeaders = (v: RateLimitVerdict): Record<string, string> => ({
   "x-ratelimit-limit": String(v.limit),
   "x-ratelimit-remaining": String(v.remaining),
   "x-ratelimit-reset": String(v.reset)
@@ -54,7 +54,7 @@ export const pipeline = (options: PipelineOptions) =>
       const storage = yield* Storage
       const ids = yield* IdGenerator
       const apiKeys = yield* ApiKeys
-      const limiter = storage.sharedAcrossProcesses ? storage.rateLimits : makeLocalRateLimitStore()
+      const limiter = yield* RequestLimiter
       const defaultLimits: ReadonlyArray<RateLimitRule> = options.defaultRateLimits ?? [{ window: "second", max: 100 }]
       const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
 

@@ -2,9 +2,9 @@
  * Fixed-window rate limits per key. With storage shared by several processes (Postgres) the
  * windows are counted in it; otherwise in this process's memory, which costs no write per call.
  */
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { RateLimitRule } from "./Principal.js"
-import type { RateLimitStore } from "../kernel/Storage.js"
+import { Storage, type RateLimitStore } from "../kernel/Storage.js"
 
 const windowMs: Record<RateLimitRule["window"], number> = { second: 1_000, minute: 60_000, hour: 3_600_000 }
 
@@ -71,3 +71,11 @@ export const makeLocalRateLimitStore = (): RateLimitStore => {
     prune: (now) => Effect.sync(() => prune(now))
   }
 }
+
+/** The one set of counters every path of a handler counts requests in. */
+export class RequestLimiter extends Context.Tag("@billkit/core/RequestLimiter")<RequestLimiter, RateLimitStore>() {}
+
+export const RequestLimiterLive = Layer.effect(
+  RequestLimiter,
+  Effect.map(Storage, (storage) => (storage.sharedAcrossProcesses ? storage.rateLimits : makeLocalRateLimitStore()))
+)

@@ -1,0 +1,133 @@
+/**
+ * The short path for plain retrieves (src/FastReads.ts) must be invisible: two handlers over one
+ * storage, one with it and one without (`fastReads: false`), get the same requests and must give
+ * the same answers — status, headers (but the request id) and body — for every retrieve route,
+ * with every kind of key: allowed, narrower, publishable, another project's, unknown, revoked,
+ * rate-limited. Runs on memory and SQLite.
+ */
+import { billkit, makeMemoryStorage, type StoragePort } from "@billkit/core"
+import { makeSqliteStorage } from "@billkit/sqlite"
+import { sendTo, type Reply } from "@billkit/testing"
+import { describe, expect, it } from "vitest"
+
+const backends: Array<[string, () => Promise<StoragePort>]> = [
+  ["memory", async () => makeMemoryStorage()],
+  ["sqlite", async () => {
+    const sqlite = makeSqliteStorage({ filename: ":memory:" })
+    await sqlite.migrate()
+    return sqlite.storage
+  }]
+]
+
+/** What a client can observe of an answer, the request id aside (it is new on every request). */
+const observed = (reply: Reply) => {
+  const headers = Object.fromEntries([...reply.headers].filter(([name]) => name !== "request-id"))
+  const body = reply.json === undefined ? reply.text : { ...reply.json, request_id: reply.json.request_id === undefined ? undefined : "…" }
+  return { status: reply.status, headers, body }
+}
+
+describe.each(backends)("fast reads answer as the full stack does (%s)", (_name, makeStorage) => {
+  const setUp = async (basePath = "") => {
+    const storage = await makeStorage()
+    // Hour windows: a second's boundary between the two handlers' answers cannot move a counter.
+    const defaultRateLimits = [{ window: "hour" as const, max: 100_000 }]
+    const fast = billkit({ storage, basePath, defaultRateLimits })
+    const full = billkit({ storage, basePath, defaultRateLimits, fastReads: false })
+    const { apiKey } = await fast.bootstrap()
+    const other = await fast.createProject("Other")
+    const base = `http://billkit.test${basePath}`
+    const sendFast = sendTo(fast, base)
+    const sendFull = sendTo(full, base)
+    const ok = async (method: string, path: string, body?: unknown) => {
+      const reply = await sendFast(apiKey!, method, path, body)
+      expect(reply.status, `${method} ${path}: ${reply.text}`).toBeLessThan(300)
+      return reply.json
+    }
+    /** Sends one GET to both handlers and requires the same answer; returns it. */
+    const both = async (key: string | undefined, path: string, headers?: Record<string, string>) => {
+      const a = await sendFast(key, "GET", path, undefined, headers)
+      const b = await sendFull(key, "GET", path, undefined, headers)
+      expect(observed(a), `GET ${path}`).toEqual(observed(b))
+      return a
+    }
+    // The bootstrap key seeds through one handler only; comparisons use a key both count alike.
+    const admin = await ok("POST", "/v1/api-keys", { name: "admin", type: "secret", scopes: ["*"] })
+    return { fast, full, key: admin.secret as string, other, ok, both }
+  }
+
+  /** One record behind every route the short path takes. */
+  const seed = async (ok: (method: string, path: string, body?: unknown) => Promise<any>) => {
+    const customer = await ok("POST", "/v1/customers", { email: "ada@example.com", name: "Ada" })
+    const product = await ok("POST", "/v1/products", { name: "Pro" })
+    const price = await ok("POST", `/v1/products/${product.id}/prices`, { amount: 2900, currency: "EUR", schedule: "month" })
+    const feature = await ok("POST", "/v1/features", { code: "api_access", name: "API access" })
+    const metric = await ok("POST", "/v1/metrics", { code: "calls", name: "Calls", aggregation_method: "count" })
+    const voucher = await ok("POST", "/v1/vouchers", { code: "TEN", type: "percentage", percentage: "10", duration: "once" })
+    const plan = await ok("POST", "/v1/plans", { name: "Pro", code_name: "pro", product: product.id, prices: [price.id] })
+    await ok("POST", `/v1/customers/${customer.id}/payment-methods`, { token: "tok_visa" })
+    const subscription = await ok("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: plan.code_name })
+    const invoices = await ok("GET", `/v1/invoices?customer=${customer.id}`)
+    const payments = await ok("GET", "/v1/payments")
+    const events = await ok("GET", "/v1/events")
+    return [
+      `/v1/customers/${customer.id}`,
+      `/v1/products/${product.id}`,
+      `/v1/features/${feature.id}`,
+      `/v1/metrics/${metric.id}`,
+      `/v1/vouchers/${voucher.id}`,
+      `/v1/subscriptions/${subscription.id}`,
+      `/v1/invoices/${invoices.data[0].id}`,
+      `/v1/payments/${payments.data[0].id}`,
+      `/v1/events/${events.data[0].id}`
+    ]
+  }
+
+  it("answers every retrieve route alike, for every kind of caller", async () => {
+    const { key, other, ok, both } = await setUp()
+    const paths = await seed(ok)
+    const narrow = await ok("POST", "/v1/api-keys", { name: "customers only", type: "secret", scopes: ["customers:read"] })
+    const writer = await ok("POST", "/v1/api-keys", { name: "customers write", type: "secret", scopes: ["customers:write"] })
+    const publishable = await ok("POST", "/v1/api-keys", { name: "browser", type: "publishable" })
+    for (const path of paths) {
+      expect((await both(key, path)).status, path).toBe(200)
+      expect((await both(undefined, path)).status).toBe(401)
+      expect((await both("sk_test_unknown", path)).status).toBe(401)
+      expect((await both(other.testKey, path)).status).toBe(404) // another project's record
+      expect((await both(other.liveKey, path)).status).toBe(404)
+      expect((await both(publishable.secret, path)).status).toBe(403)
+      expect((await both(narrow.secret, path)).status).toBe(path.startsWith("/v1/customers/") ? 200 : 403)
+      expect((await both(writer.secret, path)).status).toBe(path.startsWith("/v1/customers/") ? 200 : 403)
+      expect((await both(key, `${path}x`)).status).toBe(404)
+      expect((await both(key, `${path}?expand=nothing`)).status).toBeGreaterThanOrEqual(200)
+      expect((await both(key, path, { authorization: `Basic ${key}` })).status).toBe(401)
+    }
+    expect((await both(key, "/v1/customers/cus%00nul")).status).toBe(404)
+  })
+
+  it("refuses a revoked key at once", async () => {
+    const { ok, both, fast } = await setUp()
+    const [customerPath] = await seed(ok)
+    const reader = await ok("POST", "/v1/api-keys", { name: "reader", type: "secret", scopes: ["customers:read"] })
+    expect((await both(reader.secret, customerPath!)).status).toBe(200)
+    await ok("DELETE", `/v1/api-keys/${reader.id}`)
+    const reply = await sendTo(fast)(reader.secret, "GET", customerPath!)
+    expect(reply.status).toBe(401)
+  })
+
+  it("counts each request once and answers the 429 alike, under a base path", async () => {
+    const { ok, both } = await setUp("/billing")
+    const [customerPath] = await seed(ok)
+    // Each handler counts in its own process memory here (memory and SQLite storage): the two
+    // counters move in step, so the answers must match request for request.
+    const limited = await ok("POST", "/v1/api-keys", { name: "slow", type: "secret", scopes: ["customers:read"], rate_limits: [{ window: "hour", max: 3 }] })
+    const statuses = []
+    for (let i = 0; i < 3; i++) statuses.push((await both(limited.secret, customerPath!)).status)
+    statuses.push((await both(limited.secret, "/v1/customers/cus_missing")).status)
+    const last = await both(limited.secret, customerPath!)
+    statuses.push(last.status)
+    expect(statuses).toEqual([200, 200, 200, 429, 429])
+    expect(last.json.instance).toBe(`/billing${customerPath}`)
+    expect(last.headers.get("x-ratelimit-remaining")).toBe("0")
+    expect(last.headers.get("retry-after")).not.toBeNull()
+  })
+})
