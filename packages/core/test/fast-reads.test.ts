@@ -8,6 +8,7 @@
 import { billkit, makeMemoryStorage, type StoragePort } from "@billkit/core"
 import { makeSqliteStorage } from "@billkit/sqlite"
 import { sendTo, type Reply } from "@billkit/testing"
+import { Effect, Tracer } from "effect"
 import { describe, expect, it } from "vitest"
 
 const backends: Array<[string, () => Promise<StoragePort>]> = [
@@ -129,5 +130,32 @@ describe.each(backends)("fast reads answer as the full stack does (%s)", (_name,
     expect(last.json.instance).toBe(`/billing${customerPath}`)
     expect(last.headers.get("x-ratelimit-remaining")).toBe("0")
     expect(last.headers.get("retry-after")).not.toBeNull()
+  })
+})
+
+describe("fast reads", () => {
+  /** The spans one GET makes: the full stack opens an `http.server` span, the short path none. */
+  const spansOf = async (fastReads: boolean) => {
+    const names: Array<string> = []
+    const native = Effect.runSync(Effect.tracer)
+    const tracer = Tracer.make({
+      span: (name, parent, context, links, startTime, kind, options) => {
+        names.push(name)
+        return native.span(name, parent, context, links, startTime, kind, options)
+      },
+      context: (f) => f()
+    })
+    const billing = billkit({ storage: makeMemoryStorage(), tracer, fastReads })
+    const { apiKey } = await billing.bootstrap()
+    const send = sendTo(billing)
+    const customer = (await send(apiKey!, "POST", "/v1/customers", { email: "ada@example.com" })).json
+    names.length = 0
+    expect((await send(apiKey!, "GET", `/v1/customers/${customer.id}`)).status).toBe(200)
+    return names
+  }
+
+  it("takes the short path for a plain retrieve, and the full stack when turned off", async () => {
+    expect((await spansOf(true)).some((n) => n.startsWith("http.server"))).toBe(false)
+    expect((await spansOf(false)).some((n) => n.startsWith("http.server"))).toBe(true)
   })
 })
