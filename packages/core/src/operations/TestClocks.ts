@@ -9,6 +9,7 @@ import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
+import { Storage, type Tenant } from "../kernel/Storage.js"
 import { atInstant, isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { TestClockRecords } from "./domain/Records.js"
@@ -20,11 +21,40 @@ export class TestClocks extends Effect.Service<TestClocks>()("@billkit/core/Test
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
     const repo = yield* makeRepository(TestClockRecords)
+    const storage = yield* Storage
+
+    /**
+     * Every test-mode request asks where its tenant's clock stands. Storage that one process owns
+     * (memory, SQLite) changes the clock only through `moveTo` below, so the answer is kept per
+     * tenant and replaced when the clock moves; storage shared by processes (Postgres) is asked
+     * each time, since another process may move the clock. `generation` keeps a read that raced
+     * a move from caching the time the move replaced.
+     */
+    const cache = storage.sharedAcrossProcesses ? undefined : new Map<string, Option.Option<number>>()
+    let generation = 0
+    const keyOf = (tenant: Tenant) => `${tenant.projectId}:${tenant.mode}`
+
+    const readFrozenAt = Effect.map(repo.findBy("name", "test"), Option.map((c) => msOf(c.now)))
 
     /** Where test time stands for the current tenant, if its clock was ever advanced. */
-    const frozenAt: Effect.Effect<Option.Option<number>, never, CurrentTenant> = Effect.flatMap(CurrentTenant, (tenant) =>
-      tenant.mode === "live" ? Effect.succeedNone : Effect.map(repo.findBy("name", "test"), Option.map((c) => msOf(c.now)))
-    )
+    const frozenAt: Effect.Effect<Option.Option<number>, never, CurrentTenant> = Effect.flatMap(CurrentTenant, (tenant) => {
+      if (tenant.mode === "live") return Effect.succeedNone
+      if (cache === undefined) return readFrozenAt
+      const key = keyOf(tenant)
+      const hit = cache.get(key)
+      if (hit !== undefined) return Effect.succeed(hit)
+      const before = generation
+      return Effect.tap(readFrozenAt, (read) => {
+        if (generation === before) cache.set(key, read)
+      })
+    })
+
+    /** Forgets a tenant's cached time around a move, whether the move commits or not. */
+    const forget = (tenant: Tenant) =>
+      Effect.sync(() => {
+        generation++
+        cache?.delete(keyOf(tenant))
+      })
 
     /** Runs `self` at the tenant's test time when its clock is frozen. */
     const withTenantClock = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | CurrentTenant> =>
@@ -49,7 +79,9 @@ export class TestClocks extends Effect.Service<TestClocks>()("@billkit/core/Test
      */
     const moveTo = traced("TestClocks.moveTo")(function*(target: { readonly to: number } | { readonly seconds: number }) {
       yield* requireTestMode
-      return yield* repo.transaction(Effect.gen(function*() {
+      const tenant = yield* CurrentTenant
+      yield* forget(tenant)
+      return yield* Effect.ensuring(repo.transaction(Effect.gen(function*() {
         const existing = yield* repo.findBy("name", "test")
         const locked = Option.isSome(existing) ? Option.some(yield* repo.get(existing.value.id, true).pipe(Effect.orDie)) : Option.none()
         const from = Option.isSome(locked) ? msOf(locked.value.now) : yield* Clock.currentTimeMillis
@@ -68,7 +100,7 @@ export class TestClocks extends Effect.Service<TestClocks>()("@billkit/core/Test
           )
         }
         return { from, to }
-      }))
+      })), forget(tenant))
     })
 
     return { frozenAt, withTenantClock, view, moveTo } as const
