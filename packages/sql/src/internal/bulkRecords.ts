@@ -8,9 +8,6 @@ import { traced, type CollectionSpec, type DueQuery, type Json, type StoredRecor
 import type { SqlExecutor } from "./SqlExecutor.js"
 import { decodeData, encodeData, indexColumns, requireIndexed, tableOf } from "./tables.js"
 
-// SQLite allows 32,766 bound parameters per statement and Postgres 65,535: stay well below both.
-const maxParameters = 30_000
-
 export const makeBulkRecords = (executor: SqlExecutor) => {
 
   const due = traced("SqlStorage.due")(function* (spec: CollectionSpec, tenant: Tenant, q: DueQuery) {
@@ -31,40 +28,58 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
     return rows.map((r): Json => decodeData(r.data))
   })
 
+  /**
+   * Inserts what is new and answers the ids that went in; duplicates of ids and unique fields are
+   * skipped without aborting the transaction. Each backend takes its cheapest shape (measured in
+   * docs/performance.md, "Usage ingestion"): Postgres one `insert … select from unnest(…)` with
+   * one array per column — 5 + indexed parameters however many rows, one statement text, one
+   * round trip; SQLite, in-process, one prepared single-row insert per record, whose `changes`
+   * says whether it went in (a thousand-row `values` list with `returning` is slower to bind and
+   * read back than a thousand runs of one prepared statement).
+   */
   const insertMany = traced("SqlStorage.insertMany")(function* (
     spec: CollectionSpec,
     tenant: Tenant,
     records: ReadonlyArray<StoredRecord>
   ) {
     if (records.length === 0) return []
-    const perRow = 4 + spec.indexed.length
-    const chunk = Math.max(1, Math.floor(maxParameters / perRow))
-    // Row by row, the values in column order: id, project, mode, data, then the indexed fields.
-    const rowValues = (record: StoredRecord): Array<unknown> => {
+    const columns = ["id", "project_id", "mode", "data", ...spec.indexed]
+    const valuesOf = (record: StoredRecord): Array<unknown> => {
       const index = indexColumns(spec, record)
       return [record.id, tenant.projectId, tenant.mode, encodeData(record.data), ...spec.indexed.map((f) => index[f])]
     }
-    const slices = Array.from({ length: Math.ceil(records.length / chunk) }, (_, i) => records.slice(i * chunk, (i + 1) * chunk))
-    const insertAll = Effect.forEach(slices, (slice) => {
-      // Compiled once per batch size: building a statement of thousands of values is not free.
-      const statement = executor.prepare(`insertMany:${spec.name}:${slice.length}`, (db, arg) =>
+    if (executor.dialect === "postgres") {
+      const statement = executor.prepare(`insertMany:${spec.name}`, (db, arg) =>
         db
           .insertInto(tableOf(spec))
-          .values(Array.from({ length: slice.length }, (_, r) => ({
-            id: arg(r * perRow),
-            project_id: arg(r * perRow + 1),
-            mode: arg(r * perRow + 2),
-            data: arg(r * perRow + 3),
-            ...Object.fromEntries(spec.indexed.map((field, i) => [field, arg(r * perRow + 4 + i)]))
-          })))
-          // Skips duplicates of ids and unique fields alike, without aborting the transaction.
+          .columns(columns)
+          .expression(
+            db.selectFrom(sql<any>`unnest(${sql.join(columns.map((_, i) => sql`${arg(i)}::text[]`))})`.as(sql`v(${sql.join(columns.map((c) => sql.id(c)))})` as any))
+              .select(columns.map((c) => sql.ref(`v.${c}`).as(c)))
+          )
           .onConflict((oc) => oc.doNothing())
           .returning("id"))
-      return statement(slice.flatMap(rowValues)).pipe(Effect.map((r) => r.rows), Effect.orDie)
-    })
-    // Several statements: one transaction keeps the batch all-or-nothing.
-    const inserted = yield* executor.withTransaction(insertAll)
-    return inserted.flat().map((r) => r.id as string)
+      const byColumn: Array<Array<unknown>> = columns.map(() => [])
+      for (const record of records) valuesOf(record).forEach((v, i) => byColumn[i]!.push(v))
+      const rows = (yield* statement(byColumn).pipe(Effect.orDie)).rows
+      return rows.map((r) => r.id as string)
+    }
+    const statement = executor.prepare(`insertOne:${spec.name}`, (db, arg) =>
+      db
+        .insertInto(tableOf(spec))
+        .values(Object.fromEntries(columns.map((c, i) => [c, arg(i)])))
+        .onConflict((oc) => oc.doNothing()))
+    // One transaction keeps the batch all-or-nothing.
+    return yield* executor.withTransaction(Effect.suspend(() => {
+      const inserted: Array<string> = []
+      return Effect.as(
+        Effect.forEach(records, (record) =>
+          Effect.map(Effect.orDie(statement(valuesOf(record))), (r) => {
+            if (r.changes === 1) inserted.push(record.id)
+          }), { discard: true }),
+        inserted
+      )
+    }))
   })
 
   /**
