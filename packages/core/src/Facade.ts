@@ -244,7 +244,10 @@ export const makeFacade = (runtime: ManagedRuntime.ManagedRuntime<Services, neve
          * The cached answer synchronously, or undefined on a miss (then `await check(…)` once, which
          * fills the cache): for hot paths that must not wait.
          */
-        checkSync: (customerId: string, feature: string): EntitlementCheck | undefined => cache?.get(tenant, customerId, feature)
+        checkSync: (customerId: string, feature: string): EntitlementCheck | undefined => cache?.get(tenant, customerId, feature),
+        /** The answer read from storage past the cache (for audits and tests: it never fills the cache). */
+        recompute: (customerId: string, feature: string): Promise<EntitlementCheck> =>
+          run(Effect.flatMap(Entitlements, (s) => s.compute(customerId, feature)))
       },
       apiKeys: {
         create: (input: ApiKeyCreate) => validated(ApiKeyCreate, input, (i) => Effect.flatMap(ApiKeys, (s) => s.create(i))),
