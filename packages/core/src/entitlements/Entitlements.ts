@@ -90,10 +90,6 @@ export class Entitlements extends Effect.Service<Entitlements>()("@billkit/core/
       return { answer: answer(true, "ok", limit, usedNumber, remaining), ttlMs, metered } satisfies Computed
     })
 
-    /** The cached answer, if the cache may give one now (no fiber work beyond this call). */
-    const cached = (tenant: { readonly projectId: string; readonly mode: "test" | "live" }, customerId: string, featureRef: string) =>
-      cache?.get(tenant, customerId, featureRef)
-
     const check = (customerId: string, featureRef: string): Effect.Effect<EntitlementCheck, NotFound | Conflict, CurrentTenant> =>
       Effect.gen(function*() {
         const tenant = yield* CurrentTenant
@@ -114,7 +110,7 @@ export class Entitlements extends Effect.Service<Entitlements>()("@billkit/core/
         return computed.answer
       })
 
-    return { check, compute: (c: string, f: string) => Effect.map(compute(c, f), (r) => r.answer), cached } as const
+    return { check, compute: (c: string, f: string) => Effect.map(compute(c, f), (r) => r.answer) } as const
   }),
   dependencies: [UsageRollups.Default, UsageLimits.Default]
 }) {}
