@@ -3,7 +3,7 @@
  * any framework, and a few calls for the host (bootstrap, dispose).
  */
 import { HttpApiBuilder, HttpApiScalar, HttpServer, OpenApi } from "@effect/platform"
-import { type Clock, Effect, Layer, ManagedRuntime, type Tracer } from "effect"
+import { Clock, Effect, Layer, ManagedRuntime, type Tracer } from "effect"
 import { BillkitApi } from "./http/Api.js"
 import { HandlersLive, ServicesLive, servicesWith } from "./Layers.js"
 import { PaymentProvider, type PaymentProviderService } from "./payments/PaymentProvider.js"
@@ -32,6 +32,8 @@ import type { WebhookDelivery } from "./webhooks/domain/WebhookEndpoint.js"
 import type { Tenant } from "./kernel/Storage.js"
 import { PagesConfig, type PageBranding } from "./kernel/PageTokens.js"
 import { pagesHandler } from "./Pages.js"
+import { EntitlementCache, EntitlementCacheRef } from "./entitlements/EntitlementCache.js"
+import { trackEntitlementChanges } from "./entitlements/TrackedStorage.js"
 
 export type { Principal, RateLimitRule } from "./http/Principal.js"
 
@@ -93,6 +95,12 @@ export interface BillkitOptions {
   readonly publicUrl?: string
   /** How the hosted pages look: brand name, accent color, logo URL (docs/pages.md). */
   readonly pages?: PageBranding
+  /**
+   * Entitlement checks (docs/entitlements.md): on storage shared by several processes (Postgres),
+   * how long a change committed by another process may stay unseen by this one's cache,
+   * `versionCheckMs` (default 1000).
+   */
+  readonly entitlements?: { readonly versionCheckMs?: number }
 }
 
 /** A long-running delivery worker the host starts and stops. */
@@ -198,10 +206,18 @@ export const billkit = (options: BillkitOptions): Billkit => {
     ? ServicesLive
     : servicesWith(Layer.succeed(PaymentProvider, options.paymentProvider))
   const pagesConfig = Layer.succeed(PagesConfig, { publicUrl: options.publicUrl ?? null, basePath, branding: options.pages ?? {} })
+  // The process's entitlement cache, told of every committed change by the storage it wraps.
+  const processClock = options.clock ?? Clock.make()
+  const entitlementCache = new EntitlementCache({
+    now: () => processClock.unsafeCurrentTimeMillis(),
+    shared: options.storage.sharedAcrossProcesses,
+    ...(options.entitlements?.versionCheckMs === undefined ? {} : { versionCheckMs: options.entitlements.versionCheckMs })
+  })
+  const storage = withBatches(trackEntitlementChanges(options.storage, entitlementCache))
   const services = base.pipe(
     Layer.provideMerge(RequestLimiterLive),
-    Layer.provideMerge(Layer.succeed(Storage, withBatches(options.storage))),
-    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets, webhookConfig, providerAccounts, pagesConfig))
+    Layer.provideMerge(Layer.succeed(Storage, storage)),
+    Layer.provideMerge(Layer.mergeAll(tracing, clock, settings, secrets, webhookConfig, providerAccounts, pagesConfig, Layer.succeed(EntitlementCacheRef, entitlementCache)))
   )
   const runtime = ManagedRuntime.make(services)
 
@@ -318,7 +334,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
     events,
     bootstrap: (opts = {}) => runOrThrow(runtime, Effect.flatMap(Projects, (projects) => projects.bootstrap(opts))),
     createProject: (name) => runOrThrow(runtime, Effect.flatMap(Projects, (projects) => projects.createWithKeys(name))),
-    project: makeFacade(runtime),
+    project: makeFacade(runtime, entitlementCache),
     openApi: () => OpenApi.fromApi(api),
     runBilling: (loopOptions) => runOrThrow(runtime, Effect.flatMap(BillingLoop, (loop) => loop.runAll(loopOptions))),
     runSyncs: (syncOptions) => runOrThrow(runtime, Effect.flatMap(Syncs, (syncs) => syncs.runDue(syncOptions))),

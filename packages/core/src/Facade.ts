@@ -39,10 +39,13 @@ import { CurrentTenant } from "./kernel/Tenancy.js"
 import { TestClocks } from "./operations/TestClocks.js"
 import { Usage, type UsageQuery } from "./usage/Usage.js"
 import { Vouchers, type VoucherFilters } from "./vouchers/Vouchers.js"
+import { Entitlements } from "./entitlements/Entitlements.js"
+import type { EntitlementCache } from "./entitlements/EntitlementCache.js"
+import type { EntitlementCheck } from "./entitlements/domain/Entitlement.js"
 
 type Services =
   | Customers | Products | Prices | Features | Plans | ApiKeys
-  | Subscriptions | Invoices | OneOffInvoices | Payments | PaymentMethods | Vouchers | Balances | Usage | TestClocks
+  | Subscriptions | Invoices | OneOffInvoices | Payments | PaymentMethods | Vouchers | Balances | Usage | TestClocks | Entitlements
 
 /** Filters of the list calls, as the services take them (`from`/`to` in epoch milliseconds). */
 export type SubscriptionFilters = NonNullable<Parameters<Subscriptions["list"]>[1]>
@@ -67,8 +70,9 @@ export const runOrThrow = async <A, E, R>(runtime: ManagedRuntime.ManagedRuntime
   throw Cause.squash(exit.cause)
 }
 
-export const makeFacade = (runtime: ManagedRuntime.ManagedRuntime<Services, never>) =>
+export const makeFacade = (runtime: ManagedRuntime.ManagedRuntime<Services, never>, cache?: EntitlementCache) =>
   (projectId: string, mode: Mode = "test") => {
+    const tenant = { projectId, mode }
     // As on the REST surface, test mode runs at its test clock once that has been advanced.
     const run = <A, E>(effect: Effect.Effect<A, E, Services | CurrentTenant>): Promise<A> =>
       runOrThrow(runtime, Effect.provideService(Effect.flatMap(TestClocks, (clocks) => clocks.withTenantClock(effect)), CurrentTenant, { projectId, mode }))
@@ -226,6 +230,24 @@ export const makeFacade = (runtime: ManagedRuntime.ManagedRuntime<Services, neve
         usage: (customerId: string, query?: UsageQuery) => run(Effect.flatMap(Usage, (s) => s.usage(customerId, query))),
         /** The current period's estimated usage charges per price, and in total per currency. */
         costs: (customerId: string) => run(Effect.flatMap(Usage, (s) => s.costs(customerId)))
+      },
+      entitlements: {
+        /**
+         * May the customer use the feature (by code or id) now: `{allowed, reason, limit, used, remaining}`
+         * (docs/entitlements.md). A cached answer resolves at once; a miss reads storage and fills the cache.
+         */
+        check: (customerId: string, feature: string): Promise<EntitlementCheck> => {
+          const hit = cache?.get(tenant, customerId, feature)
+          return hit !== undefined ? Promise.resolve(hit) : run(Effect.flatMap(Entitlements, (s) => s.check(customerId, feature)))
+        },
+        /**
+         * The cached answer synchronously, or undefined on a miss (then `await check(…)` once, which
+         * fills the cache): for hot paths that must not wait.
+         */
+        checkSync: (customerId: string, feature: string): EntitlementCheck | undefined => cache?.get(tenant, customerId, feature),
+        /** The answer read from storage past the cache (for audits and tests: it never fills the cache). */
+        recompute: (customerId: string, feature: string): Promise<EntitlementCheck> =>
+          run(Effect.flatMap(Entitlements, (s) => s.compute(customerId, feature)))
       },
       apiKeys: {
         create: (input: ApiKeyCreate) => validated(ApiKeyCreate, input, (i) => Effect.flatMap(ApiKeys, (s) => s.create(i))),

@@ -25,6 +25,8 @@ import { TestClocks } from "./operations/TestClocks.js"
 import { Usage } from "./usage/Usage.js"
 import { UsageLimits } from "./usage/UsageLimits.js"
 import { UsageRollups } from "./usage/UsageRollups.js"
+import { Entitlements } from "./entitlements/Entitlements.js"
+import { EntitlementsLive } from "./entitlements/http/EntitlementsHttp.js"
 import { Vouchers } from "./vouchers/Vouchers.js"
 import { Checkout } from "./checkout/Checkout.js"
 import { Portal } from "./portal/Portal.js"
@@ -82,6 +84,7 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Usage.Default,
     UsageLimits.Default,
     UsageRollups.Default,
+    Entitlements.Default,
     ApiKeys.Default,
     Projects.Default,
     Events.Default,
@@ -121,7 +124,7 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
 export const ServicesLive = servicesWith(layerFakePaymentProvider)
 
 export const HandlersLive = Layer.mergeAll(
-  CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive,
+  CustomersLive, ProductsLive, PricesLive, FeaturesLive, PlansLive, ApiKeysLive, MetricsLive, UsageLive, EntitlementsLive,
   VouchersLive, PaymentMethodsLive, BalancesLive, EventsLive,
   SubscriptionsLive, InvoicesLive, PaymentsLive, TestClockLive, AnalyticsLive, WebhooksLive, ConnectionsLive, CheckoutLive,
   ReportsLive, PortalLive, ReferralsLive, ProviderHooksLive

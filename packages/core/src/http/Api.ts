@@ -20,6 +20,7 @@ import { PlansGroup } from "../catalog/index.js"
 import { PricesGroup } from "../catalog/index.js"
 import { ProductsGroup } from "../catalog/index.js"
 import { UsageGroup } from "../usage/index.js"
+import { EntitlementsGroup } from "../entitlements/index.js"
 import { VouchersGroup } from "../vouchers/index.js"
 import { WebhooksGroup } from "../webhooks/index.js"
 import { CheckoutGroup } from "../checkout/index.js"
@@ -37,6 +38,7 @@ export class BillkitApi extends HttpApi.make("billkit")
   .add(PlansGroup)
   .add(MetricsGroup)
   .add(UsageGroup)
+  .add(EntitlementsGroup)
   .add(SubscriptionsGroup)
   .add(InvoicesGroup)
   .add(PaymentsGroup)

@@ -193,6 +193,12 @@ export const Referrals = spec({ name: "referrals", indexed: ["code", "referrer",
 /** The project's referral rewards: one record per tenant, `name` "default" (ids are unique across tenants). */
 export const ReferralConfigs = spec({ name: "referral_configs", indexed: ["name"], unique: ["name"] })
 
+/**
+ * One row per tenant whose `version` every committing transaction that changes an entitlement
+ * answer bumps: other processes compare it to drop their cached checks (`name` "entitlements").
+ */
+export const EntitlementVersions = spec({ name: "entitlement_versions", indexed: ["name"], unique: ["name"] })
+
 /** Every collection, in the order the migrations create them. */
 export const all: ReadonlyArray<CollectionSpec> = [
   Customers, Products, Prices, Features, Plans, ApiKeys,
@@ -204,5 +210,6 @@ export const all: ReadonlyArray<CollectionSpec> = [
   Connections, Syncs, ProviderObjects,
   CheckoutSessions, PortalSessions,
   MrrEntries, MrrStates, Reports, ReportChunks,
-  ReferralCodes, Referrals, ReferralConfigs
+  ReferralCodes, Referrals, ReferralConfigs,
+  EntitlementVersions
 ]

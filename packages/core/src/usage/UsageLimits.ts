@@ -128,15 +128,26 @@ export class UsageLimits extends Effect.Service<UsageLimits>()("@billkit/core/Us
     })
 
     /**
+     * Whether a DISABLE limit of the customer is reached this period, and until when that answer
+     * holds at the latest (the earliest end of the periods it looked at; undefined: no such limit).
+     */
+    const disabledFor = (customer: string, live: ReadonlyArray<Subscription>) =>
+      Effect.gen(function*() {
+        const limits = (yield* active(customer)).filter((l) => l.action === "DISABLE")
+        if (limits.length === 0) return { disabled: false, until: undefined }
+        const estimate = yield* rollups.estimate(customer, live)
+        const ends = [...estimate.periods.values()].map((p) => p.end)
+        return { disabled: limits.some((l) => reached(l, estimate)), until: ends.length === 0 ? undefined : Math.min(...ends) }
+      })
+
+    /**
      * Features and limits of the plans of the customer's live subscriptions; all marked disabled
      * while a DISABLE limit is reached this period.
      */
     const entitlements = traced("UsageLimits.entitlements")(function*(customerId: string) {
       const customer = yield* requireCustomer(customerId)
       const live = yield* rollups.liveSubscriptions(customer.id)
-      const limits = (yield* active(customer.id)).filter((l) => l.action === "DISABLE")
-      const estimate = limits.length === 0 ? undefined : yield* rollups.estimate(customer.id, live)
-      const disabled = estimate !== undefined && limits.some((l) => reached(l, estimate))
+      const { disabled } = yield* disabledFor(customer.id, live)
       const byFeature = new Map<string, { limit: number | null | undefined; plans: Set<string>; subscriptions: Set<string> }>()
       const grant = (feature: string, plan: string, sub: string, limit: number | null) => {
         const entry = byFeature.get(feature) ?? { limit: undefined, plans: new Set(), subscriptions: new Set() }
@@ -171,7 +182,7 @@ export class UsageLimits extends Effect.Service<UsageLimits>()("@billkit/core/Us
       return { object: "customer_entitlements" as const, customer: customer.id, disabled, data }
     })
 
-    return { create, list, remove, check, entitlements } as const
+    return { create, list, remove, check, entitlements, disabledFor } as const
   }),
   dependencies: [UsageRollups.Default, Events.Default]
 }) {}

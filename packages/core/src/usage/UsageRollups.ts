@@ -555,6 +555,7 @@ export class UsageRollups extends Effect.Service<UsageRollups>()("@billkit/core/
       periodAt,
       readPeriod,
       readLevel,
+      quantity,
       record,
       estimate,
       chargesFor,

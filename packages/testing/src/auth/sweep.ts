@@ -27,6 +27,7 @@ const resourceOf: Record<string, string> = {
   "plans.create": "plans", "plans.list": "plans", "plans.retrieve": "plans", "plans.update": "plans",
   "metrics.create": "metrics", "metrics.list": "metrics", "metrics.retrieve": "metrics", "metrics.update": "metrics",
   "usage.ingest": "usage", "usage.list": "usage", "usage.usage": "usage", "usage.costs": "usage", "usage.entitlements": "customers",
+  "entitlements.check": "customers",
   "usage.listLimits": "usage", "usage.createLimit": "usage", "usage.deleteLimit": "usage",
   "subscriptions.create": "subscriptions", "subscriptions.listForCustomer": "subscriptions", "subscriptions.list": "subscriptions",
   "subscriptions.retrieve": "subscriptions", "subscriptions.addSeats": "subscriptions", "subscriptions.removeSeats": "subscriptions",
@@ -79,7 +80,8 @@ const kindOfSegment: Record<string, string> = {
   connections: "connection", syncs: "sync",
   "checkout-sessions": "checkoutSession",
   reports: "report",
-  "referral-codes": "referralCode"
+  "referral-codes": "referralCode",
+  entitlements: "feature"
 }
 
 type Fixtures = Record<string, string>

@@ -1,0 +1,4 @@
+import { entitlementsConformance } from "@billkit/testing"
+import { sqliteUnderTest } from "./support.js"
+
+entitlementsConformance("sqlite", () => sqliteUnderTest())
