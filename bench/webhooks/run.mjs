@@ -197,7 +197,7 @@ for (const backend of backends) {
     const onQuarter = (m) => { if (m.quarter !== undefined && m.quarter < 4) memory.push({ at: `${m.quarter}/4`, ...heap() }) }
     receiver.proc.on("message", onQuarter)
     let peak = process.memoryUsage().rss
-    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 100)
+    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 100)
     const session = profile ? new Session() : undefined
     if (session) {
       session.connect()
@@ -213,7 +213,9 @@ for (const backend of backends) {
     const seconds = (performance.now() - began) / 1000
     const cpu = process.cpuUsage(cpuBefore)
     const cpuSeconds = (cpu.user + cpu.system) / 1e6
-    const cpuSplit = session ? categorize((await session.post("Profiler.stop")).profile) : undefined
+    const profiled = session ? (await session.post("Profiler.stop")).profile : undefined
+    if (profiled && process.env.BENCH_PROFILE_OUT) writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(profiled))
+    const cpuSplit = profiled ? categorize(profiled) : undefined
     session?.disconnect()
     clearInterval(sampler)
     receiver.proc.off("message", onQuarter)
