@@ -159,6 +159,13 @@ const categories = [
   ["Effect runtime and schemas", /effect@|node_modules\/effect\//],
   ["Billkit core", /packages\/core\/|@billkit\/core/]
 ]
+// Native frames (no script URL) by function: socket writes and undici's dispatch are the HTTP
+// client's (on Postgres the driver's socket writes land there too); run/all/get are better-sqlite3's.
+const nativeCategories = [
+  ["HTTP client (undici fetch, streams, sockets)", ["writev", "writeUtf8String", "writeBuffer", "dispatch", "JSTransferable", "connect", "encodeUtf8String", "readStop", "readStart"]],
+  ["storage (Kysely, driver, SQL layer)", ["run", "all", "get", "iterate"]],
+  ["Effect runtime and schemas", ["runMicrotasks", "enqueueMicrotask"]]
+]
 const categorize = (profileData) => {
   const byId = new Map(profileData.nodes.map((n) => [n.id, n]))
   const totals = new Map()
@@ -169,7 +176,8 @@ const categorize = (profileData) => {
     let key
     if (frame.functionName === "(idle)") key = "(idle)"
     else if (frame.functionName === "(garbage collector)") key = "garbage collector"
-    else key = categories.find(([, re]) => re.test(frame.url))?.[0] ?? (frame.url === "" ? (process.env.BENCH_NATIVE ? `native ${frame.functionName}` : "native / other") : "other JS")
+    else if (frame.url === "") key = nativeCategories.find(([, names]) => names.includes(frame.functionName))?.[0] ?? "native / other"
+    else key = categories.find(([, re]) => re.test(frame.url))?.[0] ?? "other JS"
     totals.set(key, (totals.get(key) ?? 0) + dt)
     total += dt
   })
@@ -178,6 +186,18 @@ const categorize = (profileData) => {
 }
 
 const results = []
+/** Written after each backend, so a long run that is cut short keeps what it measured. */
+const writeResults = () => {
+  const out = new URL("./results/", import.meta.url)
+  mkdirSync(out, { recursive: true })
+  writeFileSync(new URL(process.env.BENCH_RESULTS ?? "latest.json", out), JSON.stringify({
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    loadAverageBefore,
+    command: `node bench/webhooks/run.mjs ${args.join(" ")}`.trim(),
+    results
+  }, null, 2) + "\n")
+}
 for (const backend of backends) {
   const receiver = await startReceiver()
   const db = await openBackend(backend)
@@ -246,18 +266,10 @@ for (const backend of backends) {
     }
     results.push(row)
     console.log(JSON.stringify(row))
+    writeResults()
   } finally {
     await db.close()
     await receiver.close()
   }
 }
 
-const out = new URL("./results/", import.meta.url)
-mkdirSync(out, { recursive: true })
-writeFileSync(new URL("latest.json", out), JSON.stringify({
-  date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
-  loadAverageBefore: loadAverageBefore,
-  command: `node bench/webhooks/run.mjs ${args.join(" ")}`.trim(),
-  results
-}, null, 2) + "\n")
