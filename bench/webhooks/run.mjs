@@ -211,7 +211,7 @@ for (const backend of backends) {
     const heap = () => {
       global.gc()
       const m = process.memoryUsage()
-      return { heapUsedMb: mb(m.heapUsed), rssMb: mb(m.rss) }
+      return { heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), rssMb: mb(m.rss) }
     }
     const memory = [{ at: "start", ...heap() }]
     const onQuarter = (m) => { if (m.quarter !== undefined && m.quarter < 4) memory.push({ at: `${m.quarter}/4`, ...heap() }) }
