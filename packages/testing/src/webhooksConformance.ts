@@ -13,14 +13,21 @@ import { sendTo } from "./auth/client.js"
 
 const DAY = 24 * 60 * 60 * 1000
 
-/** A receiver on 127.0.0.1 answering `status`; records each request's `webhook-id`. */
+/**
+ * A receiver on 127.0.0.1 answering `status`; records each request's `webhook-id`. `holdNext()`
+ * keeps the next request waiting until the returned function answers it with a status.
+ */
 const startReceiver = async (status: number) => {
   const ids: Array<string> = []
-  const state = { status }
+  const state: { status: number; hold?: (answer: (status: number) => void) => void } = { status }
   const server: Server = createServer((req, res) => {
     req.resume().on("end", () => {
       ids.push(String(req.headers["webhook-id"]))
-      res.writeHead(state.status).end(state.status === 200 ? "ok" : "broken")
+      const answer = (s: number) => res.writeHead(s).end(s === 200 ? "ok" : "broken")
+      const hold = state.hold
+      state.hold = undefined
+      if (hold !== undefined) hold(answer)
+      else answer(state.status)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))
@@ -28,6 +35,8 @@ const startReceiver = async (status: number) => {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
     ids,
     answer: (s: number) => (state.status = s),
+    /** Resolves, once the next request arrived, to the function that answers it. */
+    holdNext: () => new Promise<(status: number) => void>((resolve) => (state.hold = resolve)),
     close: () => {
       server.closeAllConnections()
       return new Promise<void>((resolve) => server.close(() => resolve()))
@@ -88,6 +97,27 @@ export const webhooksConformance = (name: string, make: () => Promise<StorageUnd
         d.status === "pending" && d.attempts === 1 && d.response_status === 500 && d.error === "answered 500" && d.next_attempt_at !== null)).toBe(true)
       // Nothing is due again before the first retry (about 5 s): the leases were released, not left to run out.
       expect(await app.runDeliveries()).toEqual({ dispatched: 0, attempted: 0, succeeded: 0, retrying: 0, failed: 0 })
+    })
+
+    it("a worker whose lease ran out does not record over the worker that took the delivery over", async () => {
+      const { app: a, call, receiver, advanceTo, start } = await appWith({ leaseMs: 60_000 })
+      const b: Billkit = billkit({ storage: underTest.storage, webhooks: { allowPrivateNetworks: true, leaseMs: 60_000 } })
+      cleanup.push(() => b.dispose())
+      const r = await receiver(200)
+      const endpoint = await call("POST", "/v1/webhook-endpoints", { url: r.url, events: ["customer.*"] })
+      const held = r.holdNext()
+      await call("POST", "/v1/customers", { email: "slow@example.com" })
+      const first = a.runDeliveries()
+      const answerFirst = await held
+      // A's lease runs out while its request hangs; B takes the delivery over and it succeeds.
+      await advanceTo(start + 61_000)
+      expect(await b.runDeliveries()).toMatchObject({ attempted: 1, succeeded: 1 })
+      answerFirst(500)
+      // A's late failure is not recorded: the delivery stays B's success.
+      expect(await first).toMatchObject({ attempted: 1, succeeded: 0, retrying: 0, failed: 0 })
+      const [d] = (await call("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`)).data
+      expect(d).toMatchObject({ status: "succeeded", attempts: 2, response_status: 200, error: null })
+      expect(r.ids).toHaveLength(2)
     })
 
     it("keeps events at least 30 days: a 29-day-old event is listed and resent, and so is a 400-day-old one", async () => {
