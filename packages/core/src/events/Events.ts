@@ -62,7 +62,10 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
 
     /** Marks events fanned out, in the transaction that wrote their deliveries. */
     const markDispatched = (events: ReadonlyArray<StoredEvent>) =>
-      Effect.forEach(events, (e) => repo.update({ ...e, dispatched: true }).pipe(Effect.orDie), { discard: true })
+      repo.updateMany(events.map((e) => ({ ...e, dispatched: true })))
+
+    /** The events of `ids` that exist, in one query: a delivery batch reads its events together. */
+    const getMany = (ids: ReadonlyArray<string>) => repo.findMany("id", ids)
 
     /**
      * Runs `self` with the events it emits written together when it succeeds: one statement for
@@ -122,6 +125,6 @@ export class Events extends Effect.Service<Events>()("@billkit/core/Events", {
         }
       })
 
-    return { emit, batched, get, list, undispatched, markDispatched } as const
+    return { emit, batched, get, getMany, list, undispatched, markDispatched } as const
   })
 }) {}

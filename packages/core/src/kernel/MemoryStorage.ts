@@ -336,8 +336,17 @@ export const makeMemoryStorage = (): StoragePort => {
       guarded(Effect.sync(() => {
         const t = tables.get(spec.name)
         if (t === undefined) return []
-        const wanted = new Set(values)
         const found: Array<StoredRecord> = []
+        if (field === "id") {
+          // By id: straight lookups, not a scan of the tenant (a webhook batch reads its deliveries back).
+          const tk = tenantKey(tenant)
+          for (const id of [...new Set(values)].sort()) {
+            const row = t.rows.get(id)
+            if (row !== undefined && row.tenant === tk) found.push({ id, data: copy(row.data), index: { ...row.index } })
+          }
+          return found
+        }
+        const wanted = new Set(values)
         for (const id of t.ids.get(tenantKey(tenant)) ?? []) {
           const row = t.rows.get(id)!
           if (wanted.has(field === "id" ? id : row.index[field] ?? "\u0000")) found.push({ id, data: copy(row.data), index: { ...row.index } })

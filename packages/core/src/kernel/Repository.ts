@@ -42,6 +42,18 @@ export const makeRepository = <A extends { readonly id: string }, I>(definition:
         Effect.flatMap(Effect.forEach(records, stored), (rows) => storage.insertMany(spec, tenant, rows))
       )
 
+    /** Replaces many records in one go (one statement where the backend can); a missing one is a defect. */
+    const updateMany = (records: ReadonlyArray<A>): Effect.Effect<void, never, CurrentTenant> =>
+      records.length === 0 ? Effect.void : Effect.flatMap(CurrentTenant, (tenant) =>
+        Effect.flatMap(Effect.orDie(Effect.try(() => records.map((r) => ({ id: r.id, data: encodeRecord(r) as Json, index: definition.index(r) })))), (rows) =>
+          storage.updateMany(spec, tenant, rows)))
+
+    /** The records whose `field` (`"id"` or an indexed field) is one of `values`, in id order, in one query. */
+    const findMany = (field: string, values: ReadonlyArray<string>, forUpdate = false): Effect.Effect<ReadonlyArray<A>, never, CurrentTenant> =>
+      values.length === 0 ? Effect.succeed([]) : Effect.flatMap(CurrentTenant, (tenant) => storage.findMany(spec, tenant, field, values, { forUpdate })).pipe(
+        Effect.flatMap((rows) => Effect.forEach(rows, (r) => decode(r.data)))
+      )
+
     const find = (id: string, forUpdate = false): Effect.Effect<Option.Option<A>, never, CurrentTenant> =>
       Effect.flatMap(CurrentTenant, (tenant) => storage.get(spec, tenant, id, { forUpdate })).pipe(
         Effect.flatMap(Option.match({ onNone: () => Effect.succeedNone, onSome: (json) => Effect.asSome(decode(json)) }))
@@ -80,5 +92,5 @@ export const makeRepository = <A extends { readonly id: string }, I>(definition:
         Effect.flatMap((rows) => Effect.forEach(rows, decode))
       )
 
-    return { insert, insertMany, update, find, get, findBy, list, due, transaction: storage.withTransaction }
+    return { insert, insertMany, update, updateMany, find, findMany, get, findBy, list, due, transaction: storage.withTransaction }
   })

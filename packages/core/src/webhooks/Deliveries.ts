@@ -1,40 +1,40 @@
 /**
  * Delivery of events to webhook endpoints and in-process subscribers, at least once, following
- * the money rule (ARCHITECTURE rule 8):
+ * the money rule (ARCHITECTURE rule 8). This module fans events out and drives the rounds; the
+ * leases and records are `DeliveryLeases` (storage), the attempts `DeliveryAttempts` (HTTP):
  *
  * 1. Dispatch: events not yet fanned out become one `pending` delivery per matching endpoint and
  *    subscriber, in one transaction with marking the events dispatched.
- * 2. Claim: due deliveries are leased in a transaction of their own (`due_at` moves to the
- *    lease's end, Postgres skips rows another worker holds), so several workers never make the
- *    same attempt, and a worker killed mid-attempt loses nothing: after the lease runs out the
- *    delivery is due again and another worker makes it.
+ * 2. Claim: a batch of due deliveries is leased in a transaction of its own (`due_at` moves to
+ *    the lease's end, Postgres skips rows another worker holds), so several workers never make
+ *    the same attempt, and a worker killed mid-attempt loses nothing: after the lease runs out
+ *    the delivery is due again and another worker makes it.
  * 3. Attempt: outside any transaction.
- * 4. Record: in a transaction of its own, only if the lease is still the worker's; a failure is
- *    retried on the schedule, then `failed`; an endpoint failing everything for 5 days is disabled.
+ * 4. Record: the batch's outcomes in a transaction of their own, each only if its lease is still
+ *    the worker's; a failure is retried on the schedule, then `failed`; an endpoint failing
+ *    everything for 5 days is disabled.
  *
  * Time: due work and the schedule read the tenant's clock (`now`, the test clock in test mode);
  * signatures read the instance's real clock, which receivers compare with theirs.
  */
-import { Cause, Clock, Effect, Option, Random, Schema } from "effect"
-import { Event, Events, type StoredEvent } from "../events/index.js"
+import { Clock, Effect } from "effect"
+import { Events, type StoredEvent } from "../events/index.js"
 import { Conflict, NotFound } from "../kernel/Errors.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
-import { SecretBox } from "../kernel/SecretBox.js"
 import type { Mode, Tenant } from "../kernel/Storage.js"
 import { Storage } from "../kernel/Storage.js"
-import { CurrentTenant } from "../kernel/Tenancy.js"
 import { createdWithin, isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
-import { refusalOf } from "./AddressGuard.js"
+import { makeDeliveryAttempts } from "./DeliveryAttempts.js"
+import { makeDeliveryLeases } from "./DeliveryLeases.js"
 import { DeliveryRecords } from "./domain/Records.js"
-import { matchesEvent, nextAttemptAt } from "./domain/Schedule.js"
+import { matchesEvent } from "./domain/Schedule.js"
 import type { DeliveryStatus, StoredDelivery, StoredWebhookEndpoint, WebhookDelivery } from "./domain/WebhookEndpoint.js"
-import { send, type AttemptOutcome } from "./Sender.js"
 import { Subscribers } from "./Subscribers.js"
 import { WebhookConfig } from "./WebhookConfig.js"
-import { liveSecrets, WebhookEndpoints } from "./WebhookEndpoints.js"
+import { WebhookEndpoints } from "./WebhookEndpoints.js"
 
 export interface DeliveryReport {
   /** Events fanned out to deliveries. */
@@ -63,17 +63,6 @@ export const deliveryView = (d: StoredDelivery): WebhookDelivery => {
   return view
 }
 
-/** An outcome, and whether it ends the delivery whatever the schedule says (its endpoint is gone). */
-interface Result {
-  readonly delivery: StoredDelivery
-  readonly outcome: AttemptOutcome
-  readonly final: boolean
-  /** Whether the endpoint was on a failure streak when read (a success then ends it). */
-  readonly failing?: boolean
-}
-
-const encodeEvent = Schema.encodeSync(Event)
-
 export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deliveries", {
   effect: Effect.gen(function*() {
     const ids = yield* IdGenerator
@@ -82,9 +71,8 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
     const endpoints = yield* WebhookEndpoints
     const subscribers = yield* Subscribers
     const repo = yield* makeRepository(DeliveryRecords)
-    // The instance's own clock, whatever test clock a request runs at: for signatures and durations.
-    const realClock = yield* Effect.clock
-    const realNow = realClock.currentTimeMillis
+    const leases = yield* makeDeliveryLeases
+    const attempts = yield* makeDeliveryAttempts
 
     const newDelivery = (
       event: StoredEvent,
@@ -133,142 +121,6 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
         return batch.length
       }))
 
-    /** Leases up to `limit` due deliveries for this worker: their `due_at` moves to the lease's end. */
-    const claim = (now: number, limit: number) =>
-      Effect.flatMap(WebhookConfig, (config) =>
-        storage.withTransaction(Effect.gen(function*() {
-          const due = yield* repo.due({ field: "due_at", upTo: isoAt(now), limit, skipLocked: true })
-          if (due.length === 0) return []
-          const token = yield* ids.secretHex(8)
-          const leased = due.map((d): StoredDelivery => ({
-            ...d,
-            attempts: d.attempts + 1,
-            leaseToken: token,
-            leasedUntil: isoAt(now + config.leaseMs),
-            updatedAt: isoAt(now)
-          }))
-          yield* Effect.forEach(leased, (d) => repo.update(d).pipe(Effect.orDie), { discard: true })
-          return leased
-        })))
-
-    const failure = (delivery: StoredDelivery, error: string, final = false): Result => ({
-      delivery,
-      outcome: { ok: false, status: null, body: null, error, durationMs: 0 },
-      final
-    })
-
-    const runSubscriber = (delivery: StoredDelivery, event: StoredEvent, timeoutMs: number) =>
-      Effect.gen(function*() {
-        const tenant = yield* CurrentTenant
-        const sub = yield* subscribers.get(delivery.subscriber!)
-        if (sub === undefined) return failure(delivery, `no subscriber named ${delivery.subscriber} in this process`)
-        const started = yield* realNow
-        const { dispatched: _d, ...shown } = event
-        const exit = yield* Effect.suspend(() => sub.handler(shown, tenant)).pipe(
-          Effect.timeoutFail({ duration: timeoutMs, onTimeout: () => "timeout" }),
-          Effect.exit
-        )
-        const durationMs = Math.max(0, (yield* realNow) - started)
-        if (exit._tag === "Success") {
-          return { delivery, outcome: { ok: true, status: null, body: null, error: null, durationMs }, final: false }
-        }
-        const error = Cause.pretty(exit.cause).split("\n")[0]!.slice(0, 500)
-        return { delivery, outcome: { ok: false, status: null, body: null, error, durationMs }, final: false }
-      })
-
-    /** Reads each event and endpoint a batch needs once, not once per delivery. */
-    const lookupsFor = (batch: ReadonlyArray<StoredDelivery>) =>
-      Effect.gen(function*() {
-        const eventsById = new Map<string, Option.Option<StoredEvent>>()
-        const endpointsById = new Map<string, Option.Option<StoredWebhookEndpoint>>()
-        for (const d of batch) {
-          if (!eventsById.has(d.event)) eventsById.set(d.event, yield* events.get(d.event).pipe(Effect.option))
-          if (d.endpoint !== null && !endpointsById.has(d.endpoint)) endpointsById.set(d.endpoint, yield* endpoints.find(d.endpoint))
-        }
-        return {
-          event: (id: string) => eventsById.get(id) ?? Option.none(),
-          endpoint: (id: string) => endpointsById.get(id) ?? Option.none()
-        }
-      })
-    type Lookups = Effect.Effect.Success<ReturnType<typeof lookupsFor>>
-
-    /** Makes one attempt at the tenant's time `now`, outside any transaction. */
-    const attempt = (delivery: StoredDelivery, now: number, lookups: Lookups) =>
-      Effect.gen(function*() {
-        const config = yield* WebhookConfig
-        const found = lookups.event(delivery.event)
-        if (Option.isNone(found)) return failure(delivery, "the event no longer exists", true)
-        const event = found.value
-        if (delivery.subscriber !== null) return yield* runSubscriber(delivery, event, config.timeoutMs)
-        const endpoint = lookups.endpoint(delivery.endpoint!)
-        if (Option.isNone(endpoint) || endpoint.value.deleted) return failure(delivery, "the endpoint was deleted", true)
-        if (endpoint.value.disabled) return failure(delivery, "the endpoint is disabled", true)
-        const refusal = yield* refusalOf(endpoint.value.url, { unresolvable: "refuse" })
-        if (refusal !== undefined) return failure(delivery, `refused: the URL ${refusal}`)
-        const signedAt = yield* realNow
-        const box = yield* SecretBox
-        const secrets = yield* Effect.forEach(liveSecrets(endpoint.value, now), (s) => box.open(s.sealed)).pipe(Effect.either)
-        if (secrets._tag === "Left") return failure(delivery, "the signing secret cannot be opened with this encryption key")
-        const outcome = yield* send({
-          url: endpoint.value.url,
-          messageId: event.id,
-          timestampMs: signedAt,
-          body: JSON.stringify(encodeEvent(event)),
-          secrets: secrets.right,
-          timeoutMs: config.timeoutMs,
-          maxResponseBytes: config.maxResponseBytes
-        }, realNow)
-        return { delivery, outcome, final: false, failing: endpoint.value.failingSince !== null } satisfies Result
-      })
-
-    /** Records one outcome if the lease is still ours; returns the delivery's new status. */
-    const recordOne = (result: Result, now: number) =>
-      Effect.gen(function*() {
-        const config = yield* WebhookConfig
-        const current = yield* repo.find(result.delivery.id, true)
-        // Another worker took the attempt over after our lease ran out: its record counts.
-        if (Option.isNone(current) || current.value.leaseToken !== result.delivery.leaseToken || current.value.status !== "pending") {
-          return undefined
-        }
-        const d = current.value
-        const { outcome } = result
-        const base = {
-          ...d,
-          leaseToken: null,
-          leasedUntil: null,
-          responseStatus: outcome.status,
-          responseBody: outcome.body,
-          error: outcome.error,
-          durationMs: outcome.durationMs,
-          updatedAt: isoAt(now)
-        }
-        if (outcome.ok) {
-          yield* repo.update({ ...base, status: "succeeded", nextAttemptAt: null, deliveredAt: isoAt(now) }).pipe(Effect.orDie)
-          if (d.endpoint !== null && result.failing !== false) yield* endpoints.recordSuccess(d.endpoint)
-          return "succeeded" as DeliveryStatus
-        }
-        const random = yield* Random.next
-        const next = result.final ? undefined : nextAttemptAt(config.retry, msOf(d.createdAt), d.attempts, now, random)
-        yield* repo.update({
-          ...base,
-          status: next === undefined ? "failed" : "pending",
-          nextAttemptAt: next === undefined ? null : isoAt(next)
-        }).pipe(Effect.orDie)
-        if (d.endpoint !== null && !result.final) yield* endpoints.recordFailure(d.endpoint, now, config.disableAfterMs)
-        return (next === undefined ? "failed" : "pending") as DeliveryStatus
-      })
-
-    /** Records a batch's outcomes in one transaction; each alone if that fails. */
-    const record = (results: ReadonlyArray<Result>, now: number) => {
-      // Endpoint rows are locked in one order by every worker: no deadlock between them.
-      const sorted = [...results].sort((a, b) =>
-        (a.delivery.endpoint ?? "") < (b.delivery.endpoint ?? "") ? -1 : (a.delivery.endpoint ?? "") > (b.delivery.endpoint ?? "") ? 1 : 0)
-      const one = (r: Result) => recordOne(r, now)
-      return storage.withTransaction(Effect.forEach(sorted, one)).pipe(
-        Effect.catchAllDefect(() => Effect.forEach(sorted, (r) => storage.withTransaction(one(r)).pipe(Effect.catchAllDefect(() => Effect.succeed(undefined)))))
-      )
-    }
-
     const tally = (statuses: ReadonlyArray<DeliveryStatus | undefined>): DeliveryReport => ({
       dispatched: 0,
       attempted: statuses.length,
@@ -291,11 +143,11 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
           if (n < 100) break
         }
         for (let i = 0; i < (options.maxBatches ?? Infinity); i++) {
-          const claimed = yield* claim(now, config.batchSize)
+          const claimed = yield* leases.claim(now, config.batchSize)
           if (claimed.length === 0) break
-          const lookups = yield* lookupsFor(claimed)
-          const results = yield* Effect.forEach(claimed, (d) => attempt(d, now, lookups), { concurrency: config.concurrency })
-          report = add(report, tally(yield* record(results, now)))
+          const prepared = yield* attempts.prepare(claimed, now)
+          const results = yield* Effect.forEach(claimed, (d) => attempts.attempt(d, prepared), { concurrency: config.concurrency })
+          report = add(report, tally(yield* leases.record(results, now)))
           if (claimed.length < config.batchSize) break
         }
         return report
@@ -304,23 +156,12 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
     /** Claims one delivery now (if no attempt is in flight), attempts it, records it: test sends, manual retries. */
     const deliverNow = (id: string) =>
       Effect.gen(function*() {
-        const config = yield* WebhookConfig
         const now = yield* Clock.currentTimeMillis
-        const leased = yield* storage.withTransaction(Effect.gen(function*() {
-          const d = yield* repo.get(id, true)
-          if (d.status !== "pending") return undefined
-          if (d.leasedUntil != null && msOf(d.leasedUntil) > now) return undefined
-          const next: StoredDelivery = {
-            ...d,
-            attempts: d.attempts + 1,
-            leaseToken: yield* ids.secretHex(8),
-            leasedUntil: isoAt(now + config.leaseMs),
-            updatedAt: isoAt(now)
-          }
-          yield* repo.update(next).pipe(Effect.orDie)
-          return next
-        }))
-        if (leased !== undefined) yield* storage.withTransaction(recordOne(yield* attempt(leased, now, yield* lookupsFor([leased])), now))
+        const leased = yield* leases.claimOne(id, now)
+        if (leased !== undefined) {
+          const result = yield* attempts.attempt(leased, yield* attempts.prepare([leased], now))
+          yield* leases.record([result], now)
+        }
         return deliveryView(yield* repo.get(id))
       })
 

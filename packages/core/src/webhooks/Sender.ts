@@ -5,6 +5,7 @@
  * the timeout from connection to last byte read, and at most `maxResponseBytes` of the answer kept.
  */
 import { Effect } from "effect"
+import type { Clock } from "effect"
 import { Webhook } from "standardwebhooks"
 
 export interface Attempt {
@@ -14,8 +15,8 @@ export interface Attempt {
   /** Signing time, epoch ms (the real clock, never a test clock: receivers check it against theirs). */
   readonly timestampMs: number
   readonly body: string
-  /** `whsec_…` secrets; each adds a `v1,…` signature. */
-  readonly secrets: ReadonlyArray<string>
+  /** One signer per live secret (see `signersOf`); each adds a `v1,…` signature. */
+  readonly signers: ReadonlyArray<Webhook>
   readonly timeoutMs: number
   readonly maxResponseBytes: number
 }
@@ -28,9 +29,18 @@ export interface AttemptOutcome {
   readonly durationMs: number
 }
 
-/** The `webhook-signature` header: one `v1,<base64>` per secret, space-separated. */
+/** Signers for `whsec_…` secrets: made once per batch and endpoint (`new Webhook` decodes the key). */
+export const signersOf = (secrets: ReadonlyArray<string>): ReadonlyArray<Webhook> => secrets.map((secret) => new Webhook(secret))
+
+/** The `webhook-signature` header: one `v1,<base64>` per signer, space-separated. */
+export const sign = (signers: ReadonlyArray<Webhook>, messageId: string, timestampMs: number, body: string): string => {
+  const at = new Date(timestampMs)
+  return signers.map((signer) => signer.sign(messageId, at, body)).join(" ")
+}
+
+/** The `webhook-signature` header for `whsec_…` secrets. */
 export const signatureOf = (secrets: ReadonlyArray<string>, messageId: string, timestampMs: number, body: string): string =>
-  secrets.map((secret) => new Webhook(secret).sign(messageId, new Date(timestampMs), body)).join(" ")
+  sign(signersOf(secrets), messageId, timestampMs, body)
 
 /** Reads at most `max` bytes of a body as text, then lets the rest go. */
 const readCapped = async (response: Response, max: number): Promise<string> => {
@@ -68,48 +78,52 @@ const describe = (error: unknown, timedOut: boolean): string => {
   return message.slice(0, 200)
 }
 
-/**
- * Makes the attempt. `startMs`/`endMs` come from the caller's clock reads so that duration is
- * measured the same way as every other time; the promise never rejects.
- */
-export const send = (attempt: Attempt, elapsed: Effect.Effect<number>): Effect.Effect<AttemptOutcome> =>
-  Effect.gen(function*() {
-    const started = yield* elapsed
-    const result = yield* Effect.promise(async (): Promise<Omit<AttemptOutcome, "durationMs">> => {
-      const controller = new AbortController()
-      let timedOut = false
-      const timer = setTimeout(() => {
-        timedOut = true
-        controller.abort()
-      }, attempt.timeoutMs)
-      try {
-        const response = await fetch(attempt.url, {
-          method: "POST",
-          redirect: "manual",
-          signal: controller.signal,
-          headers: {
-            "content-type": "application/json",
-            "user-agent": "Billkit-Webhooks/1",
-            "webhook-id": attempt.messageId,
-            "webhook-timestamp": String(Math.floor(attempt.timestampMs / 1000)),
-            "webhook-signature": signatureOf(attempt.secrets, attempt.messageId, attempt.timestampMs, attempt.body)
-          },
-          body: attempt.body
-        })
-        const body = await readCapped(response, attempt.maxResponseBytes)
-        const ok = response.status >= 200 && response.status < 300
-        const error = ok
-          ? null
-          : response.status >= 300 && response.status < 400
-          ? `redirect not followed (${response.status})`
-          : `answered ${response.status}`
-        return { ok, status: response.status, body, error }
-      } catch (error) {
-        return { ok: false, status: null, body: null, error: describe(error, timedOut) }
-      } finally {
-        clearTimeout(timer)
-      }
+/** POSTs the signed body; never rejects: a failure is an outcome. */
+const post = async (attempt: Attempt): Promise<Omit<AttemptOutcome, "durationMs">> => {
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, attempt.timeoutMs)
+  try {
+    const response = await fetch(attempt.url, {
+      method: "POST",
+      redirect: "manual",
+      signal: controller.signal,
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "Billkit-Webhooks/1",
+        "webhook-id": attempt.messageId,
+        "webhook-timestamp": String(Math.floor(attempt.timestampMs / 1000)),
+        "webhook-signature": sign(attempt.signers, attempt.messageId, attempt.timestampMs, attempt.body)
+      },
+      body: attempt.body
     })
-    const ended = yield* elapsed
-    return { ...result, durationMs: Math.max(0, Math.round(ended - started)) }
+    const body = await readCapped(response, attempt.maxResponseBytes)
+    const ok = response.status >= 200 && response.status < 300
+    const error = ok
+      ? null
+      : response.status >= 300 && response.status < 400
+      ? `redirect not followed (${response.status})`
+      : `answered ${response.status}`
+    return { ok, status: response.status, body, error }
+  } catch (error) {
+    return { ok: false, status: null, body: null, error: describe(error, timedOut) }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Makes the attempt; its duration is read from `clock` (the instance's real clock), the same way
+ * as every other time.
+ */
+export const send = (attempt: Attempt, clock: Clock.Clock): Effect.Effect<AttemptOutcome> =>
+  Effect.suspend(() => {
+    const started = clock.unsafeCurrentTimeMillis()
+    return Effect.map(Effect.promise(() => post(attempt)), (result): AttemptOutcome => ({
+      ...result,
+      durationMs: Math.max(0, Math.round(clock.unsafeCurrentTimeMillis() - started))
+    }))
   })

@@ -183,7 +183,25 @@ export class WebhookEndpoints extends Effect.Service<WebhookEndpoints>()("@billk
         yield* repo.update({ ...locked, failingSince: null }).pipe(Effect.orDie)
       })
 
-    return { create, get, getStored, list, allEnabled, update, remove, rotateSecret, recordFailure, recordSuccess, find: repo.find } as const
+    /**
+     * A batch's outcomes for one endpoint, as if recorded one by one in order: a success ends the
+     * failure streak (a write only if the endpoint was failing), a failure after the batch's last
+     * success starts or continues one. At most two writes per endpoint and batch, none usually.
+     */
+    const recordOutcomes = (
+      id: string,
+      outcomes: { readonly succeeded: boolean; readonly wasFailing: boolean; readonly failedLast: boolean },
+      nowMs: number,
+      disableAfterMs: number
+    ) =>
+      Effect.gen(function*() {
+        if (outcomes.succeeded && outcomes.wasFailing) yield* recordSuccess(id)
+        if (outcomes.failedLast) yield* recordFailure(id, nowMs, disableAfterMs)
+      })
+
+    return {
+      create, get, getStored, list, allEnabled, update, remove, rotateSecret, recordFailure, recordSuccess, recordOutcomes, find: repo.find
+    } as const
   }),
   dependencies: [Events.Default]
 }) {}

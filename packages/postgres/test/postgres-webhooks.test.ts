@@ -1,0 +1,4 @@
+import { webhooksConformance } from "@billkit/testing"
+import { postgresUnderTest } from "./support.js"
+
+webhooksConformance("postgres", () => postgresUnderTest())

@@ -1,0 +1,4 @@
+import { webhooksConformance } from "@billkit/testing"
+import { sqliteUnderTest } from "./support.js"
+
+webhooksConformance("sqlite", () => sqliteUnderTest())
