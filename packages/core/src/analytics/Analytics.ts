@@ -11,8 +11,9 @@ import { traced } from "../kernel/Traced.js"
 import { PaymentRecords, RefundRecords } from "../payments/domain/index.js"
 import { bucketsOf, bucketStart, type Bucket, type SeriesInterval } from "./domain/Buckets.js"
 import { mrrOfArr } from "./domain/Mrr.js"
-import { MrrEntryRecords } from "./domain/Records.js"
-import { type BucketFigures, type LedgerEntry, type MovementTotal, walkLedger } from "./domain/Walk.js"
+import { MrrDayRecords, MrrEntryRecords } from "./domain/Records.js"
+import { type Contribution, dayStart, figuresOfDays, type SummedFigures } from "./domain/Rollup.js"
+import type { MovementType } from "./domain/Mrr.js"
 import { makeMrrRecorder } from "./MrrLedger.js"
 
 export interface SeriesQuery {
@@ -53,6 +54,19 @@ const percent = (part: bigint, whole: bigint): string | null => {
 
 const pageSize = 1000
 
+/**
+ * At most this many ledger entries are listed behind the movements of one answer (the first of
+ * the window, in ledger order); every count and sum is complete regardless.
+ */
+export const listedEntries = 1000
+
+interface Listed {
+  readonly subscription: string
+  readonly customer: string
+  readonly arr: number
+}
+type Figures = SummedFigures & { readonly listed: Record<MovementType, Array<Listed>> }
+
 export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analytics", {
   effect: Effect.gen(function*() {
     const recorder = yield* makeMrrRecorder
@@ -71,76 +85,104 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
         return { from, to, interval, buckets } satisfies Window
       })
 
-    /** Every ledger entry up to `to` (inclusive), a page at a time. */
-    const ledgerUpTo = (to: number, currency: string | undefined) =>
+    const days = yield* makeRepository(MrrDayRecords)
+
+    /** Every record a paged `list` answers. */
+    const pages = <A extends { readonly id: string }, R>(
+      list: (cursor: string | undefined) => Effect.Effect<{ readonly data: ReadonlyArray<A>; readonly hasMore: boolean; readonly nextCursor: string | null }, never, R>
+    ) =>
       Effect.gen(function*() {
-        const out: Array<LedgerEntry> = []
+        const out: Array<A> = []
         let cursor: string | undefined
         for (;;) {
-          const page = yield* entries.list(
-            { limit: pageSize, ...(cursor === undefined ? {} : { startingAfter: cursor }) },
-            { range: { field: "at", to: isoAt(to) }, ...(currency === undefined ? {} : { where: { currency } }) }
-          )
-          for (const e of page.data) {
-            out.push({ id: e.id, subscription: e.subscription, customer: e.customer, currency: e.currency, at: msOf(e.at), type: e.type, arrDelta: e.arrDelta })
-          }
+          const page = yield* list(cursor)
+          out.push(...page.data)
           if (!page.hasMore || page.nextCursor === null) return out
           cursor = page.nextCursor
         }
       })
+    const pageAfter = (cursor: string | undefined) => ({ limit: pageSize, ...(cursor === undefined ? {} : { startingAfter: cursor }) })
+    const onlyCurrency = (currency: string | undefined) => (currency === undefined ? {} : { where: { currency } })
 
-    const figuresOf = (q: SeriesQuery) =>
+    /**
+     * The figures of every bucket, from the day rows before `to`'s day and the raw entries of that
+     * day up to `to` (one day of ledger at most): the cost follows the number of days, not the
+     * size of the ledger.
+     */
+    const figuresOf = (q: SeriesQuery, listing: boolean) =>
       Effect.gen(function*() {
         const w = yield* windowOf(q)
-        const ledger = yield* ledgerUpTo(w.to, q.currency)
-        return { w, figures: walkLedger(ledger, w.buckets, w.to) }
+        const lastDay = dayStart(w.to)
+        const rows = yield* pages((c) => days.list(pageAfter(c), { ...onlyCurrency(q.currency), range: { field: "day", to: isoAt(lastDay - 1) } }))
+        const tail = yield* pages((c) => entries.list(pageAfter(c), { ...onlyCurrency(q.currency), range: { field: "at", from: isoAt(lastDay), to: isoAt(w.to) } }))
+        const contributions: Array<Contribution> = tail.map((e) => ({ currency: e.currency, at: msOf(e.at), type: e.type, arrDelta: e.arrDelta, customerMove: e.customerMove ?? null }))
+        const summed = figuresOfDays(rows, contributions, w.buckets, w.to)
+        const figures = new Map<string, Array<Figures>>()
+        for (const [currency, fs] of summed) {
+          figures.set(currency, fs.map((f) => ({ ...f, listed: { new: [], expansion: [], contraction: [], churn: [], reactivation: [] } })))
+        }
+        let complete = true
+        if (listing && w.buckets.length > 0) {
+          // The subscriptions behind the movements: one bounded page of the window's entries.
+          const page = yield* entries.list({ limit: listedEntries }, { ...onlyCurrency(q.currency), range: { field: "at", from: isoAt(w.buckets[0].start), to: isoAt(w.to) } })
+          complete = !page.hasMore
+          for (const e of page.data) {
+            if (e.arrDelta === 0) continue
+            const at = msOf(e.at)
+            const f = figures.get(e.currency)?.find((f) => at >= f.bucket.start && at < f.bucket.end)
+            f?.listed[e.type].push({ subscription: e.subscription, customer: e.customer, arr: e.arrDelta })
+          }
+        }
+        return { w, figures, complete }
       })
 
     const header = <O extends string>(object: O, w: Window) => ({ object, interval: w.interval, from: isoAt(w.from), to: isoAt(w.to) })
-    const span = (f: BucketFigures) => ({ start: isoAt(f.bucket.start), end: isoAt(f.bucket.end) })
-    const series = <P>(figures: Map<string, Array<BucketFigures>>, point: (f: BucketFigures) => P) =>
+    const span = (f: Figures) => ({ start: isoAt(f.bucket.start), end: isoAt(f.bucket.end) })
+    const series = <P>(figures: Map<string, Array<Figures>>, point: (f: Figures) => P) =>
       [...figures].map(([currency, fs]) => ({ currency, points: fs.map(point) }))
 
-    const mrrPoint = (f: BucketFigures) => ({ ...span(f), mrr: mrrOfArr(f.arrEnd), arr: Number(f.arrEnd) })
+    const mrrPoint = (f: Figures) => ({ ...span(f), mrr: mrrOfArr(f.arrEnd), arr: Number(f.arrEnd) })
 
     const mrr = traced("Analytics.mrr")(function*(q: SeriesQuery) {
-      const { figures, w } = yield* figuresOf(q)
+      const { figures, w } = yield* figuresOf(q, false)
       return { ...header("mrr_series" as const, w), data: series(figures, mrrPoint) }
     })
 
     const arr = traced("Analytics.arr")(function*(q: SeriesQuery) {
-      const { figures, w } = yield* figuresOf(q)
+      const { figures, w } = yield* figuresOf(q, false)
       return { ...header("arr_series" as const, w), data: series(figures, mrrPoint) }
     })
 
-    const movement = (m: MovementTotal) => ({
-      mrr: mrrOfArr(m.arr),
-      arr: Number(m.arr),
-      subscriptions: m.subscriptions.map((s) => ({ ...s, mrr: mrrOfArr(BigInt(s.arr)) }))
+    const movement = (f: Figures, type: MovementType) => ({
+      mrr: mrrOfArr(f.movements[type].arr),
+      arr: Number(f.movements[type].arr),
+      count: f.movements[type].count,
+      subscriptions: f.listed[type].map((s) => ({ ...s, mrr: mrrOfArr(BigInt(s.arr)) }))
     })
 
     const movements = traced("Analytics.movements")(function*(q: SeriesQuery) {
-      const { figures, w } = yield* figuresOf(q)
+      const { complete, figures, w } = yield* figuresOf(q, true)
       return {
         ...header("mrr_movements" as const, w),
+        subscriptions_complete: complete,
         data: series(figures, (f) => ({
           ...span(f),
           mrr_start: mrrOfArr(f.arrStart),
           mrr_end: mrrOfArr(f.arrEnd),
           arr_start: Number(f.arrStart),
           arr_end: Number(f.arrEnd),
-          new: movement(f.movements.new),
-          expansion: movement(f.movements.expansion),
-          contraction: movement(f.movements.contraction),
-          churn: movement(f.movements.churn),
-          reactivation: movement(f.movements.reactivation),
+          new: movement(f, "new"),
+          expansion: movement(f, "expansion"),
+          contraction: movement(f, "contraction"),
+          churn: movement(f, "churn"),
+          reactivation: movement(f, "reactivation"),
           net: { mrr: mrrOfArr(f.arrEnd - f.arrStart), arr: Number(f.arrEnd - f.arrStart) }
         }))
       }
     })
 
     const churn = traced("Analytics.churn")(function*(q: SeriesQuery) {
-      const { figures, w } = yield* figuresOf(q)
+      const { figures, w } = yield* figuresOf(q, false)
       return {
         ...header("churn_series" as const, w),
         data: series(figures, (f) => {
@@ -167,7 +209,7 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
     })
 
     const customers = traced("Analytics.customers")(function*(q: SeriesQuery) {
-      const { figures, w } = yield* figuresOf(q)
+      const { figures, w } = yield* figuresOf(q, false)
       return {
         ...header("customers_series" as const, w),
         data: series(figures, (f) => ({
@@ -182,27 +224,12 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
       }
     })
 
-    /** Every record a paged `list` answers, a page at a time. */
-    const allPages = <A extends { readonly id: string }, R>(
-      list: (cursor: string | undefined) => Effect.Effect<{ readonly data: ReadonlyArray<A>; readonly hasMore: boolean; readonly nextCursor: string | null }, never, R>
-    ) =>
-      Effect.gen(function*() {
-        const out: Array<A> = []
-        let cursor: string | undefined
-        for (;;) {
-          const page = yield* list(cursor)
-          out.push(...page.data)
-          if (!page.hasMore || page.nextCursor === null) return out
-          cursor = page.nextCursor
-        }
-      })
-
     const revenue = traced("Analytics.revenue")(function*(q: SeriesQuery) {
       const w = yield* windowOf(q)
       const filters = { where: { status: "succeeded" }, range: { field: "created_at", from: isoAt(w.buckets[0]?.start ?? w.from), to: isoAt(w.to) } }
       const page = (cursor: string | undefined) => ({ limit: pageSize, ...(cursor === undefined ? {} : { startingAfter: cursor }) })
-      const paid = yield* allPages((c) => payments.list(page(c), filters))
-      const refunded = yield* allPages((c) => refunds.list(page(c), filters))
+      const paid = yield* pages((c) => payments.list(page(c), filters))
+      const refunded = yield* pages((c) => refunds.list(page(c), filters))
       const sums = new Map<string, Array<{ payments: number; refunds: number }>>()
       const slot = (currency: string, at: number) => {
         if (q.currency !== undefined && currency !== q.currency) return undefined

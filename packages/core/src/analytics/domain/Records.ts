@@ -1,6 +1,6 @@
 /** How the MRR ledger is stored: one definition per collection. */
 import * as Collections from "../../kernel/Collections.js"
-import { MrrEntry, MrrState } from "./MrrEntry.js"
+import { MrrCustomer, MrrDay, MrrEntry, MrrState } from "./MrrEntry.js"
 import { Report, ReportChunk } from "./Report.js"
 
 export const MrrEntryRecords = Collections.records({
@@ -15,6 +15,20 @@ export const MrrStateRecords = Collections.records({
   schema: MrrState,
   resource: "MRR state",
   index: (s) => ({ customer: s.customer })
+})
+
+export const MrrDayRecords = Collections.records({
+  collection: Collections.MrrDays,
+  schema: MrrDay,
+  resource: "MRR day",
+  index: (d) => ({ currency: d.currency, day: d.day })
+})
+
+export const MrrCustomerRecords = Collections.records({
+  collection: Collections.MrrCustomers,
+  schema: MrrCustomer,
+  resource: "MRR customer",
+  index: (c) => ({ customer: c.customer })
 })
 
 export const ReportRecords = Collections.records({
