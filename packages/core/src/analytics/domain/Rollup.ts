@@ -60,7 +60,13 @@ export const applyToCustomer = (c: MrrCustomer, arrDelta: number): { readonly cu
   return { customer: { ...c, arr: after, everPaid: c.everPaid || after > 0 }, move }
 }
 
-/** The customer before an entry of `arrDelta` whose move was `move` (the entry is being folded). */
+/**
+ * The customer before an entry of `arrDelta` whose move was `move` (the entry is being folded).
+ * Exact when the entry is its customer's latest; when another subscription of the customer moved
+ * at the same instant in between (one transaction writing two subscriptions of one customer, then
+ * the first again), the customer move may land on the other entry of that instant or be lost —
+ * the backfill's rebuild (`rebuild`) decides every move anew in time order.
+ */
 export const takeBackFromCustomer = (c: MrrCustomer, arrDelta: number, move: CustomerMove | null): MrrCustomer => ({
   ...c,
   arr: c.arr - arrDelta,
