@@ -45,7 +45,8 @@ export const recordTables = [
   "billkit_referrals",
   "billkit_referral_configs",
   "billkit_mrr_days",
-  "billkit_mrr_customers"
+  "billkit_mrr_customers",
+  "billkit_revenue_days"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

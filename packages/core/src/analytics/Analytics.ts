@@ -8,10 +8,13 @@ import { Invalid } from "../kernel/Errors.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
-import { PaymentRecords, RefundRecords } from "../payments/domain/index.js"
 import { bucketsOf, bucketStart, type Bucket, type SeriesInterval } from "./domain/Buckets.js"
 import { mrrOfArr } from "./domain/Mrr.js"
-import { MrrDayRecords, MrrEntryRecords } from "./domain/Records.js"
+import { MrrDayRecords, MrrEntryRecords, RevenueDayRecords } from "./domain/Records.js"
+import { makeRevenueRecorder } from "./RevenueLedger.js"
+import * as Collections from "../kernel/Collections.js"
+import { type CollectionSpec, type Json, type ListQuery, Storage } from "../kernel/Storage.js"
+import { CurrentTenant } from "../kernel/Tenancy.js"
 import { type Contribution, dayStart, figuresOfDays, type SummedFigures } from "./domain/Rollup.js"
 import type { MovementType } from "./domain/Mrr.js"
 import { makeMrrRecorder } from "./MrrLedger.js"
@@ -71,8 +74,6 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
   effect: Effect.gen(function*() {
     const recorder = yield* makeMrrRecorder
     const entries = yield* makeRepository(MrrEntryRecords)
-    const payments = yield* makeRepository(PaymentRecords)
-    const refunds = yield* makeRepository(RefundRecords)
 
     const windowOf = (q: SeriesQuery) =>
       Effect.gen(function*() {
@@ -86,6 +87,23 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
       })
 
     const days = yield* makeRepository(MrrDayRecords)
+    const revenueDays = yield* makeRepository(RevenueDayRecords)
+    const storage = yield* Storage
+    const revenueRecorder = yield* makeRevenueRecorder
+
+    /** Stored records as their JSON, every page (for a bounded read whose fields are read directly). */
+    const storedPages = (spec: CollectionSpec, filters: Omit<ListQuery, "limit" | "startingAfter">) =>
+      Effect.gen(function*() {
+        const tenant = yield* CurrentTenant
+        const out: Array<Json> = []
+        let after: string | undefined
+        for (;;) {
+          const page = yield* storage.list(spec, tenant, { ...filters, limit: pageSize, ...(after === undefined ? {} : { startingAfter: after }) })
+          out.push(...page.data)
+          if (!page.hasMore || page.data.length === 0) return out
+          after = String(page.data[page.data.length - 1].id)
+        }
+      })
 
     /** Every record a paged `list` answers. */
     const pages = <A extends { readonly id: string }, R>(
@@ -224,28 +242,29 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
       }
     })
 
+    /**
+     * Succeeded payments and refunds per interval: the day rows before `to`'s day, plus that day's
+     * records up to `to`, read as stored JSON (a day of payments, not decoded one by one).
+     */
     const revenue = traced("Analytics.revenue")(function*(q: SeriesQuery) {
       const w = yield* windowOf(q)
-      const filters = { where: { status: "succeeded" }, range: { field: "created_at", from: isoAt(w.buckets[0]?.start ?? w.from), to: isoAt(w.to) } }
-      const page = (cursor: string | undefined) => ({ limit: pageSize, ...(cursor === undefined ? {} : { startingAfter: cursor }) })
-      const paid = yield* pages((c) => payments.list(page(c), filters))
-      const refunded = yield* pages((c) => refunds.list(page(c), filters))
+      const first = w.buckets[0]?.start ?? w.from
+      const lastDay = dayStart(w.to)
       const sums = new Map<string, Array<{ payments: number; refunds: number }>>()
-      const slot = (currency: string, at: number) => {
-        if (q.currency !== undefined && currency !== q.currency) return undefined
+      const add = (currency: string, at: number, payments: number, refunds: number) => {
+        if (q.currency !== undefined && currency !== q.currency) return
         let row = sums.get(currency)
         if (row === undefined) sums.set(currency, row = w.buckets.map(() => ({ payments: 0, refunds: 0 })))
         const i = w.buckets.findIndex((b) => at >= b.start && at < b.end)
-        return i < 0 ? undefined : row[i]
+        if (i < 0) return
+        row[i].payments += payments
+        row[i].refunds += refunds
       }
-      for (const p of paid) {
-        const s = slot(p.currency, msOf(p.createdAt))
-        if (s !== undefined) s.payments += p.amount
-      }
-      for (const r of refunded) {
-        const s = slot(r.currency, msOf(r.createdAt))
-        if (s !== undefined) s.refunds += r.amount
-      }
+      const rows = yield* pages((c) => revenueDays.list(pageAfter(c), { ...onlyCurrency(q.currency), range: { field: "day", from: isoAt(first), to: isoAt(lastDay - 1) } }))
+      for (const d of rows) if (d.payments !== 0 || d.refunds !== 0) add(d.currency, msOf(d.day), d.payments, d.refunds)
+      const tail = { where: { status: "succeeded" }, range: { field: "created_at", from: isoAt(Math.max(first, lastDay)), to: isoAt(w.to) } }
+      for (const p of yield* storedPages(Collections.Payments, tail)) add(String(p.currency), msOf(String(p.created_at)), Number(p.amount), 0)
+      for (const r of yield* storedPages(Collections.Refunds, tail)) add(String(r.currency), msOf(String(r.created_at)), 0, Number(r.amount))
       return {
         ...header("revenue_series" as const, w),
         data: [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, rows]) => ({
@@ -262,7 +281,9 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
     })
 
     const backfill = traced("Analytics.backfill")(function*() {
-      return yield* recorder.backfill
+      const done = yield* recorder.backfill
+      yield* revenueRecorder.rebuild
+      return done
     })
 
     return { mrr, arr, movements, churn, customers, revenue, backfill } as const

@@ -148,6 +148,9 @@ export const MrrDays = spec({ name: "mrr_days", indexed: ["currency", "day"], un
 /** Each customer's ARR per currency as the ledger last left it; id `mc_<customer>_<currency>`. */
 export const MrrCustomers = spec({ name: "mrr_customers", indexed: ["customer"], unique: [] })
 
+/** Succeeded payments and refunds summed per currency and UTC day of creation (migration 0012). */
+export const RevenueDays = spec({ name: "revenue_days", indexed: ["currency", "day"], unique: [] })
+
 // Webhooks (migration 0005).
 
 export const WebhookEndpoints = spec({ name: "webhook_endpoints", indexed: ["status"], unique: [] })
@@ -214,5 +217,5 @@ export const all: ReadonlyArray<CollectionSpec> = [
   CheckoutSessions, PortalSessions,
   MrrEntries, MrrStates, Reports, ReportChunks,
   ReferralCodes, Referrals, ReferralConfigs,
-  MrrDays, MrrCustomers
+  MrrDays, MrrCustomers, RevenueDays
 ]

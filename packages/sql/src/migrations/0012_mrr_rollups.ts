@@ -1,8 +1,9 @@
 /**
  * MRR rollups: the ledger summed per currency and UTC day (`mrr_days`), and each customer's ARR
- * per currency (`mrr_customers`, which tells new, reactivated and churned customers apart), both
- * written in the transaction of each ledger entry so that analytics read at most one row per day
- * instead of the whole ledger. Ledgers written before this migration get their rollups from the
+ * per currency (`mrr_customers`, which tells new, reactivated and churned customers apart), and
+ * succeeded payments and refunds per currency and day (`revenue_days`), each written in the
+ * transaction of the change it sums, so that analytics read at most one row per day instead of
+ * the whole ledger or every payment. Data written before this migration gets its rollups from the
  * backfill (`POST /v1/analytics/mrr/backfill`). Frozen like every migration: never edited.
  */
 import type { Kysely, Migration } from "kysely"
@@ -10,7 +11,8 @@ import { createRecordTable } from "./recordTable.js"
 
 const recordTables = [
   { name: "mrr_days", indexed: ["currency", "day"], unique: [], globallyUnique: [] },
-  { name: "mrr_customers", indexed: ["customer"], unique: [], globallyUnique: [] }
+  { name: "mrr_customers", indexed: ["customer"], unique: [], globallyUnique: [] },
+  { name: "revenue_days", indexed: ["currency", "day"], unique: [], globallyUnique: [] }
 ] as const
 
 const up = async (db: Kysely<any>): Promise<void> => {

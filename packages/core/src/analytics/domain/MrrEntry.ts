@@ -90,6 +90,18 @@ export const MrrDay = Schema.Struct({
 }).annotations({ identifier: "MrrDay" })
 export type MrrDay = typeof MrrDay.Type
 
+/** Succeeded payments and refunds created on one UTC day, in one currency, minor units. */
+export const RevenueDay = Schema.Struct({
+  /** `rd_<project>_<mode>_<currency>_<YYYY-MM-DD>`. */
+  id: Schema.String,
+  object: Schema.Literal("revenue_day"),
+  currency: Currency,
+  day: Timestamp,
+  payments: Schema.Int,
+  refunds: Schema.Int
+}).annotations({ identifier: "RevenueDay" })
+export type RevenueDay = typeof RevenueDay.Type
+
 /** A customer's ARR in one currency, as the ledger last left it: tells new, reactivated and churned customers apart. */
 export const MrrCustomer = Schema.Struct({
   /** `mc_<customer>_<currency>`. */

@@ -1,6 +1,6 @@
 /** How the MRR ledger is stored: one definition per collection. */
 import * as Collections from "../../kernel/Collections.js"
-import { MrrCustomer, MrrDay, MrrEntry, MrrState } from "./MrrEntry.js"
+import { MrrCustomer, MrrDay, MrrEntry, MrrState, RevenueDay } from "./MrrEntry.js"
 import { Report, ReportChunk } from "./Report.js"
 
 export const MrrEntryRecords = Collections.records({
@@ -29,6 +29,13 @@ export const MrrCustomerRecords = Collections.records({
   schema: MrrCustomer,
   resource: "MRR customer",
   index: (c) => ({ customer: c.customer })
+})
+
+export const RevenueDayRecords = Collections.records({
+  collection: Collections.RevenueDays,
+  schema: RevenueDay,
+  resource: "revenue day",
+  index: (d) => ({ currency: d.currency, day: d.day })
 })
 
 export const ReportRecords = Collections.records({
