@@ -1,7 +1,7 @@
 /** How the MRR ledger is stored: one definition per collection. */
 import * as Collections from "../../kernel/Collections.js"
 import { MrrCustomer, MrrDay, MrrEntry, MrrState, RevenueDay } from "./MrrEntry.js"
-import { Report, ReportChunk } from "./Report.js"
+import { ReportChunk, StoredReport } from "./Report.js"
 
 export const MrrEntryRecords = Collections.records({
   collection: Collections.MrrEntries,
@@ -40,7 +40,7 @@ export const RevenueDayRecords = Collections.records({
 
 export const ReportRecords = Collections.records({
   collection: Collections.Reports,
-  schema: Report,
+  schema: StoredReport,
   resource: "report",
   index: (r) => ({ status: r.status })
 })
