@@ -2,12 +2,14 @@
  * A report run whose worker died mid-run (a deploy, a `kill -9`) is left `running` with a lease
  * that runs out; the next worker (`billing.runReports()`) leaves it alone while the lease lasts,
  * then takes it up after its last committed chunk: the file ends up exactly what an unbroken run
- * writes, no row twice, none lost. Time moves on a clock the test turns. Memory and SQLite.
+ * writes, no row twice, none lost. Time moves on a clock the test turns. Memory, SQLite, Postgres.
  */
 import { Clock, Duration, Effect, Option } from "effect"
 import { makeMemoryStorage, type StoragePort } from "@billkit/core"
+import { makePostgresStorage } from "@billkit/postgres"
 import { makeSqliteStorage } from "@billkit/sqlite"
-import { describe, expect, it } from "vitest"
+import { createTestDatabase } from "@billkit/testing"
+import { afterAll, describe, expect, it } from "vitest"
 import { makeApp } from "./support.js"
 
 /** A clock the test moves by hand. */
@@ -42,8 +44,23 @@ const backends: Array<[string, () => Promise<StoragePort>]> = [
     const sqlite = makeSqliteStorage({ filename: ":memory:" })
     await sqlite.migrate()
     return sqlite.storage
+  }],
+  ["postgres", async () => {
+    const database = await createTestDatabase()
+    const postgres = makePostgresStorage({ connectionString: database.url, max: 4 })
+    await postgres.migrate()
+    closers.push(async () => {
+      await postgres.close()
+      await database.drop()
+    })
+    return postgres.storage
   }]
 ]
+
+const closers: Array<() => Promise<void>> = []
+afterAll(async () => {
+  for (const close of closers) await close()
+})
 
 describe.each(backends)("report runs whose worker died (%s)", (_name, storageOf) => {
   it("are taken up after their lease, from the last committed chunk, into the file an unbroken run writes", async () => {

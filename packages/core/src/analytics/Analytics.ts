@@ -61,7 +61,7 @@ const pageSize = 1000
  * At most this many ledger entries are listed behind the movements of one answer (the first of
  * the window, in ledger order); every count and sum is complete regardless.
  */
-export const listedEntries = 1000
+export const listedEntries = 250
 
 interface Listed {
   readonly subscription: string

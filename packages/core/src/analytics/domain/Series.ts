@@ -50,7 +50,7 @@ export const Movement = Schema.Struct({
   arr: Schema.Int,
   count: Schema.Int.annotations({ description: "Ledger entries behind the movement (complete)." }),
   subscriptions: Schema.Array(MovementSubscription).annotations({
-    description: "The entries behind the movement, one per change of a subscription; only those among the window's first 1,000 entries (see `subscriptions_complete`)."
+    description: "The entries behind the movement, one per change of a subscription; only those among the window's first 250 entries (see `subscriptions_complete`)."
   })
 }).annotations({ identifier: "Movement" })
 
@@ -71,7 +71,7 @@ export const MovementPoint = Schema.Struct({
 export const MovementSeries = Schema.Struct({
   ...header("mrr_movements"),
   subscriptions_complete: Schema.Boolean.annotations({
-    description: "False when the window holds more than 1,000 ledger entries: the `subscriptions` lists then stop there (counts and sums stay complete; the `mrr_movements` report lists every entry)."
+    description: "False when the window holds more than 250 ledger entries: the `subscriptions` lists then stop there (counts and sums stay complete; the `mrr_movements` report lists every entry)."
   }),
   data: perCurrency(MovementPoint)
 }).annotations({ identifier: "MovementSeries" })
