@@ -50,7 +50,7 @@ export const Movement = Schema.Struct({
   arr: Schema.Int,
   count: Schema.Int.annotations({ description: "Ledger entries behind the movement (complete)." }),
   subscriptions: Schema.Array(MovementSubscription).annotations({
-    description: "The entries behind the movement, one per change of a subscription; only those among the window's first 250 entries (see `subscriptions_complete`)."
+    description: "The entries behind the movement, one per change of a subscription; only those among the first 250 entries of the window, from its start (see `subscriptions_complete`)."
   })
 }).annotations({ identifier: "Movement" })
 
