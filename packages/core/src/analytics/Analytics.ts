@@ -12,6 +12,7 @@ import { bucketsOf, bucketStart, type Bucket, type SeriesInterval } from "./doma
 import { mrrOfArr } from "./domain/Mrr.js"
 import { MrrEntryRecords, RevenueDayRecords } from "./domain/Records.js"
 import { makeRevenueRecorder } from "./RevenueLedger.js"
+import { everyPage, pageAfter } from "./Rows.js"
 import * as Collections from "../kernel/Collections.js"
 import { type CollectionSpec, type Json, type ListQuery, Storage } from "../kernel/Storage.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
@@ -125,21 +126,6 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
         }
       })
 
-    /** Every record a paged `list` answers. */
-    const pages = <A extends { readonly id: string }, R>(
-      list: (cursor: string | undefined) => Effect.Effect<{ readonly data: ReadonlyArray<A>; readonly hasMore: boolean; readonly nextCursor: string | null }, never, R>
-    ) =>
-      Effect.gen(function*() {
-        const out: Array<A> = []
-        let cursor: string | undefined
-        for (;;) {
-          const page = yield* list(cursor)
-          out.push(...page.data)
-          if (!page.hasMore || page.nextCursor === null) return out
-          cursor = page.nextCursor
-        }
-      })
-    const pageAfter = (cursor: string | undefined) => ({ limit: pageSize, ...(cursor === undefined ? {} : { startingAfter: cursor }) })
     const onlyCurrency = (currency: string | undefined) => (currency === undefined ? {} : { where: { currency } })
 
     /**
@@ -153,7 +139,7 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
         const lastDay = dayStart(w.to)
         // Day rows are Billkit's own sums, read as stored: decoding each through its Schema was most of a query's CPU.
         const rows = (yield* storedPages(Collections.MrrDays, { ...onlyCurrency(q.currency), range: { field: "day", to: isoAt(lastDay - 1) } })).map(dayOfJson)
-        const tail = yield* pages((c) => entries.list(pageAfter(c), { ...onlyCurrency(q.currency), range: { field: "at", from: isoAt(lastDay), to: isoAt(w.to) } }))
+        const tail = yield* everyPage((c) => entries.list(pageAfter(c), { ...onlyCurrency(q.currency), range: { field: "at", from: isoAt(lastDay), to: isoAt(w.to) } }))
         const contributions: Array<Contribution> = tail.map((e) => ({ currency: e.currency, at: msOf(e.at), type: e.type, arrDelta: e.arrDelta, customerMove: e.customerMove ?? null }))
         const summed = figuresOfDays(rows, contributions, w.buckets, w.to)
         const figures = new Map<string, Array<Figures>>()
@@ -297,7 +283,7 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
         row[i].payments += payments
         row[i].refunds += refunds
       }
-      const rows = yield* pages((c) => revenueDays.list(pageAfter(c), { ...onlyCurrency(q.currency), range: { field: "day", from: isoAt(first), to: isoAt(lastDay - 1) } }))
+      const rows = yield* everyPage((c) => revenueDays.list(pageAfter(c), { ...onlyCurrency(q.currency), range: { field: "day", from: isoAt(first), to: isoAt(lastDay - 1) } }))
       for (const d of rows) if (d.payments !== 0 || d.refunds !== 0) add(d.currency, msOf(d.day), d.payments, d.refunds)
       const tail = { where: { status: "succeeded" }, range: { field: "created_at", from: isoAt(Math.max(first, lastDay)), to: isoAt(w.to) } }
       for (const p of yield* storedPages(Collections.Payments, tail)) add(String(p.currency), msOf(String(p.created_at)), Number(p.amount), 0)

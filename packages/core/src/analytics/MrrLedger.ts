@@ -15,6 +15,7 @@ import { SubscriptionWrites } from "../subscriptions/index.js"
 import { annualRunRate, movementOf, type MovementType } from "./domain/Mrr.js"
 import type { MrrCustomer, MrrEntry, MrrState } from "./domain/MrrEntry.js"
 import { MrrCustomerRecords, MrrDayRecords, MrrEntryRecords, MrrStateRecords } from "./domain/Records.js"
+import { everyPage, lockOrCreate, pageAfter } from "./Rows.js"
 import { addToDay, applyToCustomer, dayStart, emptyDay, rebuild, takeBackFromCustomer } from "./domain/Rollup.js"
 
 /** A day row's id: tenant, currency and day, so one keyed read finds it (ids are unique across tenants). */
@@ -41,23 +42,6 @@ export const makeMrrRecorder = Effect.gen(function*() {
   const plans = yield* makeRepository(PlanRecords)
   const days = yield* makeRepository(MrrDayRecords)
   const customers = yield* makeRepository(MrrCustomerRecords)
-
-  /**
-   * A rollup record, locked until the transaction ends (Postgres), created when missing: a
-   * concurrent creator's insert waits on ours, skips, then finds and locks the row.
-   */
-  const lockOrCreate = <A extends { readonly id: string }>(repo: typeof days | typeof customers, empty: A) =>
-    Effect.gen(function*() {
-      const r = repo as unknown as {
-        find: (id: string, forUpdate?: boolean) => Effect.Effect<Option.Option<A>, never, CurrentTenant>
-        insertMany: (records: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<string>, never, CurrentTenant>
-      }
-      const found = yield* r.find(empty.id, true)
-      if (Option.isSome(found)) return found.value
-      if ((yield* r.insertMany([empty])).length === 1) return empty
-      const again = yield* r.find(empty.id, true)
-      return Option.isSome(again) ? again.value : yield* Effect.dieMessage(`${empty.id} vanished`)
-    })
 
   /** Adds an entry to its day's row (`sign` 1), or takes it back (−1) before the entry is folded. */
   const addToItsDay = (entry: MrrEntry, sign: 1 | -1) =>
@@ -202,22 +186,6 @@ export const makeMrrRecorder = Effect.gen(function*() {
 
   const subscriptions = yield* makeRepository(SubscriptionRecords)
 
-  /** Every record of a collection, a page of 1000 at a time. */
-  const everything = <A extends { readonly id: string }>(
-    list: (cursor: string | undefined) => Effect.Effect<{ readonly data: ReadonlyArray<A>; readonly hasMore: boolean; readonly nextCursor: string | null }, never, CurrentTenant>
-  ) =>
-    Effect.gen(function*() {
-      const out: Array<A> = []
-      let cursor: string | undefined
-      for (;;) {
-        const page = yield* list(cursor)
-        out.push(...page.data)
-        if (!page.hasMore || page.nextCursor === null) return out
-        cursor = page.nextCursor
-      }
-    })
-  const pageOf = (cursor: string | undefined) => ({ limit: 1000, ...(cursor === undefined ? {} : { startingAfter: cursor }) })
-
   /**
    * Rebuilds the rollups (day rows, customers, each entry's customer move) from the whole ledger,
    * in one transaction, when `force` or when some entry predates the rollups. Backfilled entries
@@ -227,7 +195,7 @@ export const makeMrrRecorder = Effect.gen(function*() {
   const rebuildRollups = (force: boolean) =>
     entries.transaction(Effect.gen(function*() {
       const tenant = yield* CurrentTenant
-      const ledger = yield* everything((c) => entries.list(pageOf(c)))
+      const ledger = yield* everyPage((c) => entries.list(pageAfter(c)))
       if (!force && ledger.every((e) => e.customerMove !== undefined)) return false
       const built = rebuild(
         ledger.map((e) => ({ id: e.id, customer: e.customer, currency: e.currency, at: msOf(e.at), type: e.type, arrDelta: e.arrDelta, customerMove: null })),
@@ -238,13 +206,13 @@ export const makeMrrRecorder = Effect.gen(function*() {
         const move = built.moves.get(e.id) ?? null
         if (e.customerMove !== move) yield* entries.update({ ...e, customerMove: move }).pipe(Effect.orDie)
       }
-      const oldDays = yield* everything((c) => days.list(pageOf(c)))
+      const oldDays = yield* everyPage((c) => days.list(pageAfter(c)))
       for (const d of oldDays) {
         if (!built.days.has(d.id)) yield* days.update(emptyDay(d.id, d.currency, d.day)).pipe(Effect.orDie)
       }
       const dayIds = new Set(oldDays.map((d) => d.id))
       for (const d of built.days.values()) yield* (dayIds.has(d.id) ? days.update(d) : days.insert(d)).pipe(Effect.orDie)
-      const oldCustomers = yield* everything((c) => customers.list(pageOf(c)))
+      const oldCustomers = yield* everyPage((c) => customers.list(pageAfter(c)))
       for (const c of oldCustomers) {
         if (!built.customers.has(c.id)) yield* customers.update(noCustomer(c.customer, c.currency)).pipe(Effect.orDie)
       }

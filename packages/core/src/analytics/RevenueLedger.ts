@@ -4,7 +4,7 @@
  * UTC day of creation, so `/v1/analytics/revenue` reads a row per day, not every payment. The
  * backfill rebuilds them from the payments and refunds already stored.
  */
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer } from "effect"
 import { makeRepository } from "../kernel/Repository.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { isoAt, msOf } from "../kernel/Time.js"
@@ -13,6 +13,7 @@ import { type MoneyRecord, PaymentWrites } from "../payments/index.js"
 import type { RevenueDay } from "./domain/MrrEntry.js"
 import { RevenueDayRecords } from "./domain/Records.js"
 import { dayStart } from "./domain/Rollup.js"
+import { everyPage, lockOrCreate, pageAfter } from "./Rows.js"
 
 const revenueDayId = (tenant: { readonly projectId: string; readonly mode: string }, currency: string, day: string) =>
   `rd_${tenant.projectId}_${tenant.mode}_${currency}_${day.slice(0, 10)}`
@@ -27,16 +28,6 @@ export const makeRevenueRecorder = Effect.gen(function*() {
   const payments = yield* makeRepository(PaymentRecords)
   const refunds = yield* makeRepository(RefundRecords)
 
-  /** The day's row, locked (Postgres) and created when missing, as the MRR rollups do. */
-  const lockOrCreate = (empty: RevenueDay) =>
-    Effect.gen(function*() {
-      const found = yield* days.find(empty.id, true)
-      if (Option.isSome(found)) return found.value
-      if ((yield* days.insertMany([empty])).length === 1) return empty
-      const again = yield* days.find(empty.id, true)
-      return Option.isSome(again) ? again.value : yield* Effect.dieMessage(`${empty.id} vanished`)
-    })
-
   const written = (before: MoneyRecord | undefined, after: MoneyRecord): Effect.Effect<void, never, CurrentTenant> =>
     Effect.gen(function*() {
       // A record's currency and creation time never change: only its counted amount can.
@@ -44,25 +35,9 @@ export const makeRevenueRecorder = Effect.gen(function*() {
       if (change === 0) return
       const tenant = yield* CurrentTenant
       const day = isoAt(dayStart(msOf(after.createdAt)))
-      const row = yield* lockOrCreate(emptyRevenueDay(revenueDayId(tenant, after.currency, day), after.currency, day))
+      const row = yield* lockOrCreate(days, emptyRevenueDay(revenueDayId(tenant, after.currency, day), after.currency, day))
       yield* days.update(after.kind === "payment" ? { ...row, payments: row.payments + change } : { ...row, refunds: row.refunds + change }).pipe(Effect.orDie)
     })
-
-  /** Every record a paged `list` answers. */
-  const everything = <A extends { readonly id: string }>(
-    list: (cursor: string | undefined) => Effect.Effect<{ readonly data: ReadonlyArray<A>; readonly hasMore: boolean; readonly nextCursor: string | null }, never, CurrentTenant>
-  ) =>
-    Effect.gen(function*() {
-      const out: Array<A> = []
-      let cursor: string | undefined
-      for (;;) {
-        const page = yield* list(cursor)
-        out.push(...page.data)
-        if (!page.hasMore || page.nextCursor === null) return out
-        cursor = page.nextCursor
-      }
-    })
-  const pageOf = (cursor: string | undefined) => ({ limit: 1000, ...(cursor === undefined ? {} : { startingAfter: cursor }) })
 
   /**
    * The rollups rebuilt from every succeeded payment and refund, in one transaction (the
@@ -80,13 +55,13 @@ export const makeRevenueRecorder = Effect.gen(function*() {
     const succeeded = { where: { status: "succeeded" } }
     let cursor: string | undefined
     for (;;) {
-      const page = yield* payments.list(pageOf(cursor), succeeded)
+      const page = yield* payments.list(pageAfter(cursor), succeeded)
       for (const p of page.data) add("payment", p.currency, p.createdAt, p.amount)
       if (!page.hasMore || page.nextCursor === null) break
       cursor = page.nextCursor
     }
-    for (const r of yield* everything((c) => refunds.list(pageOf(c), succeeded))) add("refund", r.currency, r.createdAt, r.amount)
-    const old = yield* everything((c) => days.list(pageOf(c)))
+    for (const r of yield* everyPage((c) => refunds.list(pageAfter(c), succeeded))) add("refund", r.currency, r.createdAt, r.amount)
+    const old = yield* everyPage((c) => days.list(pageAfter(c)))
     const oldIds = new Set(old.map((d) => d.id))
     for (const d of old) if (!sums.has(d.id)) yield* days.update(emptyRevenueDay(d.id, d.currency, d.day)).pipe(Effect.orDie)
     for (const d of sums.values()) yield* (oldIds.has(d.id) ? days.update(d) : days.insert(d)).pipe(Effect.orDie)
