@@ -73,6 +73,9 @@ const startBillingLoop = (billing: Billkit, seconds: number) => {
     ).then(() => billing.runSyncs({ maxPages: syncPagesPerTick })).then(
       (report) => void (moreToImport = report.pages >= syncPagesPerTick),
       (error: unknown) => console.error("sync: the run failed; it will be retried", error)
+    ).then(() => billing.runReports()).then(
+      (taken) => void (taken > 0 && console.log(`reports: ${taken} run(s) taken up after their worker died`)),
+      (error: unknown) => console.error("reports: taking up stuck runs failed; it will be retried", error)
     ).finally(() => {
       if (!stopped) timer = setTimeout(tick, moreToImport ? 0 : seconds * 1000)
     })

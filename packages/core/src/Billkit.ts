@@ -19,6 +19,7 @@ import { BillingLoop, type LoopOptions, type LoopReport } from "./operations/Bil
 import { Projects } from "./access/Projects.js"
 import { Connections } from "./connections/Connections.js"
 import { Syncs, type SyncRunOptions, type SyncRunReport } from "./connections/Syncs.js"
+import { Reports } from "./analytics/Reports.js"
 import { ProviderAccounts, type ProviderAccountsService } from "./connections/ProviderAccounts.js"
 import { makeFacade, runOrThrow, type ProjectFacade } from "./Facade.js"
 import type { Principal, RateLimitRule } from "./http/Principal.js"
@@ -175,6 +176,12 @@ export interface Billkit {
    * running ones whose worker died (its lease ran out). Call it on an interval, like `runBilling`.
    */
   readonly runSyncs: (options?: SyncRunOptions) => Promise<SyncRunReport>
+  /**
+   * Takes up report runs (`POST /v1/reports`) whose worker died mid-run (still running, its lease
+   * ran out) and works each to its end from its last committed chunk: the number taken up. Call
+   * it on an interval, like `runSyncs`.
+   */
+  readonly runReports: () => Promise<number>
   readonly dispose: () => Promise<void>
 }
 
@@ -338,6 +345,7 @@ export const billkit = (options: BillkitOptions): Billkit => {
     openApi: () => OpenApi.fromApi(api),
     runBilling: (loopOptions) => runOrThrow(runtime, Effect.flatMap(BillingLoop, (loop) => loop.runAll(loopOptions))),
     runSyncs: (syncOptions) => runOrThrow(runtime, Effect.flatMap(Syncs, (syncs) => syncs.runDue(syncOptions))),
+    runReports: () => runOrThrow(runtime, Effect.flatMap(Reports, (reports) => reports.runDue())),
     checkSecrets: () => runOrThrow(runtime, Effect.flatMap(Connections, (connections) => connections.assertSecretsReadable)),
     dispose: async () => {
       await web.dispose()

@@ -64,6 +64,7 @@ import { ProviderHooks } from "./providerhooks/ProviderHooks.js"
 import { ProviderHooksLive } from "./providerhooks/http/ProviderHooksHttp.js"
 import { ReportsLive } from "./analytics/http/ReportsHttp.js"
 import { layerMrrLedger } from "./analytics/MrrLedger.js"
+import { layerRevenueLedger } from "./analytics/RevenueLedger.js"
 import { Referrals } from "./referrals/Referrals.js"
 import { layerReferralRewards } from "./referrals/ReferralRewards.js"
 import { ReferralsLive } from "./referrals/http/ReferralsHttp.js"
@@ -114,6 +115,8 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     Layer.provide(layerInvoiceLinks),
     // Every subscription write appends to the MRR ledger in its transaction (subscriptions' port).
     Layer.provide(layerMrrLedger),
+    // Every payment and refund write moves the revenue rollups in its transaction (payments' port).
+    Layer.provide(layerRevenueLedger),
     // An invoice becoming paid rewards a referrer, in its transaction (invoicing's port).
     Layer.provide(layerReferralRewards),
     Layer.provideMerge(paymentProvider),

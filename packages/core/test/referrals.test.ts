@@ -2,11 +2,13 @@
  * Referrals over REST: one code per customer with its stats, apply refusing self-referral and a
  * second referral (422 on `customer`), the referred voucher on apply, and the referrer's reward
  * given exactly once after the referred customer's first paid invoice, even across a refund and
- * a later payment. Runs on memory and SQLite.
+ * a later payment. Runs on memory, SQLite and Postgres (a database of its own on the test server).
  */
 import { makeMemoryStorage } from "@billkit/core"
+import { makePostgresStorage } from "@billkit/postgres"
 import { makeSqliteStorage } from "@billkit/sqlite"
-import { describe, expect, it } from "vitest"
+import { createTestDatabase } from "@billkit/testing"
+import { afterAll, describe, expect, it } from "vitest"
 import { makeApp } from "./support.js"
 
 const fieldsOf = (reply: { json: { errors?: Array<{ field: string }> } }) => (reply.json.errors ?? []).map((e) => e.field)
@@ -17,8 +19,23 @@ const backends: Array<[string, () => Promise<Parameters<typeof makeApp>[0]>]> = 
     const sqlite = makeSqliteStorage({ filename: ":memory:" })
     await sqlite.migrate()
     return { storage: sqlite.storage }
+  }],
+  ["postgres", async () => {
+    const database = await createTestDatabase()
+    const postgres = makePostgresStorage({ connectionString: database.url, max: 4 })
+    await postgres.migrate()
+    closers.push(async () => {
+      await postgres.close()
+      await database.drop()
+    })
+    return { storage: postgres.storage }
   }]
 ]
+
+const closers: Array<() => Promise<void>> = []
+afterAll(async () => {
+  for (const close of closers) await close()
+})
 
 describe.each(backends)("referrals (%s)", (_name, options) => {
   const setUp = async () => {

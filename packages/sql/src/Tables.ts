@@ -44,6 +44,9 @@ export const recordTables = [
   "billkit_referral_codes",
   "billkit_referrals",
   "billkit_referral_configs",
+  "billkit_mrr_days",
+  "billkit_mrr_customers",
+  "billkit_revenue_days",
   "billkit_entitlement_versions"
 ] as const
 

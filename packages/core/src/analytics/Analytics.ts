@@ -8,11 +8,17 @@ import { Invalid } from "../kernel/Errors.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
-import { PaymentRecords, RefundRecords } from "../payments/domain/index.js"
 import { bucketsOf, bucketStart, type Bucket, type SeriesInterval } from "./domain/Buckets.js"
 import { mrrOfArr } from "./domain/Mrr.js"
-import { MrrEntryRecords } from "./domain/Records.js"
-import { type BucketFigures, type LedgerEntry, type MovementTotal, walkLedger } from "./domain/Walk.js"
+import { MrrEntryRecords, RevenueDayRecords } from "./domain/Records.js"
+import { makeRevenueRecorder } from "./RevenueLedger.js"
+import { everyPage, pageAfter } from "./Rows.js"
+import * as Collections from "../kernel/Collections.js"
+import { type CollectionSpec, type Json, type ListQuery, Storage } from "../kernel/Storage.js"
+import { CurrentTenant } from "../kernel/Tenancy.js"
+import { type Contribution, dayStart, figuresOfDays, type SummedFigures } from "./domain/Rollup.js"
+import { MovementType } from "./domain/Mrr.js"
+import type { MrrDay } from "./domain/MrrEntry.js"
 import { makeMrrRecorder } from "./MrrLedger.js"
 
 export interface SeriesQuery {
@@ -53,12 +59,43 @@ const percent = (part: bigint, whole: bigint): string | null => {
 
 const pageSize = 1000
 
+const tallyOf = (json: unknown) => {
+  const t = json as { readonly arr: number; readonly count: number }
+  return { arr: Number(t.arr), count: Number(t.count) }
+}
+
+/** A stored day row (its encoded JSON, which only the ledger writer produces) as a record. */
+const dayOfJson = (json: Json): MrrDay => {
+  const m = json.movements as Record<string, unknown>
+  return {
+    id: String(json.id),
+    object: "mrr_day",
+    currency: String(json.currency),
+    day: String(json.day),
+    movements: { new: tallyOf(m.new), expansion: tallyOf(m.expansion), contraction: tallyOf(m.contraction), churn: tallyOf(m.churn), reactivation: tallyOf(m.reactivation) },
+    customersNew: Number(json.customers_new),
+    customersReactivated: Number(json.customers_reactivated),
+    customersChurned: Number(json.customers_churned)
+  }
+}
+
+/**
+ * At most this many ledger entries are listed behind the movements of one answer (the first of
+ * the window, from its start); every count and sum is complete regardless.
+ */
+export const listedEntries = 250
+
+interface Listed {
+  readonly subscription: string
+  readonly customer: string
+  readonly arr: number
+}
+type Figures = SummedFigures & { readonly listed: Record<MovementType, Array<Listed>> }
+
 export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analytics", {
   effect: Effect.gen(function*() {
     const recorder = yield* makeMrrRecorder
     const entries = yield* makeRepository(MrrEntryRecords)
-    const payments = yield* makeRepository(PaymentRecords)
-    const refunds = yield* makeRepository(RefundRecords)
 
     const windowOf = (q: SeriesQuery) =>
       Effect.gen(function*() {
@@ -71,76 +108,122 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
         return { from, to, interval, buckets } satisfies Window
       })
 
-    /** Every ledger entry up to `to` (inclusive), a page at a time. */
-    const ledgerUpTo = (to: number, currency: string | undefined) =>
+    const revenueDays = yield* makeRepository(RevenueDayRecords)
+    const storage = yield* Storage
+    const revenueRecorder = yield* makeRevenueRecorder
+
+    /** Stored records as their JSON, every page (for a bounded read whose fields are read directly). */
+    const storedPages = (spec: CollectionSpec, filters: Omit<ListQuery, "limit" | "startingAfter">) =>
       Effect.gen(function*() {
-        const out: Array<LedgerEntry> = []
-        let cursor: string | undefined
+        const tenant = yield* CurrentTenant
+        const out: Array<Json> = []
+        let after: string | undefined
         for (;;) {
-          const page = yield* entries.list(
-            { limit: pageSize, ...(cursor === undefined ? {} : { startingAfter: cursor }) },
-            { range: { field: "at", to: isoAt(to) }, ...(currency === undefined ? {} : { where: { currency } }) }
-          )
-          for (const e of page.data) {
-            out.push({ id: e.id, subscription: e.subscription, customer: e.customer, currency: e.currency, at: msOf(e.at), type: e.type, arrDelta: e.arrDelta })
-          }
-          if (!page.hasMore || page.nextCursor === null) return out
-          cursor = page.nextCursor
+          const page = yield* storage.list(spec, tenant, { ...filters, limit: pageSize, ...(after === undefined ? {} : { startingAfter: after }) })
+          out.push(...page.data)
+          if (!page.hasMore || page.data.length === 0) return out
+          after = String(page.data[page.data.length - 1].id)
         }
       })
 
-    const figuresOf = (q: SeriesQuery) =>
+    const onlyCurrency = (currency: string | undefined) => (currency === undefined ? {} : { where: { currency } })
+
+    /**
+     * The figures of every bucket, from the day rows before `to`'s day and the raw entries of that
+     * day up to `to` (one day of ledger at most): the cost follows the number of days, not the
+     * size of the ledger.
+     */
+    const figuresOf = (q: SeriesQuery, listing: boolean) =>
       Effect.gen(function*() {
         const w = yield* windowOf(q)
-        const ledger = yield* ledgerUpTo(w.to, q.currency)
-        return { w, figures: walkLedger(ledger, w.buckets, w.to) }
+        const lastDay = dayStart(w.to)
+        // Day rows are Billkit's own sums, read as stored: decoding each through its Schema was most of a query's CPU.
+        const rows = (yield* storedPages(Collections.MrrDays, { ...onlyCurrency(q.currency), range: { field: "day", to: isoAt(lastDay - 1) } })).map(dayOfJson)
+        const tail = yield* everyPage((c) => entries.list(pageAfter(c), { ...onlyCurrency(q.currency), range: { field: "at", from: isoAt(lastDay), to: isoAt(w.to) } }))
+        const contributions: Array<Contribution> = tail.map((e) => ({ currency: e.currency, at: msOf(e.at), type: e.type, arrDelta: e.arrDelta, customerMove: e.customerMove ?? null }))
+        const summed = figuresOfDays(rows, contributions, w.buckets, w.to)
+        const figures = new Map<string, Array<Figures>>()
+        for (const [currency, fs] of summed) {
+          figures.set(currency, fs.map((f) => ({ ...f, listed: { new: [], expansion: [], contraction: [], churn: [], reactivation: [] } })))
+        }
+        let complete = true
+        if (listing && w.buckets.length > 0) {
+          // The subscriptions behind the movements: one bounded page of the window's entries, over
+          // the first days of the window that hold them (the day rows' counts tell which), so the
+          // database reads about that many entries, not the whole window.
+          const perDay = new Map<number, number>()
+          for (const d of rows) {
+            const at = msOf(d.day)
+            if (at >= w.buckets[0].start) perDay.set(at, (perDay.get(at) ?? 0) + MovementType.reduce((n, t) => n + d.movements[t].count, 0))
+          }
+          let until = w.to
+          let seen = 0
+          for (const [day, n] of [...perDay].sort(([a], [b]) => a - b)) {
+            seen += n
+            if (seen > listedEntries) {
+              until = Math.min(w.to, day + 86_400_000 - 1)
+              break
+            }
+          }
+          const page = yield* entries.list({ limit: listedEntries }, { ...onlyCurrency(q.currency), range: { field: "at", from: isoAt(w.buckets[0].start), to: isoAt(until) } })
+          complete = !page.hasMore && until === w.to
+          for (const e of page.data) {
+            if (e.arrDelta === 0) continue
+            const at = msOf(e.at)
+            const f = figures.get(e.currency)?.find((f) => at >= f.bucket.start && at < f.bucket.end)
+            f?.listed[e.type].push({ subscription: e.subscription, customer: e.customer, arr: e.arrDelta })
+          }
+        }
+        return { w, figures, complete }
       })
 
     const header = <O extends string>(object: O, w: Window) => ({ object, interval: w.interval, from: isoAt(w.from), to: isoAt(w.to) })
-    const span = (f: BucketFigures) => ({ start: isoAt(f.bucket.start), end: isoAt(f.bucket.end) })
-    const series = <P>(figures: Map<string, Array<BucketFigures>>, point: (f: BucketFigures) => P) =>
+    const span = (f: Figures) => ({ start: isoAt(f.bucket.start), end: isoAt(f.bucket.end) })
+    const series = <P>(figures: Map<string, Array<Figures>>, point: (f: Figures) => P) =>
       [...figures].map(([currency, fs]) => ({ currency, points: fs.map(point) }))
 
-    const mrrPoint = (f: BucketFigures) => ({ ...span(f), mrr: mrrOfArr(f.arrEnd), arr: Number(f.arrEnd) })
+    const mrrPoint = (f: Figures) => ({ ...span(f), mrr: mrrOfArr(f.arrEnd), arr: Number(f.arrEnd) })
 
     const mrr = traced("Analytics.mrr")(function*(q: SeriesQuery) {
-      const { figures, w } = yield* figuresOf(q)
+      const { figures, w } = yield* figuresOf(q, false)
       return { ...header("mrr_series" as const, w), data: series(figures, mrrPoint) }
     })
 
     const arr = traced("Analytics.arr")(function*(q: SeriesQuery) {
-      const { figures, w } = yield* figuresOf(q)
+      const { figures, w } = yield* figuresOf(q, false)
       return { ...header("arr_series" as const, w), data: series(figures, mrrPoint) }
     })
 
-    const movement = (m: MovementTotal) => ({
-      mrr: mrrOfArr(m.arr),
-      arr: Number(m.arr),
-      subscriptions: m.subscriptions.map((s) => ({ ...s, mrr: mrrOfArr(BigInt(s.arr)) }))
+    const movement = (f: Figures, type: MovementType) => ({
+      mrr: mrrOfArr(f.movements[type].arr),
+      arr: Number(f.movements[type].arr),
+      count: f.movements[type].count,
+      subscriptions: f.listed[type].map((s) => ({ ...s, mrr: mrrOfArr(BigInt(s.arr)) }))
     })
 
     const movements = traced("Analytics.movements")(function*(q: SeriesQuery) {
-      const { figures, w } = yield* figuresOf(q)
+      const { complete, figures, w } = yield* figuresOf(q, true)
       return {
         ...header("mrr_movements" as const, w),
+        subscriptions_complete: complete,
         data: series(figures, (f) => ({
           ...span(f),
           mrr_start: mrrOfArr(f.arrStart),
           mrr_end: mrrOfArr(f.arrEnd),
           arr_start: Number(f.arrStart),
           arr_end: Number(f.arrEnd),
-          new: movement(f.movements.new),
-          expansion: movement(f.movements.expansion),
-          contraction: movement(f.movements.contraction),
-          churn: movement(f.movements.churn),
-          reactivation: movement(f.movements.reactivation),
+          new: movement(f, "new"),
+          expansion: movement(f, "expansion"),
+          contraction: movement(f, "contraction"),
+          churn: movement(f, "churn"),
+          reactivation: movement(f, "reactivation"),
           net: { mrr: mrrOfArr(f.arrEnd - f.arrStart), arr: Number(f.arrEnd - f.arrStart) }
         }))
       }
     })
 
     const churn = traced("Analytics.churn")(function*(q: SeriesQuery) {
-      const { figures, w } = yield* figuresOf(q)
+      const { figures, w } = yield* figuresOf(q, false)
       return {
         ...header("churn_series" as const, w),
         data: series(figures, (f) => {
@@ -167,7 +250,7 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
     })
 
     const customers = traced("Analytics.customers")(function*(q: SeriesQuery) {
-      const { figures, w } = yield* figuresOf(q)
+      const { figures, w } = yield* figuresOf(q, false)
       return {
         ...header("customers_series" as const, w),
         data: series(figures, (f) => ({
@@ -182,43 +265,29 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
       }
     })
 
-    /** Every record a paged `list` answers, a page at a time. */
-    const allPages = <A extends { readonly id: string }, R>(
-      list: (cursor: string | undefined) => Effect.Effect<{ readonly data: ReadonlyArray<A>; readonly hasMore: boolean; readonly nextCursor: string | null }, never, R>
-    ) =>
-      Effect.gen(function*() {
-        const out: Array<A> = []
-        let cursor: string | undefined
-        for (;;) {
-          const page = yield* list(cursor)
-          out.push(...page.data)
-          if (!page.hasMore || page.nextCursor === null) return out
-          cursor = page.nextCursor
-        }
-      })
-
+    /**
+     * Succeeded payments and refunds per interval: the day rows before `to`'s day, plus that day's
+     * records up to `to`, read as stored JSON (a day of payments, not decoded one by one).
+     */
     const revenue = traced("Analytics.revenue")(function*(q: SeriesQuery) {
       const w = yield* windowOf(q)
-      const filters = { where: { status: "succeeded" }, range: { field: "created_at", from: isoAt(w.buckets[0]?.start ?? w.from), to: isoAt(w.to) } }
-      const page = (cursor: string | undefined) => ({ limit: pageSize, ...(cursor === undefined ? {} : { startingAfter: cursor }) })
-      const paid = yield* allPages((c) => payments.list(page(c), filters))
-      const refunded = yield* allPages((c) => refunds.list(page(c), filters))
+      const first = w.buckets[0]?.start ?? w.from
+      const lastDay = dayStart(w.to)
       const sums = new Map<string, Array<{ payments: number; refunds: number }>>()
-      const slot = (currency: string, at: number) => {
-        if (q.currency !== undefined && currency !== q.currency) return undefined
+      const add = (currency: string, at: number, payments: number, refunds: number) => {
+        if (q.currency !== undefined && currency !== q.currency) return
         let row = sums.get(currency)
         if (row === undefined) sums.set(currency, row = w.buckets.map(() => ({ payments: 0, refunds: 0 })))
         const i = w.buckets.findIndex((b) => at >= b.start && at < b.end)
-        return i < 0 ? undefined : row[i]
+        if (i < 0) return
+        row[i].payments += payments
+        row[i].refunds += refunds
       }
-      for (const p of paid) {
-        const s = slot(p.currency, msOf(p.createdAt))
-        if (s !== undefined) s.payments += p.amount
-      }
-      for (const r of refunded) {
-        const s = slot(r.currency, msOf(r.createdAt))
-        if (s !== undefined) s.refunds += r.amount
-      }
+      const rows = yield* everyPage((c) => revenueDays.list(pageAfter(c), { ...onlyCurrency(q.currency), range: { field: "day", from: isoAt(first), to: isoAt(lastDay - 1) } }))
+      for (const d of rows) if (d.payments !== 0 || d.refunds !== 0) add(d.currency, msOf(d.day), d.payments, d.refunds)
+      const tail = { where: { status: "succeeded" }, range: { field: "created_at", from: isoAt(Math.max(first, lastDay)), to: isoAt(w.to) } }
+      for (const p of yield* storedPages(Collections.Payments, tail)) add(String(p.currency), msOf(String(p.created_at)), Number(p.amount), 0)
+      for (const r of yield* storedPages(Collections.Refunds, tail)) add(String(r.currency), msOf(String(r.created_at)), 0, Number(r.amount))
       return {
         ...header("revenue_series" as const, w),
         data: [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, rows]) => ({
@@ -235,7 +304,9 @@ export class Analytics extends Effect.Service<Analytics>()("@billkit/core/Analyt
     })
 
     const backfill = traced("Analytics.backfill")(function*() {
-      return yield* recorder.backfill
+      const done = yield* recorder.backfill
+      yield* revenueRecorder.rebuild
+      return done
     })
 
     return { mrr, arr, movements, churn, customers, revenue, backfill } as const

@@ -8,13 +8,31 @@ import { Effect, Layer, Option } from "effect"
 import { PlanRecords, PriceRecords } from "../catalog/domain/index.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { makeRepository } from "../kernel/Repository.js"
-import type { CurrentTenant } from "../kernel/Tenancy.js"
-import { msOf } from "../kernel/Time.js"
+import { CurrentTenant } from "../kernel/Tenancy.js"
+import { isoAt, msOf } from "../kernel/Time.js"
 import { SubscriptionRecords, type Subscription } from "../subscriptions/domain/index.js"
 import { SubscriptionWrites } from "../subscriptions/index.js"
 import { annualRunRate, movementOf, type MovementType } from "./domain/Mrr.js"
-import type { MrrEntry, MrrState } from "./domain/MrrEntry.js"
-import { MrrEntryRecords, MrrStateRecords } from "./domain/Records.js"
+import type { MrrCustomer, MrrEntry, MrrState } from "./domain/MrrEntry.js"
+import { MrrCustomerRecords, MrrDayRecords, MrrEntryRecords, MrrStateRecords } from "./domain/Records.js"
+import { everyPage, lockOrCreate, pageAfter } from "./Rows.js"
+import { addToDay, applyToCustomer, dayStart, emptyDay, rebuild, takeBackFromCustomer } from "./domain/Rollup.js"
+
+/** A day row's id: tenant, currency and day, so one keyed read finds it (ids are unique across tenants). */
+const dayIdOf = (tenant: { readonly projectId: string; readonly mode: string }, currency: string, day: string) =>
+  `md_${tenant.projectId}_${tenant.mode}_${currency}_${day.slice(0, 10)}`
+
+/** Customer ids are unique across tenants already. */
+const customerIdOf = (customer: string, currency: string) => `mc_${customer}_${currency}`
+
+const noCustomer = (customer: string, currency: string): MrrCustomer => ({
+  id: customerIdOf(customer, currency),
+  object: "mrr_customer",
+  customer,
+  currency,
+  arr: 0,
+  everPaid: false
+})
 
 export const makeMrrRecorder = Effect.gen(function*() {
   const ids = yield* IdGenerator
@@ -22,6 +40,22 @@ export const makeMrrRecorder = Effect.gen(function*() {
   const states = yield* makeRepository(MrrStateRecords)
   const prices = yield* makeRepository(PriceRecords)
   const plans = yield* makeRepository(PlanRecords)
+  const days = yield* makeRepository(MrrDayRecords)
+  const customers = yield* makeRepository(MrrCustomerRecords)
+
+  /** Adds an entry to its day's row (`sign` 1), or takes it back (−1) before the entry is folded. */
+  const addToItsDay = (entry: MrrEntry, sign: 1 | -1) =>
+    Effect.gen(function*() {
+      if (entry.arrDelta === 0) return
+      const tenant = yield* CurrentTenant
+      const day = isoAt(dayStart(msOf(entry.at)))
+      const row = yield* lockOrCreate(days, emptyDay(dayIdOf(tenant, entry.currency, day), entry.currency, day))
+      const contribution = { currency: entry.currency, at: msOf(entry.at), type: entry.type, arrDelta: entry.arrDelta, customerMove: entry.customerMove ?? null }
+      yield* days.update(addToDay(row, contribution, sign)).pipe(Effect.orDie)
+    })
+
+  const saveCustomer = (before: MrrCustomer, after: MrrCustomer) =>
+    before.arr === after.arr && before.everPaid === after.everPaid ? Effect.void : Effect.asVoid(Effect.orDie(customers.update(after)))
 
   /** The ARR `sub` would have if it were paying: its licensed price × units × periods a year. */
   const payingArrOf = (sub: Subscription) =>
@@ -52,8 +86,13 @@ export const makeMrrRecorder = Effect.gen(function*() {
 
   const append = (sub: Subscription, currency: string, type: MovementType, before: number, after: number, at: string, backfilled: boolean) =>
     Effect.gen(function*() {
-      const entry = entryOf(yield* ids.next("mrrEntry"), sub, currency, type, before, after, at, backfilled)
+      // The customer is locked before the day, always in that order, by every writer.
+      const customer = yield* lockOrCreate(customers, noCustomer(sub.customer, currency))
+      const moved = applyToCustomer(customer, after - before)
+      const entry: MrrEntry = { ...entryOf(yield* ids.next("mrrEntry"), sub, currency, type, before, after, at, backfilled), customerMove: moved.move }
       yield* entries.insert(entry).pipe(Effect.orDie)
+      yield* saveCustomer(customer, moved.customer)
+      yield* addToItsDay(entry, 1)
       return entry
     })
 
@@ -72,7 +111,14 @@ export const makeMrrRecorder = Effect.gen(function*() {
         // Another write at the instant of the latest entry: the entry becomes the net change.
         const last = yield* entries.get(previous.lastEntry).pipe(Effect.orDie)
         const type = movementOf(previous.arrBefore, after, previous.paidBefore) ?? last.type
-        yield* entries.update(entryOf(last.id, sub, sub.currency, type, previous.arrBefore, after, at, backfilled)).pipe(Effect.orDie)
+        // The folded entry's old contribution is taken back from its customer and day, the new one added.
+        const customer = yield* lockOrCreate(customers, noCustomer(sub.customer, sub.currency))
+        const moved = applyToCustomer(takeBackFromCustomer(customer, last.arrDelta, last.customerMove ?? null), after - previous.arrBefore)
+        yield* addToItsDay(last, -1)
+        const folded: MrrEntry = { ...entryOf(last.id, sub, sub.currency, type, previous.arrBefore, after, at, backfilled), customerMove: moved.move }
+        yield* entries.update(folded).pipe(Effect.orDie)
+        yield* saveCustomer(customer, moved.customer)
+        yield* addToItsDay(folded, 1)
         const next: MrrState = { ...previous, ...base, arr: after, paid: previous.paidBefore || after > 0 }
         yield* saveState(previous, next)
         return next
@@ -141,8 +187,44 @@ export const makeMrrRecorder = Effect.gen(function*() {
   const subscriptions = yield* makeRepository(SubscriptionRecords)
 
   /**
+   * Rebuilds the rollups (day rows, customers, each entry's customer move) from the whole ledger,
+   * in one transaction, when `force` or when some entry predates the rollups. Backfilled entries
+   * land in the past, between entries already there, so their customer moves are decided anew in
+   * time order. Returns whether it rebuilt.
+   */
+  const rebuildRollups = (force: boolean) =>
+    entries.transaction(Effect.gen(function*() {
+      const tenant = yield* CurrentTenant
+      const ledger = yield* everyPage((c) => entries.list(pageAfter(c)))
+      if (!force && ledger.every((e) => e.customerMove !== undefined)) return false
+      const built = rebuild(
+        ledger.map((e) => ({ id: e.id, customer: e.customer, currency: e.currency, at: msOf(e.at), type: e.type, arrDelta: e.arrDelta, customerMove: null })),
+        (currency, day) => dayIdOf(tenant, currency, day),
+        customerIdOf
+      )
+      for (const e of ledger) {
+        const move = built.moves.get(e.id) ?? null
+        if (e.customerMove !== move) yield* entries.update({ ...e, customerMove: move }).pipe(Effect.orDie)
+      }
+      const oldDays = yield* everyPage((c) => days.list(pageAfter(c)))
+      for (const d of oldDays) {
+        if (!built.days.has(d.id)) yield* days.update(emptyDay(d.id, d.currency, d.day)).pipe(Effect.orDie)
+      }
+      const dayIds = new Set(oldDays.map((d) => d.id))
+      for (const d of built.days.values()) yield* (dayIds.has(d.id) ? days.update(d) : days.insert(d)).pipe(Effect.orDie)
+      const oldCustomers = yield* everyPage((c) => customers.list(pageAfter(c)))
+      for (const c of oldCustomers) {
+        if (!built.customers.has(c.id)) yield* customers.update(noCustomer(c.customer, c.currency)).pipe(Effect.orDie)
+      }
+      const customerIds = new Set(oldCustomers.map((c) => c.id))
+      for (const c of built.customers.values()) yield* (customerIds.has(c.id) ? customers.update(c) : customers.insert(c)).pipe(Effect.orDie)
+      return true
+    }))
+
+  /**
    * The ledger of every subscription of the current tenant that has none yet, a page of 100 per
-   * transaction. Safe to run again: a subscription with a ledger is skipped.
+   * transaction, then the rollups rebuilt if it wrote any or the ledger predates them. Safe to run
+   * again: a subscription with a ledger is skipped.
    */
   const backfill = Effect.gen(function*() {
     let cursor: string | undefined
@@ -161,6 +243,7 @@ export const makeMrrRecorder = Effect.gen(function*() {
       if (!page.hasMore || page.nextCursor === null) break
       cursor = page.nextCursor
     }
+    yield* rebuildRollups(written > 0)
     return { object: "mrr_backfill" as const, subscriptions: scanned, backfilled: built, entries: written }
   })
 

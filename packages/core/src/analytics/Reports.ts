@@ -3,8 +3,17 @@
  * answers at once); each page of source records becomes one chunk of CSV rows, written with the
  * run's row count in one transaction. `file` streams the header and the chunks in order, a few at
  * a time, so memory stays flat for a file of any size.
+ *
+ * A run's worker holds it under a lease, renewed with each chunk it commits. A process that dies
+ * mid-run (a deploy, a `kill -9`) leaves it `running` with a lease that runs out; `runDue` (the
+ * example server calls it on its billing interval, like sync runs) takes it up after its last
+ * committed chunk, so no row is written twice or lost. A worker that finds its lease taken over
+ * (it stalled past it) stops and leaves the run to the new one.
  */
-import { Chunk, Effect, Option, Stream } from "effect"
+import { Cause, Chunk, Effect, Option, Stream } from "effect"
+import * as Collections from "../kernel/Collections.js"
+import { Storage, type Tenant } from "../kernel/Storage.js"
+import { CurrentTenant } from "../kernel/Tenancy.js"
 import { CustomerRecords } from "../customers/domain/index.js"
 import { InvoiceRecords } from "../invoicing/domain/index.js"
 import { Conflict, Invalid } from "../kernel/Errors.js"
@@ -13,7 +22,6 @@ import { highestIdAt, lowestIdAt } from "../kernel/Ids.js"
 import type { Page, PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
 import type { ListQuery } from "../kernel/Storage.js"
-import type { CurrentTenant } from "../kernel/Tenancy.js"
 import { isoAt, msOf, nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { PaymentRecords, RefundRecords } from "../payments/domain/index.js"
@@ -21,10 +29,16 @@ import { UsageEventRecords } from "../usage/domain/index.js"
 import { type Cell, csvRow, decimalOf } from "./domain/Csv.js"
 import { mrrOfArr } from "./domain/Mrr.js"
 import { MrrEntryRecords, ReportChunkRecords, ReportRecords } from "./domain/Records.js"
-import { chunkId, type Report, type ReportCreate, type ReportType } from "./domain/Report.js"
+import { chunkId, type ReportCreate, type ReportType, type StoredReport } from "./domain/Report.js"
 
 /** Source records read (and CSV rows written) per page and chunk. */
 export const reportPageSize = 1000
+
+/** How long a worker holds a run between chunks before another may take it over. */
+export const reportLeaseMs = 60_000
+
+/** The worker lost its run to another (it stalled past its lease). */
+class LeaseLost extends Error {}
 
 type Filters = Omit<ListQuery, "limit" | "startingAfter" | "endingBefore" | "includeTotal">
 
@@ -102,39 +116,105 @@ export class Reports extends Effect.Service<Reports>()("@billkit/core/Reports", 
       }
     }
 
-    /** Works through a run: a page, its chunk and the row count in one transaction, until the end. */
-    const work = (report: Report) =>
+    const storage = yield* Storage
+
+    /**
+     * Commits `next` of a run this worker holds, with `also` (its chunk) in the same transaction:
+     * the run's lease must still be the one this worker wrote last and the run still running; the
+     * lease is renewed with it.
+     */
+    const commit = (
+      held: StoredReport,
+      next: (current: StoredReport, now: string) => StoredReport,
+      also: Effect.Effect<void, never, CurrentTenant> = Effect.void
+    ) =>
+      reports.transaction(Effect.gen(function*() {
+        const current = yield* reports.get(held.id, true).pipe(Effect.orDie)
+        if (current.status !== "running" || (current.leaseUntil ?? null) !== (held.leaseUntil ?? null)) return yield* Effect.die(new LeaseLost(held.id))
+        yield* also
+        const updated = next(current, yield* nowIso)
+        yield* reports.update(updated).pipe(Effect.orDie)
+        return updated
+      }))
+
+    const renewed = (now: string) => isoAt(msOf(now) + reportLeaseMs)
+
+    /**
+     * Works through a run this worker holds, from its last committed chunk: each page's chunk
+     * commits with the run's row count, cursor and renewed lease, until the end.
+     */
+    const work = (claimed: StoredReport) =>
       Effect.gen(function*() {
-        const source = sources[report.type]
-        const from = report.from === null ? null : msOf(report.from)
-        const to = report.to === null ? null : msOf(report.to)
-        let cursor: string | undefined
-        let seq = 0
-        let rows = 0
+        const source = sources[claimed.type]
+        const from = claimed.from === null ? null : msOf(claimed.from)
+        const to = claimed.to === null ? null : msOf(claimed.to)
+        let held = claimed
+        let cursor: string | undefined = claimed.resumeAfter ?? undefined
         for (;;) {
           const page = yield* source.page(cursor, from, to)
-          if (page.rows.length > 0) {
-            rows += page.rows.length
-            const csv = page.rows.map(csvRow).join("")
-            const written = rows
-            const chunk = { id: chunkId(report.id, seq++), object: "report_chunk" as const, report: report.id, rows: page.rows.length, csv }
-            yield* reports.transaction(Effect.gen(function*() {
-              yield* chunks.insert(chunk).pipe(Effect.orDie)
-              yield* reports.update({ ...report, rows: written }).pipe(Effect.orDie)
-            }))
-          }
+          const rows = page.rows.length
+          const seq = held.chunks ?? 0
+          const chunk = { id: chunkId(held.id, seq), object: "report_chunk" as const, report: held.id, rows, csv: page.rows.map(csvRow).join("") }
+          held = yield* commit(
+            held,
+            (current, now) => ({ ...current, rows: current.rows + rows, chunks: seq + (rows > 0 ? 1 : 0), resumeAfter: page.next, leaseUntil: renewed(now) }),
+            rows > 0 ? Effect.asVoid(Effect.orDie(chunks.insert(chunk))) : Effect.void
+          )
           if (page.next === null) break
           cursor = page.next
         }
-        yield* reports.update({ ...report, rows, status: "succeeded", finished: yield* nowIso }).pipe(Effect.orDie)
+        yield* commit(held, (current, now) => ({ ...current, status: "succeeded", finished: now, leaseUntil: null }))
       }).pipe(
         Effect.catchAllCause((cause) =>
-          Effect.flatMap(nowIso, (finished) =>
-            reports.update({ ...report, status: "failed", error: "the run failed; start another", finished }).pipe(
-              Effect.orDie,
-              Effect.zipRight(Effect.logError("report run failed", cause))
-            )))
+          // Lost to another worker: that one carries on. Anything else fails the run.
+          Option.match(Option.filter(Cause.dieOption(cause), (d) => d instanceof LeaseLost), {
+            onSome: () => Effect.void,
+            onNone: () =>
+              commit(claimed, (current, now) => ({ ...current, status: "failed", error: "the run failed; start another", finished: now, leaseUntil: null })).pipe(
+                Effect.catchAllCause(() => Effect.void),
+                Effect.zipRight(Effect.logError("report run failed", cause))
+              )
+          }))
       )
+
+    /** Takes a run whose worker died (still running, lease run out) for this worker. None if another got it. */
+    const claim = (id: string) =>
+      reports.transaction(Effect.gen(function*() {
+        const found = yield* reports.find(id, true)
+        if (Option.isNone(found)) return Option.none<StoredReport>()
+        const now = yield* nowIso
+        const run = found.value
+        // A run from before leases has none: its worker is taken for dead once a lease has passed since it was created.
+        const expires = run.leaseUntil ?? renewed(run.created)
+        if (run.status !== "running" || expires > now) return Option.none<StoredReport>()
+        const leased: StoredReport = { ...run, leaseUntil: renewed(now) }
+        yield* reports.update(leased).pipe(Effect.orDie)
+        return Option.some(leased)
+      }))
+
+    /**
+     * Takes up every run of every project and mode whose worker died, and works each to its end
+     * in this fiber: the number taken up.
+     */
+    const runDue = traced("Reports.runDue")(function*() {
+      let taken = 0
+      for (const project of yield* storage.projects.all) {
+        for (const mode of ["test", "live"] as const) {
+          const tenant: Tenant = { projectId: project.id, mode }
+          const running = yield* storage.list(Collections.Reports, tenant, { where: { status: "running" }, limit: 100 })
+          for (const row of running.data) {
+            const done = yield* Effect.gen(function*() {
+              const claimed = yield* claim(String(row.id))
+              if (Option.isNone(claimed)) return false
+              yield* work(claimed.value)
+              return true
+            }).pipe(Effect.provideService(CurrentTenant, tenant))
+            if (done) taken++
+          }
+        }
+      }
+      return taken
+    })
 
     const start = traced("Reports.start")(function*(input: ReportCreate) {
       if (input.connection !== undefined) {
@@ -144,7 +224,7 @@ export class Reports extends Effect.Service<Reports>()("@billkit/core/Reports", 
       if (input.from !== undefined && input.to !== undefined && msOf(input.from) > msOf(input.to)) {
         return yield* new Invalid({ field: "from", message: "must not be after `to`" })
       }
-      const report: Report = {
+      const report: StoredReport = {
         id: yield* ids.next("report"),
         object: "report",
         type: input.type,
@@ -155,7 +235,10 @@ export class Reports extends Effect.Service<Reports>()("@billkit/core/Reports", 
         rows: 0,
         error: null,
         created: yield* nowIso,
-        finished: null
+        finished: null,
+        leaseUntil: renewed(yield* nowIso),
+        resumeAfter: null,
+        chunks: 0
       }
       yield* reports.insert(report).pipe(Effect.orDie)
       // The run goes on after the answer; GET /v1/reports/{id} tells when it is done.
@@ -184,6 +267,6 @@ export class Reports extends Effect.Service<Reports>()("@billkit/core/Reports", 
       return { report, stream: Stream.concat(Stream.make(header), body) }
     })
 
-    return { start, get, file } as const
+    return { start, get, file, runDue } as const
   })
 }) {}

@@ -139,6 +139,18 @@ export const MrrEntries = spec({ name: "mrr_entries", indexed: ["subscription", 
 /** Each subscription's recurring value as last recorded; its id is the subscription's. */
 export const MrrStates = spec({ name: "mrr_states", indexed: ["customer"], unique: [] })
 
+/**
+ * The ledger summed per currency and UTC day (migration 0012); ids carry the tenant, currency and
+ * day, so a keyed read finds (and on Postgres locks) a day's row.
+ */
+export const MrrDays = spec({ name: "mrr_days", indexed: ["currency", "day"], unique: [] })
+
+/** Each customer's ARR per currency as the ledger last left it; id `mc_<customer>_<currency>`. */
+export const MrrCustomers = spec({ name: "mrr_customers", indexed: ["customer"], unique: [] })
+
+/** Succeeded payments and refunds summed per currency and UTC day of creation (migration 0012). */
+export const RevenueDays = spec({ name: "revenue_days", indexed: ["currency", "day"], unique: [] })
+
 // Webhooks (migration 0005).
 
 export const WebhookEndpoints = spec({ name: "webhook_endpoints", indexed: ["status"], unique: [] })
@@ -211,5 +223,6 @@ export const all: ReadonlyArray<CollectionSpec> = [
   CheckoutSessions, PortalSessions,
   MrrEntries, MrrStates, Reports, ReportChunks,
   ReferralCodes, Referrals, ReferralConfigs,
+  MrrDays, MrrCustomers, RevenueDays,
   EntitlementVersions
 ]

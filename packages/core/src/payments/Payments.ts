@@ -19,6 +19,7 @@ import { Events } from "../events/index.js"
 import type { PageRequest } from "../kernel/Page.js"
 import { PaymentMethods } from "./PaymentMethods.js"
 import { PaymentInvoices } from "./PaymentInvoices.js"
+import { type MoneyRecord, PaymentWrites } from "./PaymentWrites.js"
 import { encoder } from "../kernel/Encoder.js"
 import { makeRepository } from "../kernel/Repository.js"
 import { createdWithin, nowIso } from "../kernel/Time.js"
@@ -55,6 +56,9 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     // Read only here: a refund shrinks what its invoice prepaid for a subscription.
     const invoices = yield* PaymentInvoices
     const refunds = yield* makeRepository(RefundRecords)
+    // Revenue rollups learn of every status a payment or refund is written with.
+    const writes = yield* PaymentWrites
+    const moneyOf = (kind: "payment" | "refund", r: Payment | Refund): MoneyRecord => ({ kind, currency: r.currency, amount: r.amount, status: r.status, createdAt: r.createdAt })
 
     /**
      * Runs `self` (a transaction) and returns, with its result, the intents it committed. If it
@@ -104,6 +108,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         createdAt: yield* nowIso
       }
       yield* payments.insert(payment)
+      yield* writes.written(undefined, moneyOf("payment", payment))
       const request: ChargeRequest = {
         providerRef: method.value.providerRef,
         amount: payment.amount,
@@ -151,6 +156,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         nextActionUrl: outcome.status === "requires_action" ? (outcome.nextActionUrl ?? null) : null
       }
       yield* payments.update(recorded).pipe(Effect.orDie)
+      yield* writes.written(moneyOf("payment", payment), moneyOf("payment", recorded))
       yield* events.emit(outcome.status === "succeeded" ? "payment.succeeded" : "payment.failed", recorded.id, encodePayment(recorded))
       return Option.some(recorded)
     })
@@ -205,6 +211,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
           createdAt: yield* nowIso
         }
         yield* refunds.insert(refund).pipe(Effect.orDie)
+        yield* writes.written(undefined, moneyOf("refund", refund))
         yield* payments.update({ ...payment, amountRefunded: payment.amountRefunded + amount }).pipe(Effect.orDie)
         // What the invoice prepaid shrinks with the intent, in this transaction: the command that
         // refunds (a prorated cancel) holds the subscription's row already, so taking it here
@@ -234,6 +241,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         if (refund.status !== "pending") return refund
         const recorded: Refund = { ...refund, status: outcome.status, providerRef: outcome.providerRef }
         yield* refunds.update(recorded).pipe(Effect.orDie)
+        yield* writes.written(moneyOf("refund", refund), moneyOf("refund", recorded))
         if (outcome.status === "failed") {
           const payment = yield* payments.get(refund.payment, true).pipe(Effect.orDie)
           yield* payments.update({ ...payment, amountRefunded: payment.amountRefunded - refund.amount }).pipe(Effect.orDie)
@@ -314,6 +322,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         createdAt: yield* nowIso
       }
       yield* refunds.insert(refund).pipe(Effect.orDie)
+      yield* writes.written(undefined, moneyOf("refund", refund))
       yield* payments.update({ ...payment, amountRefunded: payment.amountRefunded + made.amount }).pipe(Effect.orDie)
       if (payment.invoice !== null) yield* invoices.refunding(payment.invoice, made.amount)
       yield* events.emit("refund.created", refund.id, encodeRefund(refund))

@@ -1,6 +1,8 @@
 /** What other features may use of payments (generated from their imports; keep it to that). */
 export { PaymentInvoices } from "./PaymentInvoices.js"
 export { PaymentMethods } from "./PaymentMethods.js"
+export { PaymentWrites } from "./PaymentWrites.js"
+export type { MoneyRecord } from "./PaymentWrites.js"
 export { fakeTokens } from "./FakePaymentProvider.js"
 export type { ChargeOutcome, ChargeRequest, ProviderEventIn, ProviderRefundIn, ProviderWebhooks, RefundOutcome } from "./PaymentProvider.js"
 export { PaymentProvider, WebhookSignatureInvalid } from "./PaymentProvider.js"

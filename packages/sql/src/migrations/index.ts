@@ -9,6 +9,7 @@ import { connections } from "./0007_connections.js"
 import { hostedPages } from "./0008_hosted_pages.js"
 import { analytics } from "./0009_analytics.js"
 import { referrals } from "./0010_referrals.js"
+import { mrrRollups } from "./0012_mrr_rollups.js"
 import { entitlements } from "./0013_entitlements.js"
 
 /**
@@ -26,5 +27,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0008_hosted_pages": hostedPages,
   "0009_analytics": analytics,
   "0010_referrals": referrals,
+  "0012_mrr_rollups": mrrRollups,
   "0013_entitlements": entitlements
 }

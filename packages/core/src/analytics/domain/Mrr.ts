@@ -49,6 +49,14 @@ export const movementOf = (before: number, after: number, paidBefore: boolean): 
     ? "expansion"
     : "contraction"
 
+/** What a ledger entry did to its customer's ARR in its currency (per customer, not per subscription). */
+export const CustomerMove = ["new", "reactivated", "churned"] as const
+export type CustomerMove = (typeof CustomerMove)[number]
+
+/** The customer move of a change of the customer's ARR from `before` to `after`, or null. */
+export const customerMoveOf = (before: number, after: number, everPaid: boolean): CustomerMove | null =>
+  before === 0 && after > 0 ? (everPaid ? "reactivated" : "new") : before > 0 && after === 0 ? "churned" : null
+
 /** ARR (a bigint sum) as MRR in minor units: ÷ 12, rounded half away from zero. */
 export const mrrOfArr = (arr: bigint): number => {
   const q = arr / 12n

@@ -7,7 +7,7 @@
 import { Schema } from "effect"
 import { Id } from "../../kernel/Ids.js"
 import { InstantInput } from "../../kernel/Instant.js"
-import { Timestamp, strict } from "../../kernel/Wire.js"
+import { optionalWire, Timestamp, strict } from "../../kernel/Wire.js"
 
 export const ReportType = Schema.Literal("invoices", "payments", "refunds", "mrr_movements", "customers", "usage_events")
 export type ReportType = typeof ReportType.Type
@@ -29,6 +29,22 @@ export const Report = Schema.Struct({
   finished: Schema.NullOr(Timestamp)
 }).annotations({ identifier: "Report" })
 export type Report = typeof Report.Type
+
+/**
+ * A run as stored: the public fields, and where its worker is (never answered: encoding a
+ * stored run as `Report` drops them). A worker holds the run until `leaseUntil`, moving it on with
+ * every chunk it commits; a run still `running` past its lease lost its worker (a dead process)
+ * and the next worker takes it up after its last committed chunk (`resumeAfter`, `chunks`).
+ */
+export const StoredReport = Schema.Struct({
+  ...Report.fields,
+  leaseUntil: optionalWire("lease_until", Schema.NullOr(Timestamp)),
+  /** The source cursor after the last committed chunk (null: from the start). */
+  resumeAfter: optionalWire("resume_after", Schema.NullOr(Schema.String)),
+  /** Chunks committed: the next chunk's sequence number. */
+  chunks: Schema.optional(Schema.Int)
+}).annotations({ identifier: "StoredReport" })
+export type StoredReport = typeof StoredReport.Type
 
 export const ReportCreate = Schema.Struct({
   type: ReportType,

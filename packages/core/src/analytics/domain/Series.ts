@@ -48,7 +48,10 @@ export const MovementSubscription = Schema.Struct({
 export const Movement = Schema.Struct({
   mrr: Schema.Int,
   arr: Schema.Int,
-  subscriptions: Schema.Array(MovementSubscription)
+  count: Schema.Int.annotations({ description: "Ledger entries behind the movement (complete)." }),
+  subscriptions: Schema.Array(MovementSubscription).annotations({
+    description: "The entries behind the movement, one per change of a subscription; only those among the first 250 entries of the window, from its start (see `subscriptions_complete`)."
+  })
 }).annotations({ identifier: "Movement" })
 
 export const MovementPoint = Schema.Struct({
@@ -65,7 +68,13 @@ export const MovementPoint = Schema.Struct({
   net: Schema.Struct({ mrr: Schema.Int, arr: Schema.Int })
 }).annotations({ identifier: "MovementPoint" })
 
-export const MovementSeries = Schema.Struct({ ...header("mrr_movements"), data: perCurrency(MovementPoint) }).annotations({ identifier: "MovementSeries" })
+export const MovementSeries = Schema.Struct({
+  ...header("mrr_movements"),
+  subscriptions_complete: Schema.Boolean.annotations({
+    description: "False when the window holds more than 250 ledger entries: the `subscriptions` lists then stop there (counts and sums stay complete; the `mrr_movements` report lists every entry)."
+  }),
+  data: perCurrency(MovementPoint)
+}).annotations({ identifier: "MovementSeries" })
 
 const Rate = Schema.NullOr(Schema.String).annotations({ description: "A percentage with two decimals (\"4.17\"), or null when nothing was there to churn." })
 
