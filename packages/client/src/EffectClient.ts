@@ -1,0 +1,28 @@
+/**
+ * The Effect client: `HttpApiClient.make` over the same `BillkitApi` declaration the server is
+ * built from, so every path, parameter, body and answer is typed and decoded exactly as served.
+ */
+import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { BillkitApi } from "@billkit/core"
+import type { Effect } from "effect"
+
+export interface ClientOptions {
+  /** Where the API is served: the origin plus the host's base path, e.g. `https://example.com/billing`. */
+  readonly baseUrl: string
+  /** A secret (`sk_…`) or publishable (`pk_…`) key, sent as `Authorization: Bearer …`. */
+  readonly apiKey?: string
+}
+
+/**
+ * An Effect that builds the client; it needs an `HttpClient` (`FetchHttpClient.layer` in a browser
+ * or Node). Failures are the API's problem documents as classes (`NotFound`, `ValidationFailed`…),
+ * or `HttpClientError`/`ParseError` when no answer, or one the document does not describe, came back.
+ */
+export const makeClient = (options: ClientOptions) =>
+  HttpApiClient.make(BillkitApi, {
+    baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    ...(options.apiKey === undefined ? {} : { transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(options.apiKey)) })
+  })
+
+/** The typed client: `client.customers.create({ payload })`, one method per operation of the document. */
+export type BillkitClient = Effect.Effect.Success<ReturnType<typeof makeClient>>

@@ -1,0 +1,53 @@
+/**
+ * Vitest setup file: every response a Billkit handler gives during the suite is checked against
+ * docs/openapi.json (status declared for the operation, required headers, body schema), so the
+ * document cannot drift from behaviour. `billkit()` is wrapped once here, whichever test or helper
+ * (`sendTo`, the framework adapters) calls it; a file whose responses broke the document fails in
+ * its afterAll with each mismatch listed.
+ *
+ * BILLKIT_OPENAPI_RECORD=<file> also appends each checked exchange to that file (JSON lines), to
+ * see which statuses the suite meets per operation.
+ */
+import { appendFileSync, readFileSync } from "node:fs"
+import { afterAll, vi } from "vitest"
+import { makeResponseValidator } from "./ResponseValidator.js"
+
+const state = vi.hoisted(() => ({ pending: [] as Array<Promise<void>>, problems: [] as Array<string> }))
+
+vi.mock("@billkit/core", async (importOriginal) => {
+  const core = await importOriginal<typeof import("@billkit/core")>()
+  const document = JSON.parse(readFileSync(new URL("../../docs/openapi.json", import.meta.url), "utf8"))
+  const validator = makeResponseValidator(document)
+  const record = process.env.BILLKIT_OPENAPI_RECORD
+  const billkit: typeof core.billkit = (options) => {
+    const app = core.billkit(options)
+    const base = (options.basePath ?? "").replace(/\/+$/, "")
+    const handler = async (request: Request): Promise<Response> => {
+      const response = await app.handler(request)
+      const method = request.method
+      let path = new URL(request.url).pathname
+      if (base !== "" && path.startsWith(base)) path = path.slice(base.length) || "/"
+      const copy = response.clone()
+      state.pending.push(copy.text().then((body) => {
+        const verdict = validator.check({ method, path, status: response.status, headers: response.headers, body })
+        state.problems.push(...verdict.problems)
+        if (record !== undefined && verdict.operation !== undefined) {
+          appendFileSync(record, JSON.stringify({ operation: verdict.operation, status: response.status, problems: verdict.problems }) + "\n")
+        }
+      }, () => undefined))
+      return response
+    }
+    return Object.assign(Object.create(Object.getPrototypeOf(app)), app, { handler })
+  }
+  return { ...core, billkit }
+})
+
+afterAll(async () => {
+  await Promise.all(state.pending)
+  const problems = [...new Set(state.problems)]
+  state.pending.length = 0
+  state.problems.length = 0
+  if (problems.length > 0) {
+    throw new Error(`Responses that docs/openapi.json does not describe (fix the server or the declaration, then \`pnpm openapi\`):\n${problems.join("\n")}`)
+  }
+})
