@@ -62,7 +62,7 @@ export const createClient = (options: PromiseClientOptions): PromiseClient => {
   }
 
   const facade: Record<string, Record<string, (request?: Record<string, unknown>) => Promise<unknown>>> = {}
-  for (const [groupName, group] of Object.entries(BillkitApi.groups as Record<string, HttpApiGroup.HttpApiGroup.AnyWithProps>)) {
+  for (const [groupName, group] of Object.entries(BillkitApi.groups as unknown as Record<string, HttpApiGroup.HttpApiGroup.AnyWithProps>)) {
     const methods: Record<string, (request?: Record<string, unknown>) => Promise<unknown>> = {}
     for (const [name, endpoint] of Object.entries(group.endpoints as Record<string, HttpApiEndpoint.HttpApiEndpoint.AnyWithProps>)) {
       const call = client[groupName]![name]!

@@ -53,7 +53,18 @@ const idempotencyKey = {
  * whose filter or body names a record, or a non-POST write that can clash with existing state.
  */
 const alsoNotFound: ReadonlySet<string> = new Set([])
-const alsoConflict: ReadonlySet<string> = new Set([])
+const alsoConflict: ReadonlySet<string> = new Set([
+  // A unique field (email, code, code_name) taken by another record, or a metric already in use.
+  "customers.update",
+  "features.update",
+  "plans.update",
+  "metrics.update",
+  // A usage charge past what one invoice line may carry (docs/conventions.md, "Bounds").
+  "usage.costs",
+  "subscriptions.upcomingInvoice",
+  // The report has not succeeded (yet).
+  "reports.file"
+])
 
 const bodyMethods = new Set(["post", "put", "patch"])
 
@@ -97,8 +108,10 @@ export const applyConventions = (spec: Record<string, any>): Record<string, any>
 
       // An empty body is read as `{}` (Pipeline.ts), so a body whose every field is optional may be left out.
       const body = op.requestBody?.content["application/json"]?.schema
-      if (op.requestBody !== undefined && body !== undefined && (deref(body)?.required ?? []).length === 0) {
-        op.requestBody.required = false
+      const shape = body === undefined ? undefined : deref(body)
+      if (op.requestBody !== undefined && shape?.type === "object" && (shape.required ?? []).length === 0) {
+        // The generator types it as always true; the pipeline says otherwise.
+        ;(op.requestBody as { required: boolean }).required = false
       }
 
       if (op.description === undefined) {
