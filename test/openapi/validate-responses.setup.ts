@@ -16,8 +16,13 @@ const state = vi.hoisted(() => ({ pending: [] as Array<Promise<void>>, problems:
 
 vi.mock("@billkit/core", async (importOriginal) => {
   const core = await importOriginal<typeof import("@billkit/core")>()
-  const document = JSON.parse(readFileSync(new URL("../../docs/openapi.json", import.meta.url), "utf8"))
-  const validator = makeResponseValidator(document)
+  // Compiled validators are kept for the worker's next test files while the document is unchanged.
+  const text = readFileSync(new URL("../../docs/openapi.json", import.meta.url), "utf8")
+  const cache = globalThis as { __billkitOpenApiValidator?: { text: string; validator: ReturnType<typeof makeResponseValidator> } }
+  if (cache.__billkitOpenApiValidator?.text !== text) {
+    cache.__billkitOpenApiValidator = { text, validator: makeResponseValidator(JSON.parse(text)) }
+  }
+  const validator = cache.__billkitOpenApiValidator.validator
   const record = process.env.BILLKIT_OPENAPI_RECORD
   const billkit: typeof core.billkit = (options) => {
     const app = core.billkit(options)

@@ -52,7 +52,13 @@ const idempotencyKey = {
  * Operations that answer 404 or 409 although the general rules below would not say so: a GET
  * whose filter or body names a record, or a non-POST write that can clash with existing state.
  */
-const alsoNotFound: ReadonlySet<string> = new Set([])
+const alsoNotFound: ReadonlySet<string> = new Set([
+  // Live mode has no test clock.
+  "testClock.retrieve",
+  "testClock.advance",
+  // The body names the customer the code is for.
+  "referrals.createCode"
+])
 const alsoConflict: ReadonlySet<string> = new Set([
   // A unique field (email, code, code_name) taken by another record, or a metric already in use.
   "customers.update",
