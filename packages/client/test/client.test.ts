@@ -1,4 +1,10 @@
 /** The client against a handler in this process (its fetch is the handler): typed calls, problems as BillkitProblem. */
+import { execFile } from "node:child_process"
+import { mkdtempSync, rmSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
 import { billkit, makeMemoryStorage } from "@billkit/core"
 import { BillkitProblem, createClient, makeClient } from "@billkit/client"
 import { FetchHttpClient } from "@effect/platform"
@@ -45,4 +51,21 @@ describe("@billkit/client", () => {
     expect(result.constructor.name).toBe("NotFoundProblem")
     expect(result).toMatchObject({ status: 404, type: "urn:billkit:error:not_found" })
   })
+})
+
+describe("@billkit/client in a browser", () => {
+  it("bundles for the browser: no Node built-in anywhere in its imports (core's built dist included)", async () => {
+    const root = fileURLToPath(new URL("../../../", import.meta.url))
+    const out = mkdtempSync(join(tmpdir(), "billkit-client-browser-"))
+    try {
+      // esbuild refuses `node:*` and Node's built-in modules on the browser platform.
+      await promisify(execFile)(join(root, "node_modules", ".bin", "esbuild"), [
+        join(root, "packages", "client", "src", "index.ts"), "--bundle", "--platform=browser", "--format=esm", "--log-level=error",
+        `--outfile=${join(out, "client.js")}`
+      ], { cwd: join(root, "packages", "client") })
+      expect(statSync(join(out, "client.js")).size).toBeGreaterThan(0)
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
