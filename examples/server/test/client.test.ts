@@ -35,7 +35,11 @@ describe("@billkit/client against the example server", () => {
     expect(refused).toMatchObject({ status: 422, type: "urn:billkit:error:validation", errors: [{ field: "plan" }] })
     const missing = await client.subscriptions.retrieve({ path: { id: "sub_01J0000000000000000000000" } }).catch((e: unknown) => e)
     expect(missing).toMatchObject({ status: 404, type: "urn:billkit:error:not_found" })
+    const taken = await client.customers.create({ payload: { email: "ada@example.com" } }).catch((e: unknown) => e)
+    expect(taken).toMatchObject({ status: 409, type: "urn:billkit:error:conflict", errors: [{ field: "email" }] })
+    // The payload is encoded by the same schema before it is sent: a bad email never leaves the client.
     const invalid = await client.customers.create({ payload: { email: "not an email" } }).catch((e: unknown) => e)
-    expect(invalid).toMatchObject({ status: 422, errors: [{ field: "email" }] })
+    expect(invalid).toMatchObject({ _tag: "ParseError" })
+    expect((await client.customers.list()).data).toHaveLength(1)
   })
 })
