@@ -80,7 +80,8 @@ const retrieveDescription = "404 when no such record exists in the key's project
 
 /**
  * Which statuses an operation can answer, besides its successes:
- * - 400 where there is something to be malformed: a query, or a body (bad JSON, nesting past 64);
+ * - 400 everywhere: any query value is checked (a NUL is a 400, HostileInput.ts), and so is a body
+ *   (bad JSON, nesting past 64) or, for the provider webhooks, its signature;
  * - 401, 403 and 429 wherever an API key is needed (all but the provider webhooks);
  * - 404 where the path names a record (`{id}`), or listed in `alsoNotFound`;
  * - 409 on every keyed POST (an Idempotency-Key whose first request still runs), or listed in `alsoConflict`;
@@ -88,10 +89,8 @@ const retrieveDescription = "404 when no such record exists in the key's project
  */
 const answers = (method: string, path: string, op: OpenApi.OpenAPISpecOperation, keyed: boolean): Set<string> => {
   const id = op.operationId
-  const hasQuery = (op.parameters as Array<{ in: string }>).some((p) => p.in === "query")
   const hasBody = bodyMethods.has(method)
-  const out = new Set<string>()
-  if (hasBody || hasQuery) out.add("400")
+  const out = new Set<string>(["400"])
   if (keyed) ["401", "403", "429"].forEach((s) => out.add(s))
   if (path.includes("{") || alsoNotFound.has(id)) out.add("404")
   if ((keyed && method === "post") || alsoConflict.has(id)) out.add("409")
