@@ -46,6 +46,8 @@ describe("docs/openapi.json", () => {
     expect(statuses("/v1/customers/{id}", "patch")).toContain("409")
     expect(statuses("/v1/products/{id}", "patch")).not.toContain("409")
     expect(statuses("/v1/providers/stripe/webhook/{connection}", "post")).toEqual(["200", "400", "404"])
+    expect(statuses("/v1/analytics/mrr", "get")).toContain("422")
+    expect(statuses("/v1/events", "get")).not.toContain("422")
   })
 
   it("declares its headers as header objects: 401 with WWW-Authenticate, 429 with Retry-After, replays on POST", () => {

@@ -72,6 +72,16 @@ const alsoConflict: ReadonlySet<string> = new Set([
   "reports.file"
 ])
 
+/** Reads that check their query against the data (an analytics range with `from` after `to`, or too many intervals). */
+const alsoInvalid: ReadonlySet<string> = new Set([
+  "analytics.mrr",
+  "analytics.arr",
+  "analytics.movements",
+  "analytics.churn",
+  "analytics.customers",
+  "analytics.revenue"
+])
+
 const bodyMethods = new Set(["post", "put", "patch"])
 
 const listDescription = "A page in ascending id order: `limit` (1–100, default 50), then `starting_after` or `ending_before` " +
@@ -85,7 +95,8 @@ const retrieveDescription = "404 when no such record exists in the key's project
  * - 401, 403 and 429 wherever an API key is needed (all but the provider webhooks);
  * - 404 where the path names a record (`{id}`), or listed in `alsoNotFound`;
  * - 409 on every keyed POST (an Idempotency-Key whose first request still runs), or listed in `alsoConflict`;
- * - 413 and 422 wherever a keyed request carries a body (size limit; NUL in a string, validation).
+ * - 413 and 422 wherever a keyed request carries a body (size limit; NUL in a string, validation);
+ *   422 also on the reads listed in `alsoInvalid`.
  */
 const answers = (method: string, path: string, op: OpenApi.OpenAPISpecOperation, keyed: boolean): Set<string> => {
   const id = op.operationId
@@ -95,6 +106,7 @@ const answers = (method: string, path: string, op: OpenApi.OpenAPISpecOperation,
   if (path.includes("{") || alsoNotFound.has(id)) out.add("404")
   if ((keyed && method === "post") || alsoConflict.has(id)) out.add("409")
   if (keyed && hasBody) ["413", "422"].forEach((s) => out.add(s))
+  if (alsoInvalid.has(id)) out.add("422")
   return out
 }
 
