@@ -16,6 +16,7 @@ export default defineConfig({
       "@billkit/hono": src("hono"),
       "@billkit/next": src("next"),
       "@billkit/stripe": src("stripe"),
+      "@billkit/client": src("client"),
       // Subpath exports first: an alias matches as a prefix, the first one wins.
       "@billkit/testing/accounts": fileURLToPath(new URL("./packages/testing/src/connections/accounts.ts", import.meta.url)),
       "@billkit/testing/stripe": fileURLToPath(new URL("./packages/testing/src/stripe/index.ts", import.meta.url)),
@@ -27,6 +28,8 @@ export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["./test/postgres-global-setup.ts"],
+    // Every response the suite receives is checked against docs/openapi.json.
+    setupFiles: ["./test/openapi/validate-responses.setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000
   }

@@ -41,6 +41,7 @@ const cases: ReadonlyArray<ReadmeCase> = [
   { dir: "packages/next", run: "node" },
   { dir: "packages/testing", run: "vitest" },
   { dir: "packages/stripe", run: "node" },
+  { dir: "packages/client", run: "node" },
   { dir: "examples/server", run: "none" }
 ]
 

@@ -2,11 +2,12 @@
 import { Effect, Schema } from "effect"
 import { badRequest, type BadRequest } from "./Problems.js"
 import type { Page, PageRequest } from "../kernel/Page.js"
-import { optionalWire, wire } from "../kernel/Wire.js"
+import { integerRange, optionalWire, wire } from "../kernel/Wire.js"
 
 export const PageParams = {
   limit: Schema.optionalWith(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100, { message: () => "must be an integer from 1 to 100" })),
+    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100, { message: () => "must be an integer from 1 to 100" }))
+      .annotations({ jsonSchema: { ...integerRange(1, 100).jsonSchema, default: 50 } }),
     { default: () => 50 }
   ),
   startingAfter: optionalWire("starting_after", Schema.String.annotations({ description: "An id: the page after it." })),

@@ -16,7 +16,7 @@ import { withIdempotency } from "./Idempotency.js"
 import { resolvedPrincipal, type Principal, type RateLimitRule } from "./Principal.js"
 import { internalError, problemOf, problemResponse } from "./ProblemResponse.js"
 import { PayloadTooLarge, payloadTooLarge, rateLimited, unauthorized } from "./Problems.js"
-import { checkRateLimit, RequestLimiter, type RateLimitVerdict } from "./RateLimiter.js"
+import { checkRateLimit, RequestLimiter, uncountedVerdict, type RateLimitVerdict } from "./RateLimiter.js"
 
 /** Paths anyone may read: the API's own description. */
 export const publicPaths: ReadonlySet<string> = new Set(["/v1/openapi.json", "/docs"])
@@ -106,8 +106,13 @@ export const pipeline = (options: PipelineOptions) =>
           const handled = Effect.gen(function*() {
             if (isPublic(path)) return yield* app
             const principal = yield* authenticate(original)
-            if (Option.isNone(principal)) return yield* Effect.fail(unauthorized("Missing or unknown API key: send Authorization: Bearer sk_test_…"))
             const now = yield* Clock.currentTimeMillis
+            if (Option.isNone(principal)) {
+              // RFC 9110: a 401 names its scheme; the rate-limit headers every response carries show
+              // the default window, which an unknown caller does not count against.
+              Object.assign(extraHeaders, rateLimitHeaders(uncountedVerdict(defaultLimits, now)), { "www-authenticate": 'Bearer realm="billkit"' })
+              return yield* Effect.fail(unauthorized("Missing or unknown API key: send Authorization: Bearer sk_test_…"))
+            }
             const rules = principal.value.rateLimits?.length ? principal.value.rateLimits : defaultLimits
             const bucket = `${principal.value.projectId}:${principal.value.mode}:${principal.value.keyId ?? "project"}`
             const verdict = yield* checkRateLimit(limiter, bucket, rules, now)

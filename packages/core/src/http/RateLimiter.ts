@@ -45,6 +45,22 @@ export const checkRateLimit = (
     }
   )
 
+/**
+ * The headers' view for a request that counts against no key (a 401: no known key to count it
+ * against): the default rules' tightest window, untouched.
+ */
+export const uncountedVerdict = (rules: ReadonlyArray<RateLimitRule>, now: number): RateLimitVerdict => {
+  const tightest = rules.reduce((a, b) => (b.max < a.max ? b : a))
+  const ms = windowMs[tightest.window]
+  return {
+    limited: false,
+    limit: tightest.max,
+    remaining: tightest.max,
+    reset: Math.ceil((Math.floor(now / ms) * ms + ms) / 1000),
+    retryAfter: 1
+  }
+}
+
 /** Counting in this process only: for memory and SQLite storage, which one process owns. */
 export const makeLocalRateLimitStore = (): RateLimitStore => {
   const windows = new Map<string, { count: number; expiresAt: number }>()

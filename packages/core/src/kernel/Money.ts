@@ -5,12 +5,17 @@
 import { BigDecimal, Schema } from "effect"
 import { AmountOutOfRange, fitsLine, formatBound, maxAmount } from "./Bounds.js"
 import { minorUnitExponent } from "./Currency.js"
+import { integerRange } from "./Wire.js"
 
 /** An amount in minor units: a safe, non-negative integer. */
 export const MinorAmount = Schema.Int.pipe(
   Schema.nonNegative({ message: () => "must be a non-negative integer of minor units" }),
   Schema.lessThanOrEqualTo(Number.MAX_SAFE_INTEGER)
-).annotations({ identifier: "MinorAmount", description: "Integer amount in the currency's minor unit." })
+).annotations({
+  identifier: "MinorAmount",
+  description: "Integer amount in the currency's minor unit.",
+  jsonSchema: { ...integerRange(0, Number.MAX_SAFE_INTEGER).jsonSchema, description: "Integer amount in the currency's minor unit." }
+})
 
 /**
  * An amount a client sends (a price, unit amount, voucher, limit…): a non-negative integer of
@@ -19,12 +24,19 @@ export const MinorAmount = Schema.Int.pipe(
 export const InputAmount = Schema.Int.pipe(
   Schema.nonNegative({ message: () => "must be a non-negative integer of minor units" }),
   Schema.lessThanOrEqualTo(maxAmount, { message: () => `must be at most ${formatBound(maxAmount)} minor units` })
-).annotations({ identifier: "InputAmount", description: `Integer amount in the currency's minor unit, at most ${maxAmount}.` })
+).annotations({
+  identifier: "InputAmount",
+  description: `Integer amount in the currency's minor unit, at most ${maxAmount}.`,
+  jsonSchema: { ...integerRange(0, maxAmount).jsonSchema, description: `Integer amount in the currency's minor unit, at most ${maxAmount}.` }
+})
 
 /** A signed amount in minor units, for credits and debits. */
 export const SignedMinorAmount = Schema.Int.pipe(
   Schema.between(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
-).annotations({ identifier: "SignedMinorAmount" })
+).annotations({
+  identifier: "SignedMinorAmount",
+  jsonSchema: { ...integerRange(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).jsonSchema, description: "Signed integer amount in the currency's minor unit." }
+})
 
 /** Rounds an exact amount of minor units to an integer, half away from zero. */
 export const roundMinor = (minor: BigDecimal.BigDecimal): number => {

@@ -25,6 +25,16 @@ export const Timestamp = Schema.String.annotations({
   jsonSchema: { type: "string", format: "date-time" }
 })
 
+/**
+ * How a whole-number range reads in the OpenAPI document: `type: integer` with `minimum` (and
+ * `maximum`), where Effect would write an `allOf` over `Int` titled `between(0, 730)`. Goes on the
+ * outermost refinement, e.g. `Schema.Int.pipe(Schema.between(0, 730)).annotations(integerRange(0, 730))`;
+ * it changes the document only, never what is accepted.
+ */
+export const integerRange = (minimum: number, maximum?: number) => ({
+  jsonSchema: { type: "integer", minimum, ...(maximum === undefined ? {} : { maximum }) }
+})
+
 export const NonEmptyTrimmed = (max: number) =>
   Schema.Trim.pipe(Schema.nonEmptyString({ message: () => "must not be empty" }), Schema.maxLength(max))
 

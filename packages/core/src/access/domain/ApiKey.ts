@@ -4,7 +4,7 @@
  */
 import { Schema } from "effect"
 import { Id } from "../../kernel/Ids.js"
-import { NonEmptyTrimmed, Timestamp, Mode, strict, wire } from "../../kernel/Wire.js"
+import { integerRange, NonEmptyTrimmed, Timestamp, Mode, strict, wire } from "../../kernel/Wire.js"
 
 export const KeyType = Schema.Literal("secret", "publishable")
 export type KeyType = typeof KeyType.Type
@@ -22,7 +22,7 @@ export const Scope = Schema.String.pipe(
 
 export const RateLimitRule = Schema.Struct({
   window: Schema.Literal("second", "minute", "hour"),
-  max: Schema.Int.pipe(Schema.between(1, 1_000_000))
+  max: Schema.Int.pipe(Schema.between(1, 1_000_000)).annotations(integerRange(1, 1_000_000))
 }).annotations({ identifier: "RateLimitRule", ...strict })
 
 export const ApiKey = Schema.Struct({

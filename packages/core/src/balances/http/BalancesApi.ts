@@ -3,17 +3,20 @@ import { Schema } from "effect"
 import { BalanceAdjustment, BalancePage, BalanceTransaction, CustomerBalance } from "../domain/Balance.js"
 import { Authentication } from "../../http/Principal.js"
 import { ListOf, PageParams } from "../../http/Lists.js"
+import { integerRange } from "../../kernel/Wire.js"
 
 const id = HttpApiSchema.param("id", Schema.String)
 
 /** Page-number parameters of the balances reference document: `page_num` from 1, `page_size` up to 50. */
 export const PageNumberParams = {
   pageNum: Schema.optionalWith(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1_000_000, { message: () => "must be an integer from 1 to 1000000" })),
+    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1_000_000, { message: () => "must be an integer from 1 to 1000000" }))
+      .annotations({ jsonSchema: { ...integerRange(1, 1_000_000).jsonSchema, default: 1 } }),
     { default: () => 1 }
   ).pipe(Schema.fromKey("page_num")),
   pageSize: Schema.optionalWith(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 50, { message: () => "must be an integer from 1 to 50" })),
+    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 50, { message: () => "must be an integer from 1 to 50" }))
+      .annotations({ jsonSchema: { ...integerRange(1, 50).jsonSchema, default: 30 } }),
     { default: () => 30 }
   ).pipe(Schema.fromKey("page_size"))
 }

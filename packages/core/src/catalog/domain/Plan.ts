@@ -6,7 +6,7 @@ import { Schema } from "effect"
 import { FeatureCode } from "./Feature.js"
 import { Id, notIdLike } from "../../kernel/Ids.js"
 import { Metadata } from "../../kernel/Metadata.js"
-import { NonEmptyTrimmed, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { integerRange, NonEmptyTrimmed, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 export const CodeName = Schema.String.pipe(
   Schema.pattern(/^[a-z0-9][a-z0-9_.-]{0,63}$/, {
@@ -17,7 +17,7 @@ export const CodeName = Schema.String.pipe(
 
 export const PlanLimit = Schema.Struct({
   feature: Schema.String,
-  limit: Schema.Int.pipe(Schema.nonNegative())
+  limit: Schema.Int.pipe(Schema.nonNegative()).annotations(integerRange(0))
 }).annotations({ identifier: "PlanLimit" })
 
 export const Plan = Schema.Struct({
@@ -47,7 +47,7 @@ const FeatureRef = Schema.Union(Id("feature"), FeatureCode)
 
 const LimitInput = Schema.Struct({
   feature: FeatureRef,
-  limit: Schema.Int.pipe(Schema.nonNegative({ message: () => "must be a non-negative integer" }))
+  limit: Schema.Int.pipe(Schema.nonNegative({ message: () => "must be a non-negative integer" })).annotations(integerRange(0))
 }).annotations({ ...strict })
 
 const fields = {
@@ -55,9 +55,9 @@ const fields = {
   features: Schema.optional(Schema.Array(FeatureRef).pipe(Schema.maxItems(200))),
   limits: Schema.optional(Schema.Array(LimitInput).pipe(Schema.maxItems(200))),
   perSeat: optionalWire("per_seat", Schema.Boolean),
-  userCount: optionalWire("user_count", Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))),
+  userCount: optionalWire("user_count", Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)).annotations(integerRange(1))),
   hasTrial: optionalWire("has_trial", Schema.Boolean),
-  trialLengthDays: optionalWire("trial_length_days", Schema.Int.pipe(Schema.between(0, 730))),
+  trialLengthDays: optionalWire("trial_length_days", Schema.Int.pipe(Schema.between(0, 730)).annotations(integerRange(0, 730))),
   isTrialStandalone: optionalWire("is_trial_standalone", Schema.Boolean),
   free: Schema.optional(Schema.Boolean),
   public: Schema.optional(Schema.Boolean),

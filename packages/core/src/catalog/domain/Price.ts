@@ -10,7 +10,7 @@ import { Id } from "../../kernel/Ids.js"
 import { Metadata } from "../../kernel/Metadata.js"
 import { maxAmount, maxDecimals, maxTierUpTo } from "../../kernel/Bounds.js"
 import { InputAmount, MinorAmount } from "../../kernel/Money.js"
-import { Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { integerRange, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 export const Schedule = Schema.Literal("week", "month", "year", "one-off")
 export type Schedule = typeof Schedule.Type
@@ -54,7 +54,7 @@ export const PriceTier = Schema.Struct({
 export type PriceTier = typeof PriceTier.Type
 
 const TierInput = Schema.Struct({
-  upTo: wire("up_to", Schema.NullOr(Schema.Int.pipe(Schema.between(1, maxTierUpTo, { message: () => `must be a positive integer up to ${maxTierUpTo}, or null` })))),
+  upTo: wire("up_to", Schema.NullOr(Schema.Int.pipe(Schema.between(1, maxTierUpTo, { message: () => `must be a positive integer up to ${maxTierUpTo}, or null` })).annotations(integerRange(1, maxTierUpTo)))),
   unitAmountDecimal: optionalWire("unit_amount_decimal", UnitAmountDecimalInput),
   flatAmount: optionalWire("flat_amount", InputAmount)
 }).annotations({ ...strict })
@@ -101,7 +101,7 @@ export const PriceCreate = Schema.Struct({
   chargeModel: optionalWire("charge_model", ChargeModel),
   unitAmountDecimal: optionalWire("unit_amount_decimal", UnitAmountDecimalInput),
   tiers: Schema.optional(Schema.Array(TierInput).pipe(Schema.minItems(1), Schema.maxItems(20))),
-  packageSize: optionalWire("package_size", Schema.Int.pipe(Schema.between(1, 1_000_000_000, { message: () => "must be a whole number from 1 to 1000000000" })))
+  packageSize: optionalWire("package_size", Schema.Int.pipe(Schema.between(1, 1_000_000_000, { message: () => "must be a whole number from 1 to 1000000000" })).annotations(integerRange(1, 1_000_000_000)))
 }).annotations({ identifier: "PriceCreate", ...strict })
 export type PriceCreate = typeof PriceCreate.Type
 

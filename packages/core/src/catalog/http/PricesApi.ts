@@ -20,6 +20,8 @@ export class PricesGroup extends HttpApiGroup.make("prices")
       .setPayload(PriceCreate)
       .addSuccess(PriceView, { status: 201 })
       .annotate(OpenApi.Summary, "Create a price of a product")
+      .annotate(OpenApi.Description, "An amount in one currency on a schedule (`week`, `month`, `year`, `one-off`), " +
+        "optionally charged per unit, graduated, by volume or by package; amounts cannot be changed later, `public` and `metadata` can.")
   )
   .add(
     HttpApiEndpoint.get("listForProduct")`/v1/products/${id}/prices`

@@ -7,7 +7,7 @@ import { Schema } from "effect"
 import { Currency } from "../../kernel/Currency.js"
 import { Id } from "../../kernel/Ids.js"
 import { MinorAmount } from "../../kernel/Money.js"
-import { Email, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { integerRange, Email, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 /** How long a checkout page stays usable (house standard: 24 h). */
 export const checkoutLifetimeMs = 24 * 60 * 60 * 1000
@@ -24,7 +24,7 @@ const HttpUrl = Schema.String.pipe(
   })
 ).annotations({ description: "An absolute http(s) URL." })
 
-const Seats = Schema.Int.pipe(Schema.between(1, 10_000, { message: () => "must be a whole number from 1 to 10000" }))
+const Seats = Schema.Int.pipe(Schema.between(1, 10_000, { message: () => "must be a whole number from 1 to 10000" })).annotations(integerRange(1, 10_000))
 
 export const CheckoutLineInput = Schema.Struct({
   plan: Schema.optional(Schema.String),

@@ -8,7 +8,7 @@ import { Id } from "../../kernel/Ids.js"
 import { Metadata } from "../../kernel/Metadata.js"
 import { maxDecimals, maxQuantity } from "../../kernel/Bounds.js"
 import { InputAmount, MinorAmount, SignedMinorAmount } from "../../kernel/Money.js"
-import { PercentInput, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { integerRange, PercentInput, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 export const InvoiceStatus = Schema.Literal("draft", "open", "paid", "void", "uncollectible")
 export type InvoiceStatus = typeof InvoiceStatus.Type
@@ -183,7 +183,7 @@ const PositiveQuantity = Quantity.pipe(
 )
 
 export const CreditNoteLineCreate = Schema.Struct({
-  line: Schema.Int.pipe(Schema.nonNegative({ message: () => "must be a line's position in the invoice's lines, from 0" })),
+  line: Schema.Int.pipe(Schema.nonNegative({ message: () => "must be a line's position in the invoice's lines, from 0" })).annotations(integerRange(0)),
   amount: Schema.optional(
     MinorAmount.pipe(Schema.positive({ message: () => "must be a positive integer of minor units" }))
       .annotations({ description: "Net of tax; its tax at the line's rate is credited with it." })

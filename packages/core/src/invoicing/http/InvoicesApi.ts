@@ -50,6 +50,7 @@ export class InvoicesGroup extends HttpApiGroup.make("invoices")
     HttpApiEndpoint.get("pdf")`/v1/invoices/${id}/pdf`
       .addSuccess(HttpApiSchema.Uint8Array({ contentType: "application/pdf" }))
       .annotate(OpenApi.Summary, "Download an invoice as PDF")
+      .annotate(OpenApi.Description, "The invoice rendered as `application/pdf`, drafts included.")
   )
   .add(transition("finalize", "/v1/invoices/:id/finalize", "Finalize a draft", "Checks the invoice, gives it the next number, applies the customer's balance and collects it (card customers)."))
   .add(transition("pay", "/v1/invoices/:id/pay", "Pay an invoice", "Charges the default (or given) payment method, or records `paid_out_of_band`. 409 when the charge fails.").setPayload(InvoicePayment))

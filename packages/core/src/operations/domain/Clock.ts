@@ -2,7 +2,7 @@
 import { Schema } from "effect"
 import { Id } from "../../kernel/Ids.js"
 import { InstantInput } from "../../kernel/Instant.js"
-import { Timestamp, strict } from "../../kernel/Wire.js"
+import { integerRange, Timestamp, strict } from "../../kernel/Wire.js"
 
 export const TestClock = Schema.Struct({
   id: Id("clock"),
@@ -27,7 +27,8 @@ export const ClockAdvance = Schema.Struct({
   // At most 20 years after the clock's time, like `seconds`: checked against it (TestClocks.moveTo).
   to: Schema.optionalWith(InstantInput, { exact: true }),
   seconds: Schema.optionalWith(
-    Schema.Int.pipe(Schema.between(0, maxAdvanceSeconds, { message: () => "must be a whole number of seconds from 0 to 20 years" })),
+    Schema.Int.pipe(Schema.between(0, maxAdvanceSeconds, { message: () => "must be a whole number of seconds from 0 to 20 years" }))
+      .annotations(integerRange(0, maxAdvanceSeconds)),
     { exact: true }
   )
 }).annotations({ identifier: "ClockAdvance", ...strict })

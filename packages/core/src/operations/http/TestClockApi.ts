@@ -12,7 +12,9 @@ export const ClockAdvanced = Schema.Struct({
 }).annotations({ identifier: "ClockAdvanced" })
 
 export class TestClockGroup extends HttpApiGroup.make("testClock")
-  .add(HttpApiEndpoint.get("retrieve", "/v1/test-helpers/clock").addSuccess(ClockView).annotate(OpenApi.Summary, "Read the test clock"))
+  .add(HttpApiEndpoint.get("retrieve", "/v1/test-helpers/clock").addSuccess(ClockView)
+    .annotate(OpenApi.Summary, "Read the test clock")
+    .annotate(OpenApi.Description, "The time test mode runs at in this project; advance it to bill renewals, trials and dunning now."))
   .add(
     HttpApiEndpoint.post("advance", "/v1/test-helpers/clock/advance")
       .setPayload(ClockAdvance)

@@ -32,6 +32,7 @@ export class ReferralsGroup extends HttpApiGroup.make("referrals")
     HttpApiEndpoint.get("getConfig", "/v1/referrals/config")
       .addSuccess(ReferralConfig)
       .annotate(OpenApi.Summary, "Retrieve the referral rewards")
+      .annotate(OpenApi.Description, "What a referrer and a referred customer receive; both `null` until set with `PUT`.")
   )
   .add(
     HttpApiEndpoint.put("putConfig", "/v1/referrals/config")

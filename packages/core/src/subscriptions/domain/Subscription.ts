@@ -8,7 +8,7 @@ import { Id } from "../../kernel/Ids.js"
 import { InstantInput } from "../../kernel/Instant.js"
 import { Metadata } from "../../kernel/Metadata.js"
 import { SignedMinorAmount } from "../../kernel/Money.js"
-import { Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { integerRange, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 export const SubscriptionStatus = Schema.Literal(
   "trialing",
@@ -94,8 +94,8 @@ export const Subscription = Schema.Struct({
 }).annotations({ identifier: "Subscription" })
 export type Subscription = typeof Subscription.Type
 
-const Seats = Schema.Int.pipe(Schema.between(1, 1_000_000, { message: () => "must be a whole number from 1 to 1000000" }))
-const TrialDays = Schema.Int.pipe(Schema.between(0, 730, { message: () => "must be a whole number of days from 0 to 730" }))
+const Seats = Schema.Int.pipe(Schema.between(1, 1_000_000, { message: () => "must be a whole number from 1 to 1000000" })).annotations(integerRange(1, 1_000_000))
+const TrialDays = Schema.Int.pipe(Schema.between(0, 730, { message: () => "must be a whole number of days from 0 to 730" })).annotations(integerRange(0, 730))
 
 export const SubscriptionCreate = Schema.Struct({
   plan: Schema.String,

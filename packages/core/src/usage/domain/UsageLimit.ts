@@ -13,7 +13,8 @@ import { Currency } from "../../kernel/Currency.js"
 import { Id } from "../../kernel/Ids.js"
 import { AggregationMethod } from "../../catalog/domain/index.js"
 import { InputAmount, MinorAmount } from "../../kernel/Money.js"
-import { Timestamp, strict, wire } from "../../kernel/Wire.js"
+import { Timestamp, integerRange, strict, wire } from "../../kernel/Wire.js"
+import { maxAmount } from "../../kernel/Bounds.js"
 
 const LimitAction = Schema.Literal("WARNING", "DISABLE").annotations({ identifier: "UsageLimitAction" })
 type LimitAction = typeof LimitAction.Type
@@ -35,7 +36,7 @@ export const UsageLimit = Schema.Struct({
 export type UsageLimit = typeof UsageLimit.Type
 
 export const UsageLimitCreate = Schema.Struct({
-  amount: InputAmount.pipe(Schema.greaterThanOrEqualTo(1, { message: () => "must be at least 1 minor unit" })),
+  amount: InputAmount.pipe(Schema.greaterThanOrEqualTo(1, { message: () => "must be at least 1 minor unit" })).annotations(integerRange(1, maxAmount)),
   currency: Schema.optional(Currency.annotations({ description: "Default: the currency of the customer's live subscriptions." })),
   action: LimitAction
 }).annotations({ identifier: "UsageLimitCreate", ...strict })

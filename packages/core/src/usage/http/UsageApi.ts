@@ -108,6 +108,7 @@ export class UsageGroup extends HttpApiGroup.make("usage")
     HttpApiEndpoint.del("deleteLimit")`/v1/customers/${id}/usage-limits/${limitId}`
       .addSuccess(UsageLimit)
       .annotate(OpenApi.Summary, "Delete a usage limit")
+      .annotate(OpenApi.Description, "Answers the deleted limit; usage is no longer checked against it.")
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Usage")

@@ -9,7 +9,7 @@ import { Id } from "../../kernel/Ids.js"
 import { InstantInput } from "../../kernel/Instant.js"
 import { Metadata } from "../../kernel/Metadata.js"
 import { InputAmount, MinorAmount } from "../../kernel/Money.js"
-import { NonEmptyTrimmed, Percent, PercentInput, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { integerRange, NonEmptyTrimmed, Percent, PercentInput, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
 
 export const VoucherCode = Schema.Trim.pipe(
   Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, {
@@ -58,7 +58,7 @@ const positivePercent = PercentInput.pipe(
   Schema.filter((p) => BigDecimal.isPositive(p) || "must be greater than 0")
 )
 
-const MaxRedemptions = Schema.Int.pipe(Schema.between(1, 1_000_000_000, { message: () => "must be a positive integer" }))
+const MaxRedemptions = Schema.Int.pipe(Schema.between(1, 1_000_000_000, { message: () => "must be a positive integer" })).annotations(integerRange(1, 1_000_000_000))
 
 export const VoucherCreate = Schema.Struct({
   code: VoucherCode,
@@ -74,7 +74,7 @@ export const VoucherCreate = Schema.Struct({
     ).pipe(Schema.minItems(1), Schema.maxItems(50))
   ),
   duration: Schema.optional(VoucherDuration),
-  durationInCycles: optionalWire("duration_in_cycles", Schema.Int.pipe(Schema.between(1, 1200, { message: () => "must be an integer from 1 to 1200" }))),
+  durationInCycles: optionalWire("duration_in_cycles", Schema.Int.pipe(Schema.between(1, 1200, { message: () => "must be an integer from 1 to 1200" })).annotations(integerRange(1, 1200))),
   maxRedemptions: optionalWire("max_redemptions", Schema.NullOr(MaxRedemptions)),
   expiresAt: optionalWire("expires_at", Schema.NullOr(InstantInput)),
   metadata: Schema.optional(Metadata)

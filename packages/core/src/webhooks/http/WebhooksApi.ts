@@ -40,7 +40,9 @@ export class WebhooksGroup extends HttpApiGroup.make("webhooks")
       .annotate(OpenApi.Summary, "Update a webhook endpoint")
       .annotate(OpenApi.Description, "`url`, `events`, `description`, `disabled`. Enabling an endpoint Billkit disabled starts its failure count over.")
   )
-  .add(HttpApiEndpoint.del("delete")`/v1/webhook-endpoints/${id}`.addSuccess(DeletedWebhookEndpoint).annotate(OpenApi.Summary, "Delete a webhook endpoint"))
+  .add(HttpApiEndpoint.del("delete")`/v1/webhook-endpoints/${id}`.addSuccess(DeletedWebhookEndpoint)
+    .annotate(OpenApi.Summary, "Delete a webhook endpoint")
+    .annotate(OpenApi.Description, "Nothing more is delivered to it; answers `{id, object, deleted: true}`."))
   .add(
     HttpApiEndpoint.post("rotateSecret")`/v1/webhook-endpoints/${id}/rotate-secret`
       .addSuccess(WebhookEndpointWithSecret)
