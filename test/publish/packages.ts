@@ -50,7 +50,19 @@ export interface Packed extends Publishable {
   readonly packedManifest: Manifest
 }
 
-const pnpm = join(root, "node_modules", ".bin", process.platform === "win32" ? "pnpm.cmd" : "pnpm")
+/**
+ * The pnpm the repository pins (`packageManager`), as the README runs it: through npx, which keeps
+ * it in npm's cache (pnpm is not a dependency: 21 MB that the README's install does not need).
+ * Asked once per process; `pnpm pack` is what rewrites `workspace:` ranges.
+ */
+let pnpmBin: string | undefined
+const pnpm = (): string => {
+  if (pnpmBin !== undefined) return pnpmBin
+  const { packageManager } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { packageManager: string }
+  const npx = join(dirname(process.execPath), process.platform === "win32" ? "npx.cmd" : "npx")
+  pnpmBin = execFileSync(npx, ["-y", "-p", packageManager, "-c", "command -v pnpm"], { cwd: root, encoding: "utf8" }).trim()
+  return pnpmBin
+}
 
 const unpackedManifest = (tarball: string): Manifest =>
   JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" })) as Manifest
@@ -60,7 +72,7 @@ export const packAll = (): ReadonlyArray<Packed> => {
   const destination = mkdtempSync(join(tmpdir(), "billkit-packs-"))
   return publishablePackages().map((pkg) => {
     if (!existsSync(join(pkg.dir, "dist"))) throw new Error(`${pkg.name} is not built: run \`pnpm build\` first`)
-    const output = execFileSync(pnpm, ["pack", "--pack-destination", destination], { cwd: pkg.dir, encoding: "utf8" })
+    const output = execFileSync(pnpm(), ["pack", "--pack-destination", destination], { cwd: pkg.dir, encoding: "utf8" })
     const tarball = output.trim().split("\n").at(-1)!.trim()
     return { ...pkg, tarball, packedManifest: unpackedManifest(tarball) }
   })
