@@ -64,7 +64,7 @@ if (apps.length > 1) throw new Error(`one app page at most (the @/ alias is shar
 
 let dir = ""
 beforeAll(async () => {
-  const packed = packAll()
+  const packed = await packAll()
   const files: Record<string, string> = {
     "package.json": JSON.stringify({ name: "doc-snippets", private: true, type: "module" }),
     "tsconfig.json": JSON.stringify({
