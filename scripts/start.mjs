@@ -67,6 +67,22 @@ const isCurrent = ({ name, dir }, hash) =>
 
 const tsup = join(root, "node_modules", ".bin", process.platform === "win32" ? "tsup.cmd" : "tsup")
 
+// `npm run build` builds everything, then records each built package's hash here
+// (`--record-builds`), so that the first `npm start` after it builds nothing.
+if (process.argv.includes("--record-builds")) {
+  mkdirSync(stamps, { recursive: true })
+  for (const target of buildOrder(app)) {
+    if (existsSync(join(target.dir, "dist"))) writeFileSync(stampFile(target.name), inputsHash(target.dir))
+  }
+  process.exit(0)
+}
+// `--check`: exit 1, naming them, when `npm start` would build anything (tests use it).
+if (process.argv.includes("--check")) {
+  const stale = buildOrder(app).filter((target) => !isCurrent(target, inputsHash(target.dir)))
+  if (stale.length > 0) console.error(`billkit: would build ${stale.map((target) => target.name).join(", ")}`)
+  process.exit(stale.length > 0 ? 1 : 0)
+}
+
 for (const target of buildOrder(app)) {
   const hash = inputsHash(target.dir)
   if (isCurrent(target, hash)) continue

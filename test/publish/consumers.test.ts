@@ -13,9 +13,9 @@ import { consumerProject, packAll, publishablePackages, type Packed } from "./pa
 const run = promisify(execFile)
 
 let packed: ReadonlyArray<Packed> = []
-beforeAll(() => {
-  packed = packAll()
-}, 120_000)
+beforeAll(async () => {
+  packed = await packAll()
+}, 300_000)
 
 const publishable = publishablePackages()
 const names = publishable.map((pkg) => pkg.name)

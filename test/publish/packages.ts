@@ -9,11 +9,14 @@
  * installed, with its exact pinned version checked. Only declared dependencies are linked, so
  * a package that imports something it does not declare fails here as it would for a user.
  */
-import { execFileSync } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
+
+const run = promisify(execFile)
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
 
@@ -50,20 +53,38 @@ export interface Packed extends Publishable {
   readonly packedManifest: Manifest
 }
 
-const pnpm = join(root, "node_modules", ".bin", process.platform === "win32" ? "pnpm.cmd" : "pnpm")
+/**
+ * The pnpm the repository pins (`packageManager`), as the README runs it: through npx, which keeps
+ * it in npm's cache (pnpm is not a dependency: 21 MB that the README's install does not need).
+ * Asked once per process; `pnpm pack` is what rewrites `workspace:` ranges.
+ */
+let pnpmBin: Promise<string> | undefined
+const pnpm = (): Promise<string> => {
+  if (pnpmBin !== undefined) return pnpmBin
+  const { packageManager } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { packageManager: string }
+  const npx = join(dirname(process.execPath), process.platform === "win32" ? "npx.cmd" : "npx")
+  pnpmBin = run(npx, ["-y", "-p", packageManager, "-c", "command -v pnpm"], { cwd: root, encoding: "utf8" }).then(({ stdout }) => stdout.trim())
+  return pnpmBin
+}
 
 const unpackedManifest = (tarball: string): Manifest =>
   JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" })) as Manifest
 
-/** Packs every publishable package (from its built dist: run the build first) into a scratch folder. */
-export const packAll = (): ReadonlyArray<Packed> => {
+/**
+ * Packs every publishable package (from its built dist: run the build first) into a scratch
+ * folder. Asynchronous on purpose: under load packing takes minutes, and a test worker blocked
+ * that long misses vitest's own heartbeats ("Timeout calling onTaskUpdate").
+ */
+export const packAll = async (): Promise<ReadonlyArray<Packed>> => {
   const destination = mkdtempSync(join(tmpdir(), "billkit-packs-"))
-  return publishablePackages().map((pkg) => {
-    if (!existsSync(join(pkg.dir, "dist"))) throw new Error(`${pkg.name} is not built: run \`pnpm build\` first`)
-    const output = execFileSync(pnpm, ["pack", "--pack-destination", destination], { cwd: pkg.dir, encoding: "utf8" })
-    const tarball = output.trim().split("\n").at(-1)!.trim()
-    return { ...pkg, tarball, packedManifest: unpackedManifest(tarball) }
-  })
+  const packed: Array<Packed> = []
+  for (const pkg of publishablePackages()) {
+    if (!existsSync(join(pkg.dir, "dist"))) throw new Error(`${pkg.name} is not built: run \`npm run build\` first`)
+    const { stdout } = await run(await pnpm(), ["pack", "--pack-destination", destination], { cwd: pkg.dir, encoding: "utf8" })
+    const tarball = stdout.trim().split("\n").at(-1)!.trim()
+    packed.push({ ...pkg, tarball, packedManifest: unpackedManifest(tarball) })
+  }
+  return packed
 }
 
 /** Where the workspace installed a third-party package: the real folder, with its own deps beside it. */

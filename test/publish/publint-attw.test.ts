@@ -16,9 +16,9 @@ const run = promisify(execFile)
 const attw = join(root, "node_modules", ".bin", "attw")
 
 let packed: ReadonlyArray<Packed> = []
-beforeAll(() => {
-  packed = packAll()
-}, 120_000)
+beforeAll(async () => {
+  packed = await packAll()
+}, 300_000)
 
 const tarballOf = (name: string) => packed.find((pkg) => pkg.name === name)!
 

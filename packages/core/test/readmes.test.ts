@@ -4,7 +4,7 @@
  * self-reference, to the built dist) and run with node; it must exit 0 and print the line the
  * README states after the block ("Prints: `…`"). Every relative link in a README must resolve.
  *
- * The snippets run against dist/, so build first (`npm test` does; or `npx pnpm build`).
+ * The snippets run against dist/, so build first (`npm test` does; or `npm run build`).
  */
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -130,7 +130,7 @@ describe("package READMEs", () => {
   const databases: Array<TestDatabase> = []
   beforeAll(() => {
     for (const { dir } of cases) {
-      if (!existsSync(join(root, dir, "dist"))) throw new Error(`${dir}/dist is missing: build first (npx pnpm build)`)
+      if (!existsSync(join(root, dir, "dist"))) throw new Error(`${dir}/dist is missing: build first (npm run build)`)
     }
   })
   afterAll(async () => {
