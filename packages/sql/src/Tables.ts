@@ -43,7 +43,8 @@ export const recordTables = [
   "billkit_report_chunks",
   "billkit_referral_codes",
   "billkit_referrals",
-  "billkit_referral_configs"
+  "billkit_referral_configs",
+  "billkit_provider_routes"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const
