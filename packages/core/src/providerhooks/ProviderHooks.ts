@@ -7,15 +7,16 @@
  * so a late `payment_failed` after `succeeded` finds the PaymentIntent succeeded and changes
  * nothing. Events Billkit does not act on are acknowledged and ignored.
  *
- * The tenant: a connection's is the one it belongs to (`provider_routes`, one lookup). For
- * `default`, the one the event's provider customer is routed to; records made before routes
- * existed (migration 0014) are still found by asking each project of the event's mode.
+ * The tenant, by one lookup in `provider_routes` (never by asking every project): a connection's
+ * is the one it belongs to; for `default`, the one the event's provider customer is routed to (a
+ * customer Billkit did not make has none, and its events are ignored). Migration 0014 routes the
+ * connections and provider customers stored before it.
  */
 import { Effect, Option } from "effect"
 import { NotFound } from "../kernel/Errors.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { makeRepository } from "../kernel/Repository.js"
-import { Storage, type Tenant } from "../kernel/Storage.js"
+import type { Tenant } from "../kernel/Storage.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { nowIso } from "../kernel/Time.js"
 import { Connections, ProviderAccounts } from "../connections/index.js"
@@ -41,7 +42,6 @@ type Source =
 export class ProviderHooks extends Effect.Service<ProviderHooks>()("@billkit/core/ProviderHooks", {
   effect: Effect.gen(function*() {
     const provider = yield* PaymentProvider
-    const storage = yield* Storage
     const ids = yield* IdGenerator
     const payments = yield* Payments
     const invoices = yield* Invoices
@@ -52,18 +52,16 @@ export class ProviderHooks extends Effect.Service<ProviderHooks>()("@billkit/cor
     const providerName = provider.name ?? "stripe"
 
     /**
-     * The tenants an event may concern: a connection's own; else the one its provider customer is
-     * routed to; else (records from before routes) every project of the event's mode.
+     * The tenant an event concerns: a connection's own; for `default`, the one its provider
+     * customer is routed to, in the event's mode; none for a customer Billkit did not make.
      */
     const tenantsFor = (source: Source, event: ProviderEventIn, customerRef: string | null) =>
       Effect.gen(function*() {
         if (source._tag === "connection") return [source.tenant]
+        if (customerRef === null) return []
         const mode = event.livemode ? "live" as const : "test" as const
-        if (customerRef !== null) {
-          const routed = yield* routes.tenantOf(customerRoute(providerName, customerRef))
-          if (Option.isSome(routed) && routed.value.mode === mode) return [routed.value]
-        }
-        return (yield* storage.projects.all).map((project): Tenant => ({ projectId: project.id, mode }))
+        const routed = yield* routes.tenantOf(customerRoute(providerName, customerRef))
+        return Option.isSome(routed) && routed.value.mode === mode ? [routed.value] : []
       })
 
     /** The first tenant (of `tenants`) where `find` finds something, with what it found. */
@@ -194,10 +192,8 @@ export class ProviderHooks extends Effect.Service<ProviderHooks>()("@billkit/cor
     const recordCheckout = (source: Source, event: ProviderEventIn) =>
       Effect.gen(function*() {
         if (source._tag === "connection") return yield* once(source.tenant, event, Effect.void)
-        if (event.customer === null) return false
-        const routed = yield* routes.tenantOf(customerRoute(providerName, event.customer))
-        if (Option.isNone(routed)) return false
-        return yield* once(routed.value, event, Effect.void)
+        const [tenant] = yield* tenantsFor(source, event, event.customer)
+        return tenant === undefined ? false : yield* once(tenant, event, Effect.void)
       })
 
     const dispatch = (source: Source, event: ProviderEventIn): Effect.Effect<boolean> => {
