@@ -9,14 +9,16 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { billkit } from "@billkit/core"
 import { makeStripeAccounts, makeStripePaymentProvider } from "@billkit/stripe"
-import { startFakeStripe } from "@billkit/testing/stripe"
+import { startFakeStripe, type LoggedCall } from "@billkit/testing/stripe"
 import type { StorageUnderTest } from "@billkit/testing"
 import Stripe from "stripe"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { postgresUnderTest, sqliteUnderTest } from "./support.js"
 
 const webhookSecret = "whsec_connection_billkit"
-const fake = await startFakeStripe()
+// A test may hold Stripe's answer back (after Stripe acted) to leave Billkit's payment pending.
+let beforeReply: (call: LoggedCall) => Promise<void> = async () => {}
+const fake = await startFakeStripe({ beforeReply: (call) => beforeReply(call) })
 afterAll(() => fake.close())
 const stripe = fake.client()
 
@@ -47,9 +49,10 @@ const call = async (method: string, path: string, body?: unknown) => {
   return { status: response.status, json: (await response.json()) as any }
 }
 
-const startApp = async (storage: StorageUnderTest["storage"]) => {
+const startApp = async (storage: StorageUnderTest["storage"], providerTimeoutMs?: number) => {
   app = billkit({
     storage,
+    ...(providerTimeoutMs === undefined ? {} : { billing: { providerTimeoutMs } }),
     encryptionKey: "5e".repeat(32),
     // No `webhookSecret`: the instance's own endpoint (`default`) is off; the connection's is on.
     paymentProvider: makeStripePaymentProvider({ secretKey: fake.secretKey, apiBase: fake.url, maxNetworkRetries: 0, returnUrl: "https://shop.example/return" }),
@@ -118,6 +121,7 @@ for (const [backend, makeStorage] of backends) describe(`Stripe webhooks per con
     await under.reset()
     await startApp(under.storage)
     return async () => {
+      beforeReply = async () => {}
       await fake.webhooks.release().catch(() => [])
       await app.dispose()
     }
@@ -139,6 +143,28 @@ for (const [backend, makeStorage] of backends) describe(`Stripe webhooks per con
     expect(await state(invoice.id, payment.id)).toMatchObject({ invoice: "paid", payment: "succeeded" })
     expect(await events("payment.succeeded")).toHaveLength(1)
     expect(await events("invoice.paid")).toHaveLength(1)
+  })
+
+  it("requires_action moves a payment Billkit never heard back about from pending to requires_action", async () => {
+    // This app gives Stripe 1.5 s to answer.
+    await app.dispose()
+    await under.reset()
+    await startApp(under.storage, 1500)
+    const { customer } = await customerWithCard("timeout@example.com", "pm_card_authenticationRequired")
+    await fake.webhooks.flush()
+    // Stripe confirms the PaymentIntent (3-D Secure needed) but its answer comes too late.
+    beforeReply = async (call) => {
+      if (call.method === "POST" && call.path.endsWith("/confirm")) await new Promise((resolve) => setTimeout(resolve, 4000))
+    }
+    const { invoice, payment } = await chargedInvoice(customer.id, 2200)
+    expect([invoice.status, payment.status, payment.next_action_url]).toEqual(["open", "pending", null])
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const deliveries = await fake.webhooks.flush({ duplicate: true })
+    expect(deliveries.filter((d) => d.event.type === "payment_intent.requires_action").map((d) => d.status)).toEqual([200, 200])
+    const waiting = (await call("GET", `/v1/payments/${payment.id}`)).json
+    expect([waiting.status, waiting.provider_ref]).toEqual(["requires_action", expect.stringMatching(/^pi_/)])
+    expect(waiting.next_action_url).toMatch(/\/_fake\/authenticate\//)
+    expect((await call("GET", `/v1/invoices/${invoice.id}`)).json.status).toBe("open")
   })
 
   it("out of order: a late payment_failed after succeeded changes nothing", async () => {
