@@ -127,6 +127,12 @@ export interface ProviderEventIn {
    * state, which is read back.
    */
   readonly customer: string | null
+  /**
+   * The idempotency key Billkit charged with, from the object's metadata (a PaymentIntent's
+   * `billkit_idempotency_key`): finds a payment whose answer Billkit never recorded, which has no
+   * `provider_ref` yet.
+   */
+  readonly idempotencyKey?: string | null
 }
 
 /** A dispute as the provider has it now. */

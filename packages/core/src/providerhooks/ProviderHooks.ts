@@ -95,6 +95,19 @@ export class ProviderHooks extends Effect.Service<ProviderHooks>()("@billkit/cor
       })).pipe(Effect.provideService(CurrentTenant, tenant))
 
     /**
+     * The payment a PaymentIntent is: by its `provider_ref`, else (an answer Billkit never
+     * recorded) by the attempt's idempotency key, `<invoice id>:attempt-<n>`, among its invoice's.
+     */
+    const paymentOfIntent = (event: ProviderEventIn) =>
+      Effect.gen(function*() {
+        const found = yield* payments.findByProviderRef(event.objectId)
+        const key = event.idempotencyKey ?? null
+        if (Option.isSome(found) || key === null || !key.includes(":attempt-")) return found
+        const invoiceId = key.slice(0, key.indexOf(":attempt-"))
+        return Option.fromNullable((yield* payments.paymentsOfInvoice(invoiceId)).find((p) => p.idempotencyKey === key))
+      })
+
+    /**
      * `payment_intent.*`: settles the payment with the PaymentIntent's state read back. A final
      * state (succeeded; failed or canceled, both a `failed` payment) settles a `pending` or
      * `requires_action` payment; `requires_action` only moves a `pending` one (with its
@@ -103,7 +116,7 @@ export class ProviderHooks extends Effect.Service<ProviderHooks>()("@billkit/cor
     const settleCharge = (source: Source, event: ProviderEventIn) =>
       Effect.gen(function*() {
         const tenants = yield* tenantsFor(source, event, event.customer)
-        const target = yield* firstIn(tenants, payments.findByProviderRef(event.objectId))
+        const target = yield* firstIn(tenants, paymentOfIntent(event))
         if (Option.isNone(target)) return false
         const { tenant, value: payment } = target.value
         // Read outside any transaction (an outside call).

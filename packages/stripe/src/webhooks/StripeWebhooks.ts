@@ -90,7 +90,12 @@ export const makeStripeWebhooks = (stripe: Stripe, webhookSecret: string): Provi
       Effect.try({
         try: () => {
           const event = stripe.webhooks.constructEvent(payload, signature, webhookSecret, webhookToleranceSeconds)
-          const object = event.data.object as { readonly id?: string; readonly object?: string; readonly customer?: string | { readonly id: string } | null }
+          const object = event.data.object as {
+            readonly id?: string
+            readonly object?: string
+            readonly customer?: string | { readonly id: string } | null
+            readonly metadata?: Readonly<Record<string, string>> | null
+          }
           const previous = (event.data as { readonly previous_attributes?: { readonly customer?: string | { readonly id: string } | null } }).previous_attributes
           return {
             id: event.id,
@@ -98,7 +103,8 @@ export const makeStripeWebhooks = (stripe: Stripe, webhookSecret: string): Provi
             livemode: event.livemode,
             objectId: object.id ?? "",
             previousCustomer: idOf(previous?.customer) ?? null,
-            customer: object.object === "customer" ? (object.id ?? null) : (idOf(object.customer) ?? null)
+            customer: object.object === "customer" ? (object.id ?? null) : (idOf(object.customer) ?? null),
+            idempotencyKey: object.metadata?.billkit_idempotency_key ?? null
           }
         },
         catch: (error) => new WebhookSignatureInvalid({ message: error instanceof Error ? error.message : String(error) })
