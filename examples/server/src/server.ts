@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net"
 import { serve, type ServerType } from "@hono/node-server"
 import { billkit, EncryptionKeyRequired, type Billkit } from "@billkit/core"
 import { toHonoHandler } from "@billkit/hono"
-import { makeStripePaymentProvider } from "@billkit/stripe"
+import { makeStripeAccounts, makeStripePaymentProvider } from "@billkit/stripe"
 import { Hono } from "hono"
 import { ConfigError, type ServerConfig } from "./config.js"
 import { openDatabase } from "./database.js"
@@ -100,6 +100,11 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
       storage: database.storage,
       webhooks: { allowPrivateNetworks: config.webhooksAllowPrivateNetworks },
       ...(paymentProvider === undefined ? {} : { paymentProvider }),
+      // Connections (POST /v1/connections) and their webhooks (/v1/providers/stripe/webhook/conn_…)
+      // reach Stripe with each connection's own key; storing one needs BILLKIT_ENCRYPTION_KEY.
+      providerAccounts: {
+        stripe: makeStripeAccounts(config.stripe?.apiBase === undefined ? {} : { apiBase: config.stripe.apiBase })
+      },
       ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }) })
   } catch (error) {
     await database.close().catch(() => {})

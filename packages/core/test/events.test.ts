@@ -125,8 +125,10 @@ describe("Events service", () => {
 
   it("knows every event type of API.md", () => {
     // API.md §3's twenty, webhooks' own test and disabled events (issue 10), checkout.session.completed,
-    // and referrals' applied and rewarded (issue 14).
-    expect(eventTypes).toHaveLength(25)
+    // referrals' applied and rewarded (issue 14), and a payment's dispute opened and closed (issue 11).
+    expect(eventTypes).toHaveLength(27)
+    expect(eventTypes).toContain("payment.disputed")
+    expect(eventTypes).toContain("payment.dispute_closed")
     expect(eventTypes).toContain("referral.rewarded")
     expect(eventTypes).toContain("subscription.trial_will_end")
     expect(eventTypes).toContain("checkout.session.completed")

@@ -47,7 +47,8 @@ export const recordTables = [
   "billkit_mrr_days",
   "billkit_mrr_customers",
   "billkit_revenue_days",
-  "billkit_entitlement_versions"
+  "billkit_entitlement_versions",
+  "billkit_provider_routes"
 ] as const
 
 export const tables = [...recordTables, "billkit_projects", "billkit_idempotency_keys", "billkit_rate_limits"] as const

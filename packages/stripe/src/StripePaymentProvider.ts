@@ -9,17 +9,15 @@
 import {
   type ChargeOutcome,
   IdempotencyKeyReused,
-  type ProviderWebhooks,
-  WebhookSignatureInvalid,
   PaymentMethodRejected,
   type PaymentProviderService,
   type ProviderCustomerRef,
-  type ProviderPaymentMethod,
   type RefundOutcome
 } from "@billkit/core"
 import { Effect } from "effect"
 import Stripe from "stripe"
 import { makeStripeClient, type StripeClientOptions } from "./StripeClient.js"
+import { cardOf, failureCodeOf, idOf, makeStripeWebhooks, outcomeOf } from "./webhooks/StripeWebhooks.js"
 
 export interface StripeProviderOptions extends Partial<StripeClientOptions> {
   /** A client of your own (its API version should be `stripeApiVersion`); else one is made from `secretKey`. */
@@ -37,27 +35,9 @@ export interface StripeProviderOptions extends Partial<StripeClientOptions> {
   readonly webhookSecret?: string
 }
 
-/** Stripe signs each delivery with a timestamp; older than this is refused (a replay). */
-export const webhookToleranceSeconds = 300
-
-/** The key a Stripe customer is made with: one Billkit customer, one Stripe customer. */
-export const customerKey = (customerId: string) => `billkit-customer:${customerId}`
-
-/** Stripe's `generic_decline` reads as Billkit's `card_declined`; other decline codes are kept. */
-const failureCodeOf = (error: { readonly code?: string; readonly decline_code?: string }) =>
-  error.decline_code !== undefined && error.decline_code !== "generic_decline" ? error.decline_code : (error.code ?? "card_declined")
-
-const cardOf = (method: Stripe.PaymentMethod, customer: string | undefined): ProviderPaymentMethod => ({
-  providerRef: method.id,
-  brand: method.card?.brand ?? method.type,
-  last4: method.card?.last4 ?? "0000",
-  expMonth: method.card?.exp_month ?? 12,
-  expYear: method.card?.exp_year ?? 2099,
-  ...(customer === undefined ? {} : { providerCustomerRef: customer })
-})
-
-const idOf = (value: string | { readonly id: string } | null | undefined): string | undefined =>
-  value === null || value === undefined ? undefined : typeof value === "string" ? value : value.id
+/** The key a Stripe customer is made with: one Billkit customer, one Stripe customer (a new one after a deletion). */
+export const customerKey = (customerId: string, replaces?: string) =>
+  replaces === undefined ? `billkit-customer:${customerId}` : `billkit-customer:${customerId}:replaces:${replaces}`
 
 const isStripeError = (error: unknown): error is Stripe.errors.StripeError => error instanceof Stripe.errors.StripeError
 
@@ -69,7 +49,7 @@ export const makeStripePaymentProvider = (options: StripeProviderOptions): Payme
     if (customer.providerRef !== null) return customer.providerRef
     const made = await stripe.customers.create(
       { email: customer.email, name: customer.name ?? undefined, metadata: { billkit_customer: customer.id } },
-      { idempotencyKey: customerKey(customer.id) }
+      { idempotencyKey: customerKey(customer.id, customer.replaces) }
     )
     return made.id
   }
@@ -107,25 +87,6 @@ export const makeStripePaymentProvider = (options: StripeProviderOptions): Payme
           : Effect.die(error)
       )
     )
-
-  const outcomeOf = (intent: Stripe.PaymentIntent): ChargeOutcome => {
-    switch (intent.status) {
-      case "succeeded":
-        return { status: "succeeded", providerRef: intent.id }
-      case "requires_action":
-      case "processing":
-        return { status: "requires_action", providerRef: intent.id, nextActionUrl: intent.next_action?.redirect_to_url?.url ?? null }
-      default: {
-        const error = intent.last_payment_error
-        return {
-          status: "failed",
-          providerRef: intent.id,
-          failureCode: error ? failureCodeOf({ code: error.code, decline_code: error.decline_code }) : intent.status,
-          failureMessage: error?.message ?? `The PaymentIntent is ${intent.status}.`
-        }
-      }
-    }
-  }
 
   const charge: PaymentProviderService["charge"] = (request) =>
     Effect.tryPromise({
@@ -208,33 +169,7 @@ export const makeStripePaymentProvider = (options: StripeProviderOptions): Payme
       )
     )
 
-  const webhookSecret = options.webhookSecret
-  const webhooks: ProviderWebhooks | undefined = webhookSecret === undefined ? undefined : {
-    verify: (payload, signature) =>
-      Effect.try({
-        try: () => {
-          const event = stripe.webhooks.constructEvent(payload, signature, webhookSecret, webhookToleranceSeconds)
-          const object = event.data.object as { readonly id?: string }
-          const previous = (event.data as { readonly previous_attributes?: { readonly customer?: string | { readonly id: string } | null } }).previous_attributes
-          return { id: event.id, type: event.type, livemode: event.livemode, objectId: object.id ?? "", previousCustomer: idOf(previous?.customer) ?? null }
-        },
-        catch: (error) => new WebhookSignatureInvalid({ message: error instanceof Error ? error.message : String(error) })
-      }),
-    // Network trouble re-reading is a defect: the delivery answers 500 and Stripe sends it again.
-    readCharge: (providerRef) => Effect.promise(() => stripe.paymentIntents.retrieve(providerRef)).pipe(Effect.map(outcomeOf)),
-    readPaymentMethodCustomer: (providerRef) =>
-      Effect.promise(() => stripe.paymentMethods.retrieve(providerRef)).pipe(Effect.map((method) => idOf(method.customer) ?? null)),
-    readChargeRefunds: (chargeRef) =>
-      Effect.promise(() => stripe.charges.retrieve(chargeRef, { expand: ["refunds"] })).pipe(Effect.map((charge) => ({
-        paymentRef: idOf(charge.payment_intent) ?? charge.id,
-        refunds: (charge.refunds?.data ?? []).map((r) => ({
-          providerRef: r.id,
-          amount: r.amount,
-          status: r.status === "succeeded" ? "succeeded" as const : r.status === "pending" ? "pending" as const : "failed" as const,
-          billkitRefund: r.metadata?.billkit_refund ?? null
-        }))
-      })))
-  }
+  const webhooks = options.webhookSecret === undefined ? undefined : makeStripeWebhooks(stripe, options.webhookSecret)
 
   return { name: "stripe", createPaymentMethod, charge, refund, ...(webhooks === undefined ? {} : { webhooks }) }
 }

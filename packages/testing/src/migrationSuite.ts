@@ -114,6 +114,34 @@ export const migrationSuite = (name: string, fresh: () => Promise<FreshDatabase>
       }
     })
 
+    it("0014 routes the connections and provider customers stored before it to their tenant", async () => {
+      const db = await connect(await open())
+      const upTo = (name: string) =>
+        new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations }) }, migrationTableName, migrationLockTableName }).migrateTo(name)
+      expect((await upTo("0010_referrals")).error).toBeUndefined()
+      const createdAt = "2024-03-01T12:00:00.000Z"
+      await db.insertInto("billkit_connections").values([
+        { id: "conn_01J2E87HG00000000000000001", project_id: "proj_a", mode: "test", status: "active", data: JSON.stringify({ created_at: createdAt }) },
+        { id: "conn_01J2E87HG00000000000000002", project_id: "proj_a", mode: "test", status: "deleted", data: JSON.stringify({ created_at: createdAt }) }
+      ]).execute()
+      await db.insertInto("billkit_provider_customers").values({
+        id: "cus_01J2E87HG00000000000000003", project_id: "proj_b", mode: "live", provider_ref: "cus_Stripe123",
+        data: JSON.stringify({ provider: "stripe", provider_ref: "cus_Stripe123", created_at: createdAt })
+      }).execute()
+      await migrate(db)
+      const routes = await db.selectFrom("billkit_provider_routes").select(["id", "project_id", "mode", "ref", "data"]).orderBy("ref").execute()
+      expect(routes).toEqual([
+        {
+          id: "prt_01J2E87HG00000000000000001", project_id: "proj_a", mode: "test", ref: "connection:conn_01J2E87HG00000000000000001",
+          data: JSON.stringify({ id: "prt_01J2E87HG00000000000000001", object: "provider_route", ref: "connection:conn_01J2E87HG00000000000000001", created_at: createdAt })
+        },
+        {
+          id: "prt_01J2E87HG00000000000000003", project_id: "proj_b", mode: "live", ref: "stripe:cus_Stripe123",
+          data: JSON.stringify({ id: "prt_01J2E87HG00000000000000003", object: "provider_route", ref: "stripe:cus_Stripe123", created_at: createdAt })
+        }
+      ])
+    })
+
     it("lets several connections migrate one database at once", async () => {
       const database = await open()
       const dbs = await Promise.all([connect(database), connect(database), connect(database)])

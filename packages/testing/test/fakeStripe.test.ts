@@ -35,10 +35,22 @@ describe("fake Stripe through the real SDK", () => {
     expect(updated).toMatchObject({ name: "Ada", email: "a@example.com", metadata: { billkit_id: "cus_1", plan: "pro" } })
     const deleted = await stripe.customers.del(customer.id)
     expect(deleted).toEqual({ id: customer.id, object: "customer", deleted: true })
-    const missing = await caught(stripe.customers.retrieve(customer.id))
+    // As on Stripe, a deleted customer still reads back, as deleted (`Stripe.DeletedCustomer`).
+    expect(await stripe.customers.retrieve(customer.id)).toEqual({ id: customer.id, object: "customer", deleted: true })
+    const missing = await caught(stripe.customers.retrieve("cus_neverMade000000000000000"))
     expect(missing).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError)
     expect(missing.statusCode).toBe(404)
     expect(missing.code).toBe("resource_missing")
+  })
+
+  it("makes a checkout session and completes it as the customer would, emitting checkout.session.completed", async () => {
+    const customer = await stripe.customers.create({})
+    const session = await stripe.checkout.sessions.create({ mode: "setup", customer: customer.id, currency: "eur", success_url: "https://shop.example/done" })
+    expect([session.status, session.customer]).toEqual(["open", customer.id])
+    await fetch(`${fake.url}/_fake/checkout/sessions/${session.id}/complete`, { method: "POST" })
+    expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe("complete")
+    const event = (await stripe.events.list()).data.find((e) => e.type === "checkout.session.completed")!
+    expect((event.data.object as { id: string }).id).toBe(session.id)
   })
 
   it("charges pm_card_visa off session and refunds part of it", async () => {

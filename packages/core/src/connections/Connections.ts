@@ -20,6 +20,7 @@ import {
 } from "./domain/Connection.js"
 import { ConnectionRecords } from "./domain/Records.js"
 import { ProviderAccounts } from "./ProviderAccounts.js"
+import { connectionRoute, ProviderRoutes } from "../payments/index.js"
 
 /** Another transaction took the default slot first: this one is run again. */
 class DefaultTaken extends Data.TaggedError("DefaultTaken") {}
@@ -35,6 +36,7 @@ export class Connections extends Effect.Service<Connections>()("@billkit/core/Co
     const ids = yield* IdGenerator
     const storage = yield* Storage
     const repo = yield* makeRepository(ConnectionRecords)
+    const routes = yield* ProviderRoutes
 
     const findActive = (id: string, forUpdate = false) =>
       Effect.map(repo.find(id, forUpdate), Option.filter((c) => c.status === "active"))
@@ -129,6 +131,8 @@ export class Connections extends Effect.Service<Connections>()("@billkit/core/Co
                 field: "secret_key",
                 message: `account ${account.id} is already connected${Option.isSome(existing) ? ` as ${existing.value.id}` : ""}`
               }))))
+          // Its webhooks (`/v1/providers/stripe/webhook/<id>`) find this tenant by the id.
+          yield* routes.record(connectionRoute(id))
           return toPublic(connection)
         })
       )
@@ -227,5 +231,6 @@ export class Connections extends Effect.Service<Connections>()("@billkit/core/Co
     })
 
     return { create, get, list, update, remove, resolve, secretKeyOf, webhookSecretOf, assertSecretsReadable } as const
-  })
+  }),
+  dependencies: [ProviderRoutes.Default]
 }) {}

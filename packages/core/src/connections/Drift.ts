@@ -69,7 +69,9 @@ export const driftOf = (connectionId: string) =>
       }
       // Stripe's `requires_action` lives on the payment intent; its charge (if any) is pending.
       const providerStatus = charge.status === "pending" && payment.status === "requires_action" ? "requires_action" : charge.status
-      if (providerStatus !== payment.status) {
+      // A disputed charge stays `succeeded` at Stripe (with `disputed: true`).
+      const billkitStatus = payment.status === "disputed" ? "succeeded" : payment.status
+      if (providerStatus !== billkitStatus) {
         drift.push({ kind: "status_mismatch", ...base, billkit: payment.status, provider: charge.status })
       }
       if ((charge.refunded ?? 0) !== payment.amountRefunded) {

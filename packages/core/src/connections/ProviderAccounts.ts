@@ -6,6 +6,7 @@
  */
 import { Context, Data } from "effect"
 import type { Effect } from "effect"
+import type { ProviderWebhooks } from "../payments/index.js"
 import type { ConnectionProvider } from "./domain/Connection.js"
 
 /** The provider refused the key (invalid, revoked, or lacking the permission to read the account). */
@@ -74,6 +75,12 @@ export interface ProviderAccountsService {
    * are defects (a 500 naming the request id); a refused key is `KeyRejected`.
    */
   readonly retrieveAccount: (secretKey: string) => Effect.Effect<ProviderAccount, KeyRejected>
+  /**
+   * Inbound webhooks of a connection (`/v1/providers/stripe/webhook/{connection}`): verified with
+   * its webhook secret, objects read back with its key. Without it a connection's webhook
+   * endpoint answers 404.
+   */
+  readonly webhooks?: (keys: { readonly secretKey: string; readonly webhookSecret: string }) => ProviderWebhooks
 }
 
 /** The hosts's provider implementations, by provider; none by default. */

@@ -184,6 +184,14 @@ export const ProviderObjects = spec({
   indexed: ["connection", "type", "created_at", "payment_intent"],
   unique: []
 })
+
+// Inbound provider webhooks' routing (migration 0014).
+
+/**
+ * Which tenant a provider reference belongs to (`connection:conn_…`, `stripe:cus_…`): `ref` is
+ * unique across tenants, so an inbound webhook finds its project with one lookup.
+ */
+export const ProviderRoutes = spec({ name: "provider_routes", indexed: ["ref"], unique: [], globallyUnique: ["ref"] })
 // Hosted pages (migration 0008). `token_hash` is the SHA-256 of the token in the page's URL.
 export const CheckoutSessions = spec({ name: "checkout_sessions", indexed: ["token_hash", "status", "customer"], unique: ["token_hash"] })
 
@@ -224,5 +232,6 @@ export const all: ReadonlyArray<CollectionSpec> = [
   MrrEntries, MrrStates, Reports, ReportChunks,
   ReferralCodes, Referrals, ReferralConfigs,
   MrrDays, MrrCustomers, RevenueDays,
-  EntitlementVersions
+  EntitlementVersions,
+  ProviderRoutes
 ]

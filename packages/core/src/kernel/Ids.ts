@@ -13,7 +13,7 @@ export const prefixes = {
   creditNote: "cn", balance: "bal", project: "proj", request: "req",
   invoiceItem: "ii", redemption: "red", balanceTransaction: "btx", billingRun: "run", sequence: "seq",
   clock: "clk", usageRollup: "ur", usageDistinct: "ud",
-  mrrEntry: "mrre", referral: "ref", referralConfig: "rcfg", webhookDelivery: "whd", providerEvent: "pev", sync: "sync", report: "rpt"
+  mrrEntry: "mrre", referral: "ref", referralConfig: "rcfg", webhookDelivery: "whd", providerEvent: "pev", providerRoute: "prt", sync: "sync", report: "rpt"
 } as const
 
 export type IdKind = keyof typeof prefixes

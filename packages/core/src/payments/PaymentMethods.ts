@@ -7,7 +7,8 @@ import { Effect, Option } from "effect"
 import { Conflict, Invalid, NotFound } from "../kernel/Errors.js"
 import { PaymentMethod } from "./domain/PaymentMethod.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import { PaymentProvider } from "./PaymentProvider.js"
+import { PaymentProvider, type ProviderPaymentMethod } from "./PaymentProvider.js"
+import { customerRoute, ProviderRoutes } from "./ProviderRoutes.js"
 import { Customers } from "../customers/index.js"
 import type { Page, PageRequest } from "../kernel/Page.js"
 import { makeRepository } from "../kernel/Repository.js"
@@ -27,6 +28,11 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
     const customers = yield* Customers
     const repo = yield* makeRepository(PaymentMethodRecords)
     const providerCustomers = yield* makeRepository(ProviderCustomerRecords)
+    const routes = yield* ProviderRoutes
+
+    /** The customer's live link to the provider's customer; an unlinked one (deleted there) is none. */
+    const linkOf = (customerId: string, forUpdate = false) =>
+      Effect.map(providerCustomers.find(customerId, forUpdate), Option.filter((c) => c.unlinkedAt === null))
 
     /** A customer's active methods, oldest first. */
     const activeOf = (customerId: string) =>
@@ -60,12 +66,14 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
     const attach = traced("PaymentMethods.attach")(function*(customerId: string, token: string) {
       const customer = yield* customers.get(customerId)
       const known = yield* providerCustomers.find(customerId)
+      const unlinked = Option.isSome(known) && known.value.unlinkedAt !== null ? known.value.providerRef : undefined
       // The provider is called outside the transaction: no row stays locked during a network call.
       const card = yield* provider.createPaymentMethod(token, {
         id: customer.id,
         email: customer.email,
         name: customer.name,
-        providerRef: Option.match(known, { onNone: () => null, onSome: (c) => c.providerRef })
+        providerRef: Option.match(known, { onNone: () => null, onSome: (c) => (c.unlinkedAt === null ? c.providerRef : null) }),
+        ...(unlinked === undefined ? {} : { replaces: unlinked })
       }).pipe(
         Effect.mapError((e) => new Invalid({ field: "token", message: e.message }))
       )
@@ -74,14 +82,19 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
           yield* customers.lock(customerId)
           // The provider's customer made for this one (Stripe), kept on first use. Under the
           // customer's lock, so two first cards record it once.
-          if (card.providerCustomerRef !== undefined && Option.isNone(yield* providerCustomers.find(customerId))) {
-            yield* providerCustomers.insert({
+          const stored = yield* providerCustomers.find(customerId)
+          if (card.providerCustomerRef !== undefined && (Option.isNone(stored) || stored.value.unlinkedAt !== null)) {
+            const link = {
               id: customerId,
-              object: "provider_customer",
+              object: "provider_customer" as const,
               provider: provider.name ?? "custom",
               providerRef: card.providerCustomerRef,
-              createdAt: yield* nowIso
-            }).pipe(Effect.orDie)
+              createdAt: yield* nowIso,
+              unlinkedAt: null
+            }
+            yield* (Option.isNone(stored) ? providerCustomers.insert(link) : providerCustomers.update(link)).pipe(Effect.orDie)
+            // Inbound webhooks about this provider customer find the tenant by it.
+            yield* routes.record(customerRoute(link.provider, link.providerRef))
           }
           const active = yield* activeOf(customerId)
           const method: PaymentMethod = {
@@ -152,9 +165,57 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
       )
     })
 
-    /** The provider's reference of a customer (Stripe's `cus_…`), if one was made. */
+    /** The provider's reference of a customer (Stripe's `cus_…`), if one was made (and not deleted there). */
     const providerCustomerOf = (customerId: string) =>
-      Effect.map(providerCustomers.find(customerId), Option.map((c) => c.providerRef))
+      Effect.map(linkOf(customerId), Option.map((c) => c.providerRef))
+
+    /**
+     * Stores a card the provider already holds for the customer (a SetupIntent completed with
+     * Stripe.js, `setup_intent.succeeded`), without calling the provider. Once per card: false
+     * when the customer has it already.
+     */
+    const recordProviderMethod = traced("PaymentMethods.recordProviderMethod")(function*(customerId: string, card: ProviderPaymentMethod) {
+      return yield* repo.transaction(
+        Effect.gen(function*() {
+          yield* customers.lock(customerId)
+          const active = yield* activeOf(customerId)
+          if (active.some((m) => m.providerRef === card.providerRef)) return false
+          yield* repo.insert({
+            id: yield* ids.next("paymentMethod"),
+            object: "payment_method",
+            customer: customerId,
+            type: "card",
+            brand: card.brand,
+            last4: card.last4,
+            expMonth: card.expMonth,
+            expYear: card.expYear,
+            isDefault: !active.some((m) => m.isDefault),
+            status: "active",
+            providerRef: card.providerRef,
+            createdAt: yield* nowIso,
+            detachedAt: null
+          }).pipe(Effect.orDie)
+          return true
+        })
+      )
+    })
+
+    /**
+     * The provider's customer was deleted there (`customer.deleted`), in the caller's transaction:
+     * the link is marked unlinked (the Billkit customer is kept) and the cards stored at it, gone
+     * with it, are detached. The next card makes a new provider customer. False when not linked.
+     */
+    const unlinkProviderCustomer = traced("PaymentMethods.unlinkProviderCustomer")(function*(customerId: string, providerRef: string) {
+      yield* customers.lock(customerId)
+      const link = yield* linkOf(customerId, true)
+      if (Option.isNone(link) || link.value.providerRef !== providerRef) return false
+      const now = yield* nowIso
+      yield* providerCustomers.update({ ...link.value, unlinkedAt: now }).pipe(Effect.orDie)
+      for (const method of yield* activeOf(customerId)) {
+        yield* repo.update({ ...method, status: "detached", isDefault: false, detachedAt: now }).pipe(Effect.orDie)
+      }
+      return true
+    })
 
     /** The Billkit customer of a provider customer (for inbound provider events). */
     const customerOfProviderRef = (providerRef: string) =>
@@ -163,7 +224,10 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
         (page) => Option.fromNullable(page.data[0]?.id)
       )
 
-    return { attach, get, find, list, defaultFor, detach, setDefault, providerCustomerOf, customerOfProviderRef } as const
+    return {
+      attach, get, find, list, defaultFor, detach, setDefault, providerCustomerOf, customerOfProviderRef,
+      recordProviderMethod, unlinkProviderCustomer
+    } as const
   }),
-  dependencies: [Customers.Default]
+  dependencies: [Customers.Default, ProviderRoutes.Default]
 }) {}

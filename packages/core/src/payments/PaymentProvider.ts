@@ -37,6 +37,11 @@ export interface ProviderCustomerRef {
   readonly name: string | null
   /** The customer's reference at the provider; null until the provider made one. */
   readonly providerRef: string | null
+  /**
+   * The provider customer this one replaces, deleted at the provider (`customer.deleted`): a new
+   * one is made, under an idempotency key of its own.
+   */
+  readonly replaces?: string
 }
 
 /** A card the provider stored, by its reference there. */
@@ -117,6 +122,35 @@ export interface ProviderEventIn {
   readonly objectId: string
   /** The object's customer before this change (`payment_method.detached`), from the signed payload. */
   readonly previousCustomer: string | null
+  /**
+   * The provider customer the object names (signed payload), to find the tenant by; never its
+   * state, which is read back.
+   */
+  readonly customer: string | null
+  /**
+   * The idempotency key Billkit charged with, from the object's metadata (a PaymentIntent's
+   * `billkit_idempotency_key`): finds a payment whose answer Billkit never recorded, which has no
+   * `provider_ref` yet.
+   */
+  readonly idempotencyKey?: string | null
+}
+
+/** A dispute as the provider has it now. */
+export interface ProviderDisputeIn {
+  readonly providerRef: string
+  /** The disputed payment's `providerRef` (`pi_…`), or its charge's when it has no PaymentIntent. */
+  readonly paymentRef: string
+  readonly customer: string | null
+  readonly amount: number
+  readonly reason: string
+  readonly status: string
+}
+
+/** A SetupIntent as the provider has it now: the card it saved, for which provider customer. */
+export interface ProviderSetupIn {
+  readonly status: string
+  readonly customer: string | null
+  readonly method: ProviderPaymentMethod | null
 }
 
 /**
@@ -136,6 +170,12 @@ export interface ProviderWebhooks {
     readonly paymentRef: string
     readonly refunds: ReadonlyArray<ProviderRefundIn>
   }>
+  /** A dispute (`dp_…`) read back. */
+  readonly readDispute: (disputeRef: string) => Effect.Effect<ProviderDisputeIn>
+  /** A SetupIntent (`seti_…`) read back. */
+  readonly readSetup: (setupRef: string) => Effect.Effect<ProviderSetupIn>
+  /** Whether the provider's customer (`cus_…`) is deleted now. */
+  readonly readCustomerDeleted: (customerRef: string) => Effect.Effect<boolean>
 }
 
 /** A refund as the provider has it; `billkitRefund` is set when Billkit made it (its refund's id). */

@@ -13,7 +13,7 @@ import { Conflict, Invalid } from "../kernel/Errors.js"
 import type { Invoice } from "../invoicing/domain/index.js"
 import { chargeDescription, Payment, Refund, type PaymentStatus, type RefundCreate } from "./domain/Payment.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import { type ChargeOutcome, type ChargeRequest, PaymentProvider, type RefundOutcome, type RefundRequest } from "./PaymentProvider.js"
+import { type ChargeOutcome, type ChargeRequest, PaymentProvider, type ProviderDisputeIn, type RefundOutcome, type RefundRequest } from "./PaymentProvider.js"
 import { BillingConfig } from "../kernel/BillingConfig.js"
 import { Events } from "../events/index.js"
 import type { PageRequest } from "../kernel/Page.js"
@@ -105,6 +105,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         attempt,
         idempotencyKey,
         automatic,
+        dispute: null,
         createdAt: yield* nowIso
       }
       yield* payments.insert(payment)
@@ -329,6 +330,36 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       return Option.some(refund)
     })
 
+    /**
+     * Records, in the caller's transaction, a dispute of a succeeded payment as the provider has it
+     * now (read back, so deliveries in any order end the same): `disputed` while it is open or once
+     * lost, `succeeded` again once won. `payment.disputed` when Billkit first learns of it,
+     * `payment.dispute_closed` when it learns it ended. False when nothing changed.
+     */
+    const recordDispute = traced("Payments.recordDispute")(function*(paymentId: string, dispute: ProviderDisputeIn) {
+      const payment = yield* payments.get(paymentId, true).pipe(Effect.orDie)
+      if (payment.status !== "succeeded" && payment.status !== "disputed") {
+        yield* Effect.logWarning(`dispute ${dispute.providerRef} names payment ${payment.id}, which is ${payment.status}; not recorded`)
+        return false
+      }
+      const won = dispute.status === "won" || dispute.status === "warning_closed"
+      const closed = won || dispute.status === "lost"
+      const next: Payment = {
+        ...payment,
+        status: won ? "succeeded" : "disputed",
+        dispute: { id: dispute.providerRef, amount: dispute.amount, reason: dispute.reason, status: dispute.status }
+      }
+      const before = payment.dispute
+      if (before !== null && before.id === dispute.providerRef && before.status === dispute.status && before.amount === dispute.amount && payment.status === next.status) {
+        return false
+      }
+      yield* payments.update(next).pipe(Effect.orDie)
+      if (before === null || before.id !== dispute.providerRef) yield* events.emit("payment.disputed", next.id, encodePayment(next))
+      const wasClosed = before !== null && before.id === dispute.providerRef && ["won", "lost", "warning_closed"].includes(before.status)
+      if (closed && !wasClosed) yield* events.emit("payment.dispute_closed", next.id, encodePayment(next))
+      return true
+    })
+
     /** The payment a provider reference (`pi_…`) names, in the current tenant. */
     const findByProviderRef = (providerRef: string) => payments.findBy("provider_ref", providerRef)
 
@@ -372,6 +403,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       paymentsOfInvoice,
       findByProviderRef,
       recordProviderRefund,
+      recordDispute,
       get: (id: string) => payments.get(id),
       getRefund: (id: string) => refunds.get(id),
       list,

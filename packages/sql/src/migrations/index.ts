@@ -11,6 +11,7 @@ import { analytics } from "./0009_analytics.js"
 import { referrals } from "./0010_referrals.js"
 import { mrrRollups } from "./0012_mrr_rollups.js"
 import { entitlements } from "./0013_entitlements.js"
+import { providerRoutes } from "./0014_provider_routes.js"
 
 /**
  * Every Billkit migration, bundled as code (a file provider breaks once bundled). Names sort in
@@ -28,5 +29,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0009_analytics": analytics,
   "0010_referrals": referrals,
   "0012_mrr_rollups": mrrRollups,
-  "0013_entitlements": entitlements
+  "0013_entitlements": entitlements,
+  "0014_provider_routes": providerRoutes
 }

@@ -12,6 +12,7 @@ import {
   type ProviderAccountsService, type ProviderObject, type SyncedType
 } from "@billkit/core"
 import { makeStripeClient } from "../StripeClient.js"
+import { makeStripeWebhooks } from "../webhooks/StripeWebhooks.js"
 
 export interface StripeAccountsOptions {
   /** A Stripe-compatible server (`STRIPE_API_BASE`), e.g. the fake; default Stripe's own API. */
@@ -72,6 +73,8 @@ export const makeStripeAccounts = (options: StripeAccountsOptions = {}): Provide
   }
 
   return {
+    // A connection's webhooks: verified with its secret, objects read back with its key.
+    webhooks: ({ secretKey, webhookSecret }) => makeStripeWebhooks(clientFor(secretKey), webhookSecret),
     retrieveAccount: (secretKey) =>
       Effect.tryPromise({
         try: () => clientFor(secretKey).accounts.retrieveCurrent(),

@@ -12,6 +12,7 @@ import { parse } from "qs"
 import Stripe from "stripe"
 import { accountRoutes } from "./account.js"
 import { chargeRoutes } from "./charges.js"
+import { checkoutSessionRoutes } from "./checkoutSessions.js"
 import { customerRoutes } from "./customers.js"
 import { FakeStripeError } from "./errors.js"
 import { eventRoutes } from "./events.js"
@@ -34,6 +35,7 @@ export const fakeStripeRoutes: ReadonlyArray<Route> = [
   ...paymentIntentRoutes,
   ...chargeRoutes,
   ...refundRoutes,
+  ...checkoutSessionRoutes,
   ...eventRoutes
 ]
 

@@ -63,7 +63,13 @@ export const customerRoutes: ReadonlyArray<Route> = [
     emit("customer.created", customer)
     return ok(customer)
   }),
-  route("GET", "/v1/customers/:id", ({ path, store }) => ok(getCustomer(store, path.id))),
+  route("GET", "/v1/customers/:id", ({ path, store }) => {
+    if (store.deletedCustomers.has(path.id)) {
+      const deleted: Stripe.DeletedCustomer = { id: path.id, object: "customer", deleted: true }
+      return ok(deleted)
+    }
+    return ok(getCustomer(store, path.id))
+  }),
   route("POST", "/v1/customers/:id", ({ emit, params, path, store }) => {
     const customer = applyFields(getCustomer(store, path.id), params)
     store.customers.set(customer.id, customer)
@@ -73,6 +79,7 @@ export const customerRoutes: ReadonlyArray<Route> = [
   route("DELETE", "/v1/customers/:id", ({ emit, path, store }) => {
     const customer = getCustomer(store, path.id)
     store.customers.delete(customer.id)
+    store.deletedCustomers.add(customer.id)
     for (const method of store.paymentMethods.values()) {
       if (method.customer === customer.id) store.paymentMethods.set(method.id, { ...method, customer: null })
     }

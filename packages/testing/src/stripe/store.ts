@@ -20,6 +20,8 @@ export interface LoggedCall {
 export class FakeStripeStore {
   readonly account: { readonly id: string; readonly livemode: false }
   readonly customers = new Map<string, Stripe.Customer>()
+  /** Deleted customers' ids: retrieving one answers `{ deleted: true }`, as Stripe does. */
+  readonly deletedCustomers = new Set<string>()
   readonly paymentMethods = new Map<string, Stripe.PaymentMethod>()
   readonly setupIntents = new Map<string, Stripe.SetupIntent>()
   readonly paymentIntents = new Map<string, Stripe.PaymentIntent>()

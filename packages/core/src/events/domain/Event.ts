@@ -13,6 +13,8 @@ export const eventTypes = [
   "subscription.paused", "subscription.resumed",
   "invoice.created", "invoice.finalized", "invoice.paid", "invoice.payment_failed", "invoice.voided",
   "payment.succeeded", "payment.failed",
+  // A payment's dispute (chargeback) reported by the provider, and its end (won or lost).
+  "payment.disputed", "payment.dispute_closed",
   "refund.created",
   "usage_limit.warning", "usage_limit.disabled",
   "credit_note.created",

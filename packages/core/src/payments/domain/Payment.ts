@@ -9,8 +9,24 @@ import { Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
  * `pending`: the attempt is committed and the provider was (or is about to be) asked with its
  * idempotency key; the outcome is not recorded yet. The billing loop resumes it with that key.
  */
-export const PaymentStatus = Schema.Literal("pending", "succeeded", "failed", "requires_action")
+export const PaymentStatus = Schema.Literal("pending", "succeeded", "failed", "requires_action", "disputed")
 export type PaymentStatus = typeof PaymentStatus.Type
+
+/**
+ * A dispute (chargeback) of a succeeded payment, as the provider last reported it. While it is
+ * open, and once lost, the payment is `disputed`; a won dispute makes it `succeeded` again. The
+ * invoice stays paid either way (the provider keeps it paid; see docs/stripe.md "Disputes").
+ */
+export const PaymentDispute = Schema.Struct({
+  /** The provider's dispute (`dp_…`). */
+  id: Schema.String,
+  /** Minor units disputed (what the bank took back while it is open or lost). */
+  amount: MinorAmount,
+  reason: Schema.String,
+  /** The provider's status: `warning_needs_response`, `needs_response`, `under_review`, `won`, `lost`, … */
+  status: Schema.String
+}).annotations({ identifier: "PaymentDispute" })
+export type PaymentDispute = typeof PaymentDispute.Type
 
 export const Payment = Schema.Struct({
   id: Id("payment"),
@@ -33,6 +49,8 @@ export const Payment = Schema.Struct({
   nextActionUrl: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }).pipe(Schema.fromKey("next_action_url")),
   /** Charged by Billkit itself (at finalize, or a dunning retry): only these enter dunning when they fail. */
   automatic: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** The payment's dispute, if the provider reported one (`charge.dispute.*`). */
+  dispute: Schema.optionalWith(Schema.NullOr(PaymentDispute), { default: () => null }),
   createdAt: wire("created_at", Timestamp)
 }).annotations({ identifier: "Payment" })
 export type Payment = typeof Payment.Type

@@ -2,7 +2,7 @@
 import * as Collections from "../../kernel/Collections.js"
 import { Payment, Refund } from "./Payment.js"
 import { PaymentMethod } from "./PaymentMethod.js"
-import { ProviderCustomer, ProviderEvent } from "./ProviderRecords.js"
+import { ProviderCustomer, ProviderEvent, ProviderRoute } from "./ProviderRecords.js"
 
 export const PaymentRecords = Collections.records({
   collection: Collections.Payments,
@@ -37,7 +37,8 @@ export const ProviderCustomerRecords = Collections.records({
   collection: Collections.ProviderCustomers,
   schema: ProviderCustomer,
   resource: "provider customer",
-  index: (c) => ({ provider_ref: c.providerRef })
+  // An unlinked customer frees its reference.
+  index: (c) => ({ provider_ref: c.unlinkedAt === null ? c.providerRef : null })
 })
 
 export const ProviderEventRecords = Collections.records({
@@ -45,4 +46,11 @@ export const ProviderEventRecords = Collections.records({
   schema: ProviderEvent,
   resource: "provider event",
   index: (e) => ({ key: e.key })
+})
+
+export const ProviderRouteRecords = Collections.records({
+  collection: Collections.ProviderRoutes,
+  schema: ProviderRoute,
+  resource: "provider route",
+  index: (r) => ({ ref: r.ref })
 })
