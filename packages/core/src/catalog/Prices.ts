@@ -15,6 +15,7 @@ import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { PriceRecords } from "./domain/Records.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 export interface PriceFilters {
   readonly product?: string
@@ -131,6 +132,7 @@ export class Prices extends Effect.Service<Prices>()("@billkit/core/Prices", {
           const price: Price = {
             id: yield* ids.next("price"),
             object: "price",
+            ...notImported,
             product: productId,
             amount: input.amount ?? 0,
             currency: input.currency,

@@ -15,6 +15,7 @@ import { patch } from "../kernel/Patch.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { CustomerRecords } from "./domain/Records.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 export interface CustomerFilters {
   readonly email?: string
@@ -43,6 +44,7 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
       const customer: Customer = {
         id: yield* ids.next("customer"),
         object: "customer",
+        ...notImported,
         email: input.email,
         name: input.name ?? null,
         taxNumber: input.taxNumber ?? null,

@@ -24,6 +24,7 @@ import { makeRepository } from "../kernel/Repository.js"
 import { createdWithin, nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { PaymentRecords, RefundRecords } from "./domain/Records.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 export interface TimeFilters {
   /** Epoch milliseconds, inclusive. */
@@ -87,6 +88,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       const payment: Payment = {
         id: yield* ids.next("payment"),
         object: "payment",
+        ...notImported,
         customer: invoice.customer,
         invoice: invoice.id,
         amount: invoice.amountRemaining,
@@ -194,6 +196,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         const refund: Refund = {
           id: yield* ids.next("refund"),
           object: "refund",
+          ...notImported,
           payment: payment.id,
           customer: payment.customer,
           invoice: payment.invoice,
@@ -303,6 +306,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       const refund: Refund = {
         id: yield* ids.next("refund"),
         object: "refund",
+        ...notImported,
         payment: payment.id,
         customer: payment.customer,
         invoice: payment.invoice,

@@ -29,6 +29,7 @@ import { encoder } from "../kernel/Encoder.js"
 import { isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { moveTo } from "./domain/SubscriptionStatus.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 const day = 86_400_000
 
@@ -139,6 +140,9 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         const sub: Subscription = {
           id: yield* ids.next("subscription"),
           object: "subscription",
+          ...notImported,
+          managedBy: "billkit",
+          migration: null,
           customer: customer.id,
           plan: plan.id,
           price: price.id,

@@ -9,6 +9,7 @@ import { connections } from "./0007_connections.js"
 import { hostedPages } from "./0008_hosted_pages.js"
 import { analytics } from "./0009_analytics.js"
 import { referrals } from "./0010_referrals.js"
+import { imports } from "./0015_imports.js"
 
 /**
  * Every Billkit migration, bundled as code (a file provider breaks once bundled). Names sort in
@@ -24,5 +25,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0007_connections": connections,
   "0008_hosted_pages": hostedPages,
   "0009_analytics": analytics,
-  "0010_referrals": referrals
+  "0010_referrals": referrals,
+  "0015_imports": imports
 }

@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import * as Collections from "../../kernel/Collections.js"
 import { Id } from "../../kernel/Ids.js"
 import { CreditNote, Invoice, InvoiceItem } from "./Invoice.js"
+import { providerLinkIndex } from "../../kernel/ProviderLink.js"
 
 export const InvoiceRecords = Collections.records({
   collection: Collections.Invoices,
@@ -15,7 +16,8 @@ export const InvoiceRecords = Collections.records({
     status: i.status,
     number: i.number,
     due_at: i.status === "open" ? i.nextPaymentAttempt : null,
-    created_at: i.createdAt
+    created_at: i.createdAt,
+    ...providerLinkIndex(i)
   })
 })
 

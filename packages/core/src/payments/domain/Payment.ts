@@ -4,6 +4,7 @@ import { Currency } from "../../kernel/Currency.js"
 import { Id } from "../../kernel/Ids.js"
 import { InputAmount, MinorAmount } from "../../kernel/Money.js"
 import { Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { providerLinkFields } from "../../kernel/ProviderLink.js"
 
 /**
  * `pending`: the attempt is committed and the provider was (or is about to be) asked with its
@@ -33,6 +34,7 @@ export const Payment = Schema.Struct({
   nextActionUrl: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }).pipe(Schema.fromKey("next_action_url")),
   /** Charged by Billkit itself (at finalize, or a dunning retry): only these enter dunning when they fail. */
   automatic: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  ...providerLinkFields,
   createdAt: wire("created_at", Timestamp)
 }).annotations({ identifier: "Payment" })
 export type Payment = typeof Payment.Type
@@ -49,6 +51,7 @@ export const Refund = Schema.Struct({
   /** `pending` until the provider's answer is recorded; the refund's id is its idempotency key. */
   status: Schema.Literal("pending", "succeeded", "failed"),
   providerRef: wire("provider_ref", Schema.NullOr(Schema.String)),
+  ...providerLinkFields,
   createdAt: wire("created_at", Timestamp)
 }).annotations({ identifier: "Refund" })
 export type Refund = typeof Refund.Type

@@ -9,6 +9,7 @@ import { InstantInput } from "../../kernel/Instant.js"
 import { Metadata } from "../../kernel/Metadata.js"
 import { SignedMinorAmount } from "../../kernel/Money.js"
 import { Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { providerLinkFields } from "../../kernel/ProviderLink.js"
 
 export const SubscriptionStatus = Schema.Literal(
   "trialing",
@@ -60,6 +61,24 @@ export const Prepaid = Schema.Struct({
 }).annotations({ identifier: "Prepaid" })
 export type Prepaid = typeof Prepaid.Type
 
+export const ManagedBy = Schema.Literal("billkit", "stripe").annotations({
+  description: "Who bills the subscription: `billkit`, or `stripe` for an imported mirror (read-only until migrated)."
+})
+export type ManagedBy = typeof ManagedBy.Type
+
+/**
+ * Moving an imported subscription off Stripe Billing: committed before Stripe is asked (its
+ * idempotency key comes from this record), `scheduled` once Stripe answered. Billkit bills from
+ * `takeover_at` (the end of the last period Stripe billed); Stripe cancels at that instant.
+ */
+export const Migration = Schema.Struct({
+  status: Schema.Literal("pending", "scheduled"),
+  takeoverAt: wire("takeover_at", Timestamp),
+  idempotencyKey: wire("idempotency_key", Schema.String),
+  requestedAt: wire("requested_at", Timestamp)
+}).annotations({ identifier: "SubscriptionMigration" })
+export type Migration = typeof Migration.Type
+
 export const Subscription = Schema.Struct({
   id: Id("subscription"),
   object: Schema.Literal("subscription"),
@@ -89,6 +108,13 @@ export const Subscription = Schema.Struct({
   paymentMethod: wire("payment_method", Schema.NullOr(Schema.String)),
   latestInvoice: wire("latest_invoice", Schema.NullOr(Schema.String)),
   metadata: Metadata,
+  ...providerLinkFields,
+  /**
+   * `stripe`: an imported mirror that Stripe bills; read-only in Billkit and skipped by the
+   * billing loop until `POST …/migrate` hands it over. Records from before imports read `billkit`.
+   */
+  managedBy: Schema.optionalWith(ManagedBy, { default: () => "billkit" as const }).pipe(Schema.fromKey("managed_by")),
+  migration: Schema.optionalWith(Schema.NullOr(Migration), { default: () => null }),
   createdAt: wire("created_at", Timestamp),
   updatedAt: wire("updated_at", Timestamp)
 }).annotations({ identifier: "Subscription" })
