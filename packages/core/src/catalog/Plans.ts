@@ -126,10 +126,11 @@ export class Plans extends Effect.Service<Plans>()("@billkit/core/Plans", {
       )
     })
 
-    const list = traced("Plans.list")(function*(page: PageRequest, filters: { readonly onlyPublic?: boolean; readonly product?: string } = {}) {
+    const list = traced("Plans.list")(function*(page: PageRequest, filters: { readonly onlyPublic?: boolean; readonly product?: string; readonly connection?: string | undefined } = {}) {
       const where: Record<string, string> = {}
       if (filters.onlyPublic) where.public = "true"
       if (filters.product !== undefined) where.product = filters.product
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* repo.list(page, { where })
     })
 

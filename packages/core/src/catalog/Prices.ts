@@ -21,6 +21,7 @@ export interface PriceFilters {
   readonly product?: string
   readonly currency?: string
   readonly onlyPublic?: boolean
+  readonly connection?: string | undefined
 }
 
 /** `recurring` and `schedule` must agree; either one alone decides the other where it can. */
@@ -161,6 +162,7 @@ export class Prices extends Effect.Service<Prices>()("@billkit/core/Prices", {
       if (filters.product !== undefined) where.product = filters.product
       if (filters.currency !== undefined) where.currency = filters.currency.toUpperCase()
       if (filters.onlyPublic) where.public = "true"
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* repo.list(page, { where })
     })
 

@@ -43,9 +43,10 @@ export class Products extends Effect.Service<Products>()("@billkit/core/Products
       )
     })
 
-    const list = traced("Products.list")(function*(page: PageRequest, filters: { readonly active?: boolean } = {}) {
+    const list = traced("Products.list")(function*(page: PageRequest, filters: { readonly active?: boolean; readonly connection?: string | undefined } = {}) {
       const where: Record<string, string> = {}
       if (filters.active !== undefined) where.status = filters.active ? "active" : "inactive"
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* repo.list(page, { where })
     })
 

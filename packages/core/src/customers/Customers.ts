@@ -23,6 +23,7 @@ export interface CustomerFilters {
   readonly reference?: string
   readonly externalReference?: string
   readonly companyName?: string
+  readonly connection?: string
 }
 
 const duplicateEmail = (_: UniqueViolation) =>
@@ -125,6 +126,7 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
       if (filters.reference !== undefined) where.reference = filters.reference
       if (filters.externalReference !== undefined) where.external_reference = filters.externalReference
       if (filters.companyName !== undefined) where.company_name = filters.companyName
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* repo.list(page, { where })
     })
 

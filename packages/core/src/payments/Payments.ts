@@ -286,7 +286,8 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const pending = traced("Payments.pending")(function*(limit: number) {
       const charges = yield* payments.list({ limit }, { where: { status: "pending" } })
       const open = yield* refunds.list({ limit }, { where: { status: "pending" } })
-      return { charges: charges.data, refunds: open.data }
+      // Imported ones (a Stripe charge still pending) are Stripe's to settle: never asked again by Billkit.
+      return { charges: charges.data.filter((p) => p.connection === null), refunds: open.data.filter((r) => r.connection === null) }
     })
 
     /**
@@ -333,20 +334,22 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
 
     const list = traced("Payments.list")(function*(
       page: PageRequest,
-      filters: TimeFilters & { readonly customer?: string; readonly status?: PaymentStatus } = {}
+      filters: TimeFilters & { readonly customer?: string; readonly status?: PaymentStatus; readonly connection?: string } = {}
     ) {
       const where: Record<string, string> = {}
       if (filters.customer !== undefined) where.customer = filters.customer
       if (filters.status !== undefined) where.status = filters.status
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* payments.list(page, { where, ...createdWithin(filters) })
     })
 
     const listRefunds = traced("Payments.listRefunds")(function*(
       page: PageRequest,
-      filters: TimeFilters & { readonly customer?: string } = {}
+      filters: TimeFilters & { readonly customer?: string; readonly connection?: string } = {}
     ) {
       const where: Record<string, string> = {}
       if (filters.customer !== undefined) where.customer = filters.customer
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* refunds.list(page, { where, ...createdWithin(filters) })
     })
 

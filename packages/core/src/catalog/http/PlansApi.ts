@@ -6,6 +6,7 @@ import { Product } from "../domain/Product.js"
 import { Authentication } from "../../http/Principal.js"
 import { Expand, ListOf, PageParams } from "../../http/Lists.js"
 import { PriceView } from "./PricesApi.js"
+import { ConnectionParam } from "../../http/Lists.js"
 
 const ref = HttpApiSchema.param("ref", Schema.String.annotations({ description: "The plan's id or its `code_name`." }))
 
@@ -21,7 +22,7 @@ export class PlansGroup extends HttpApiGroup.make("plans")
   .add(HttpApiEndpoint.post("create", "/v1/plans").setPayload(PlanCreate).addSuccess(PlanView, { status: 201 }).annotate(OpenApi.Summary, "Create a plan"))
   .add(
     HttpApiEndpoint.get("list", "/v1/plans")
-      .setUrlParams(Schema.Struct({ ...PageParams, ...Expand, product: Schema.optional(Schema.String) }))
+      .setUrlParams(Schema.Struct({ ...PageParams, ...Expand, ...ConnectionParam, product: Schema.optional(Schema.String) }))
       .addSuccess(ListOf(PlanView, "Plan"))
       .annotate(OpenApi.Summary, "List plans")
       .annotate(OpenApi.Description, "Publishable keys see public plans only.")

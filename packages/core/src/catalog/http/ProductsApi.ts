@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { Product, ProductCreate, ProductUpdate } from "../domain/Product.js"
 import { Authentication } from "../../http/Principal.js"
 import { ListOf, PageParams } from "../../http/Lists.js"
+import { ConnectionParam } from "../../http/Lists.js"
 
 const id = HttpApiSchema.param("id", Schema.String)
 
@@ -10,7 +11,7 @@ export class ProductsGroup extends HttpApiGroup.make("products")
   .add(HttpApiEndpoint.post("create", "/v1/products").setPayload(ProductCreate).addSuccess(Product, { status: 201 }).annotate(OpenApi.Summary, "Create a product"))
   .add(
     HttpApiEndpoint.get("list", "/v1/products")
-      .setUrlParams(Schema.Struct({ ...PageParams, active: Schema.optional(Schema.BooleanFromString) }))
+      .setUrlParams(Schema.Struct({ ...PageParams, ...ConnectionParam, active: Schema.optional(Schema.BooleanFromString) }))
       .addSuccess(ListOf(Product, "Product"))
       .annotate(OpenApi.Summary, "List products")
   )

@@ -14,7 +14,8 @@ export const InvoiceRecords = Collections.records({
     customer: i.customer,
     subscription: i.subscription,
     status: i.status,
-    number: i.number,
+    // An imported invoice keeps Stripe's number without taking Billkit's unique slot for it.
+    number: i.connection === null ? i.number : null,
     due_at: i.status === "open" ? i.nextPaymentAttempt : null,
     created_at: i.createdAt,
     ...providerLinkIndex(i)
