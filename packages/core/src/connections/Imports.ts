@@ -8,7 +8,7 @@
  * ledger (fees, payouts), not a customer's balance: they stay provider objects.
  *
  * Subscriptions come in as mirrors (`managed_by: "stripe"`): Stripe bills them, Billkit shows
- * them; one that was migrated (`managed_by: "billkit"`) is Billkit's and is left alone.
+ * them; a subscription of the connection that Billkit bills (`managed_by: "billkit"`) is left alone.
  * Charges and refunds Billkit made itself (their metadata names a Billkit payment or refund, or
  * a Billkit record already holds their provider reference) are not imported twice.
  */
@@ -84,15 +84,16 @@ export const makeImporter = Effect.gen(function*() {
   const cache = new Map<string, unknown>()
   const lookup = <A extends { readonly id: string }>(
     repo: { readonly findBy: (field: string, value: string) => Effect.Effect<Option.Option<A>, never, any> },
+    kind: IdKind,
     connection: string,
     providerId: string | null
   ) =>
     Effect.gen(function*() {
       if (providerId === null) return Option.none<A>()
-      const key = providerKey(connection, providerId)
+      const key = `${kind}|${providerKey(connection, providerId)}`
       const cached = cache.get(key) as A | undefined
       if (cached !== undefined) return Option.some(cached)
-      const found = yield* repo.findBy("provider_key", key)
+      const found = yield* repo.findBy("provider_key", providerKey(connection, providerId))
       if (Option.isSome(found)) cache.set(key, found.value)
       return found
     })
@@ -110,8 +111,8 @@ export const makeImporter = Effect.gen(function*() {
     make: (id: string, existing: A | null) => A | null
   ) =>
     Effect.gen(function*() {
-      const key = providerKey(connection, providerId)
-      const existing = yield* repo.findBy("provider_key", key)
+      const existing = yield* repo.findBy("provider_key", providerKey(connection, providerId))
+      const key = `${kind}|${providerKey(connection, providerId)}`
       if (Option.isSome(existing)) {
         const next = make(existing.value.id, existing.value)
         if (next !== null && next !== existing.value) yield* Effect.orDie(repo.update(next))
@@ -183,7 +184,7 @@ export const makeImporter = Effect.gen(function*() {
             createdAt: created,
             updatedAt: now
           }))
-          const product = (yield* lookup(products, connection, o.id)).pipe(Option.getOrThrow)
+          const product = (yield* lookup(products, "product", connection, o.id)).pipe(Option.getOrThrow)
           // One plan per product: what a subscription names, holding the product's prices.
           yield* upsert(plans, "plan", connection, o.id, (id, existing) => ({
             id,
@@ -209,7 +210,7 @@ export const makeImporter = Effect.gen(function*() {
           return result
         }
         case "prices": {
-          const product = yield* lookup(products, connection, idOf(d.product))
+          const product = yield* lookup(products, "product", connection, idOf(d.product))
           const currency = currencyOf(d.currency)
           const recurring = obj(d.recurring)
           const interval = recurring === null ? null : str(recurring.interval)
@@ -232,25 +233,28 @@ export const makeImporter = Effect.gen(function*() {
             ...link(connection, o.id),
             createdAt: created
           }))
-          const price = (yield* lookup(prices, connection, o.id)).pipe(Option.getOrThrow)
-          const plan = yield* lookup(plans, connection, idOf(d.product))
+          const price = (yield* lookup(prices, "price", connection, o.id)).pipe(Option.getOrThrow)
+          const plan = yield* lookup(plans, "plan", connection, idOf(d.product))
           if (Option.isSome(plan) && !plan.value.prices.includes(price.id)) {
             const withPrice = { ...plan.value, prices: [...plan.value.prices, price.id], updatedAt: now }
             yield* Effect.orDie(plans.update(withPrice))
-            cache.set(providerKey(connection, idOf(d.product)!), withPrice)
+            cache.set(`plan|${providerKey(connection, idOf(d.product)!)}`, withPrice)
           }
           return result
         }
         case "subscriptions": {
-          const customer = yield* lookup(customers, connection, idOf(d.customer))
+          const customer = yield* lookup(customers, "customer", connection, idOf(d.customer))
           const items = Array.isArray(obj(d.items)?.data) ? (obj(d.items)!.data as Array<unknown>) : []
           const item = obj(items[0]) ?? {}
-          const price = yield* lookup(prices, connection, idOf(item.price))
+          const price = yield* lookup(prices, "price", connection, idOf(item.price))
           if (Option.isNone(customer)) return `subscription ${o.id}: its customer ${idOf(d.customer)} was not imported`
           if (Option.isNone(price) || price.value.schedule === "one-off") {
             return `subscription ${o.id}: its price ${idOf(item.price)} was not imported as a recurring price`
           }
-          const plan = yield* plans.findBy("product", price.value.product)
+          // The price's plan is its product's: found by the product's Stripe id.
+          const product = yield* products.find(price.value.product)
+          const productStripeId = Option.isSome(product) ? product.value.providerIds?.stripe ?? null : null
+          const plan = yield* lookup(plans, "plan", connection, productStripeId)
           if (Option.isNone(plan)) return `subscription ${o.id}: no plan for its product`
           const interval = price.value.schedule as Interval
           // Stripe's API (2025-03-31 on) keeps the period on the item; older versions on the subscription.
@@ -259,9 +263,9 @@ export const makeImporter = Effect.gen(function*() {
           const fallback = nthPeriod(o.created * 1000, interval, 0)
           const periodStart = periodStartS === null ? isoAt(fallback.start) : isoAt(periodStartS * 1000)
           const periodEnd = periodEndS === null ? isoAt(fallback.end) : isoAt(periodEndS * 1000)
-          const status = str(d.status) ?? "active"
+          const status = str(d.status) ?? o.status ?? "active"
           return yield* upsert(subscriptions, "subscription", connection, o.id, (id, existing) => {
-            // Migrated: Billkit bills it now, and Stripe's view of it is no longer the truth.
+            // Billkit's own now (a future migration off Stripe): Stripe's view of it is no longer the truth.
             if (existing !== null && existing.managedBy === "billkit") return existing
             return {
               id,
@@ -295,19 +299,18 @@ export const makeImporter = Effect.gen(function*() {
               metadata: metadataOf(d.metadata),
               ...link(connection, o.id),
               managedBy: "stripe" as const,
-              migration: existing?.migration ?? null,
               createdAt: created,
               updatedAt: now
             }
           })
         }
         case "invoices": {
-          const customer = yield* lookup(customers, connection, idOf(d.customer))
+          const customer = yield* lookup(customers, "customer", connection, idOf(d.customer))
           if (Option.isNone(customer)) return `invoice ${o.id}: its customer ${idOf(d.customer)} was not imported`
           const currency = currencyOf(d.currency) ?? currencyOf(o.currency)
           if (currency === null) return `invoice ${o.id}: currency ${String(d.currency)} is not one Billkit knows`
           const parent = obj(obj(d.parent)?.subscription_details)
-          const subscription = yield* lookup(subscriptions, connection, idOf(d.subscription) ?? idOf(parent?.subscription))
+          const subscription = yield* lookup(subscriptions, "subscription", connection, idOf(d.subscription) ?? idOf(parent?.subscription))
           const total = Math.round(num(d.total) ?? o.amount ?? 0)
           const subTotal = Math.round(num(d.subtotal) ?? total)
           const lineData = Array.isArray(obj(d.lines)?.data) ? (obj(d.lines)!.data as Array<unknown>).map((l) => obj(l) ?? {}) : []
@@ -339,11 +342,12 @@ export const makeImporter = Effect.gen(function*() {
               }
             })
           const periods = lines.flatMap((l) => (l.period === null ? [] : [l.period]))
-          const paid = str(d.status) === "paid"
+          const invoiceStatus = str(d.status) ?? o.status
+          const paid = invoiceStatus === "paid"
           const amountDue = minor(d.amount_due ?? total)
           const amountPaid = minor(d.amount_paid ?? (paid ? total : 0))
           const transitions = obj(d.status_transitions) ?? {}
-          const status = (["draft", "open", "paid", "void", "uncollectible"] as const).find((s) => s === d.status) ?? "open"
+          const status = (["draft", "open", "paid", "void", "uncollectible"] as const).find((s) => s === invoiceStatus) ?? "open"
           return yield* upsert(invoices, "invoice", connection, o.id, (id) => ({
             id,
             object: "invoice" as const,
@@ -385,11 +389,11 @@ export const makeImporter = Effect.gen(function*() {
           const metadata = obj(d.metadata) ?? {}
           if (str(metadata.billkit_payment) !== null || str(metadata.billkit_idempotency_key) !== null) return "skipped" as const
           if (o.paymentIntent !== null && Option.isSome(yield* payments.findBy("provider_ref", o.paymentIntent))) return "skipped" as const
-          const customer = yield* lookup(customers, connection, o.customer)
+          const customer = yield* lookup(customers, "customer", connection, o.customer)
           if (Option.isNone(customer)) return `charge ${o.id}: it has no imported customer`
           const currency = currencyOf(o.currency)
           if (currency === null) return `charge ${o.id}: currency ${String(o.currency)} is not one Billkit knows`
-          const invoice = yield* lookup(invoices, connection, idOf(d.invoice))
+          const invoice = yield* lookup(invoices, "invoice", connection, idOf(d.invoice))
           const status = o.status === "succeeded" ? "succeeded" as const : o.status === "failed" ? "failed" as const : "pending" as const
           return yield* upsert(payments, "payment", connection, o.id, (id) => ({
             id,
@@ -418,7 +422,7 @@ export const makeImporter = Effect.gen(function*() {
             const mine = (yield* refunds.findBy("provider_ref", o.id)).pipe(Option.getOrThrow)
             if (mine.connection === null) return "skipped" as const
           }
-          const payment = yield* lookup(payments, connection, o.charge)
+          const payment = yield* lookup(payments, "payment", connection, o.charge)
           if (Option.isNone(payment)) return `refund ${o.id}: its charge ${o.charge} was not imported`
           return yield* upsert(refunds, "refund", connection, o.id, (id) => ({
             id,

@@ -142,7 +142,6 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
           object: "subscription",
           ...notImported,
           managedBy: "billkit",
-          migration: null,
           customer: customer.id,
           plan: plan.id,
           price: price.id,
@@ -208,8 +207,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
       Effect.flatMap(store.get(id, true), (s) =>
         s.managedBy !== "billkit"
           ? Effect.fail(new Conflict({
-            message: `subscription ${s.id} is billed by Stripe (managed_by: ${s.managedBy}) and is read-only in Billkit: ` +
-              `change it in Stripe, or move it to Billkit with POST /v1/subscriptions/${s.id}/migrate`
+            message: `subscription ${s.id} is billed by Stripe (managed_by: ${s.managedBy}) and is read-only in Billkit: change it in Stripe`
           }))
           : allowed.includes(s.status)
           ? Effect.succeed(s)

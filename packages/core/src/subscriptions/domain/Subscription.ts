@@ -66,19 +66,6 @@ export const ManagedBy = Schema.Literal("billkit", "stripe").annotations({
 })
 export type ManagedBy = typeof ManagedBy.Type
 
-/**
- * Moving an imported subscription off Stripe Billing: committed before Stripe is asked (its
- * idempotency key comes from this record), `scheduled` once Stripe answered. Billkit bills from
- * `takeover_at` (the end of the last period Stripe billed); Stripe cancels at that instant.
- */
-export const Migration = Schema.Struct({
-  status: Schema.Literal("pending", "scheduled"),
-  takeoverAt: wire("takeover_at", Timestamp),
-  idempotencyKey: wire("idempotency_key", Schema.String),
-  requestedAt: wire("requested_at", Timestamp)
-}).annotations({ identifier: "SubscriptionMigration" })
-export type Migration = typeof Migration.Type
-
 export const Subscription = Schema.Struct({
   id: Id("subscription"),
   object: Schema.Literal("subscription"),
@@ -111,10 +98,9 @@ export const Subscription = Schema.Struct({
   ...providerLinkFields,
   /**
    * `stripe`: an imported mirror that Stripe bills; read-only in Billkit and skipped by the
-   * billing loop until `POST …/migrate` hands it over. Records from before imports read `billkit`.
+   * billing loop. Records from before imports read `billkit`.
    */
   managedBy: Schema.optionalWith(ManagedBy, { default: () => "billkit" as const }).pipe(Schema.fromKey("managed_by")),
-  migration: Schema.optionalWith(Schema.NullOr(Migration), { default: () => null }),
   createdAt: wire("created_at", Timestamp),
   updatedAt: wire("updated_at", Timestamp)
 }).annotations({ identifier: "Subscription" })
