@@ -418,10 +418,9 @@ export const makeImporter = Effect.gen(function*() {
         }
         case "refunds": {
           if (str(obj(d.metadata)?.billkit_refund) !== null) return "skipped" as const
-          if (Option.isSome(yield* refunds.findBy("provider_ref", o.id))) {
-            const mine = (yield* refunds.findBy("provider_ref", o.id)).pipe(Option.getOrThrow)
-            if (mine.connection === null) return "skipped" as const
-          }
+          // A refund Billkit made, or recorded from a webhook: already Billkit's.
+          const known = yield* refunds.findBy("provider_ref", o.id)
+          if (Option.isSome(known) && known.value.connection === null) return "skipped" as const
           const payment = yield* lookup(payments, "payment", connection, o.charge)
           if (Option.isNone(payment)) return `refund ${o.id}: its charge ${o.charge} was not imported`
           return yield* upsert(refunds, "refund", connection, o.id, (id) => ({

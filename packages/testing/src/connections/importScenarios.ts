@@ -20,6 +20,9 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString()
 
 const run = (t: Tenants) => t.app.runSyncs({ pageSize: 25, backoffMs: 1 })
 
+/** Hundreds of objects stored and imported per run: more than the default 30 s on Postgres under load. */
+const heavy = 180_000
+
 const totalOf = async (t: Tenants, path: string) =>
   (await t.ok(t.a.test, "GET", `${path}${path.includes("?") ? "&" : "?"}limit=1&include_total=true`)).total as number
 
@@ -91,7 +94,7 @@ export const importScenarios = (ctx: SyncContext) => {
     expect(own).toMatchObject({ connection: null, provider_ids: null })
     expect(await totalOf(t, "/v1/customers")).toBe(61)
     expect(await totalOf(t, `/v1/customers?connection=${connection}`)).toBe(60)
-  })
+  }, heavy)
 
   it("re-runs idempotently: every record updated in place, none added", async () => {
     const accounts = inProcessAccounts()
@@ -103,7 +106,7 @@ export const importScenarios = (ctx: SyncContext) => {
     expect(await counts(t, connection)).toEqual(expected)
     const after = await t.ok(t.a.test, "GET", `/v1/payments?connection=${connection}&limit=100`)
     expect(after.data.map((p: { id: string }) => p.id)).toEqual(before.data.map((p: { id: string }) => p.id))
-  })
+  }, heavy)
 
   it("keeps imported subscriptions read-only: every change answers 409, naming Stripe", async () => {
     const accounts = inProcessAccounts()
@@ -120,7 +123,7 @@ export const importScenarios = (ctx: SyncContext) => {
       expect(reply.text, action).toContain("billed by Stripe")
     }
     expect(await t.ok(t.a.test, "GET", `/v1/subscriptions/${sub.id}`)).toEqual(sub)
-  })
+  }, heavy)
 
   it("reads one account at a time, and payments, refunds and invoices by creation time", async () => {
     const accounts = inProcessAccounts()
@@ -152,5 +155,5 @@ export const importScenarios = (ctx: SyncContext) => {
     }
     // Another project sees none of it.
     expect((await t.ok(t.b.test, "GET", `/v1/payments?connection=${first.connection}`)).data).toEqual([])
-  })
+  }, heavy)
 }
