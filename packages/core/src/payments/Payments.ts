@@ -179,6 +179,10 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const startRefund = traced("Payments.startRefund")(function*(paymentId: string, input: RefundCreate) {
       return yield* payments.transaction(Effect.gen(function*() {
         const payment = yield* payments.get(paymentId, true)
+        if (payment.connection !== null) {
+          // Imported from a connected account: Billkit's provider did not make it and must not refund it.
+          return yield* new Conflict({ message: `payment ${payment.id} was imported from ${payment.connection}: refund it in Stripe; the next sync brings the refund over` })
+        }
         if (payment.status !== "succeeded") {
           return yield* new Conflict({ message: `payment ${payment.id} is ${payment.status}: only a succeeded payment can be refunded` })
         }
@@ -275,7 +279,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       for (const p of [...paid].reverse()) {
         if (left <= 0) break
         const take = Math.min(left, p.amount - p.amountRefunded)
-        if (take <= 0 || p.status !== "succeeded") continue
+        if (take <= 0 || p.status !== "succeeded" || p.connection !== null) continue
         yield* startRefund(p.id, { amount: take, reason }).pipe(Effect.orDie)
         left -= take
       }

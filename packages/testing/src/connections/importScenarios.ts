@@ -88,6 +88,10 @@ export const importScenarios = (ctx: SyncContext) => {
     expect(refunds.map((r: { amount: number; status: string }) => [r.amount, r.status])).toEqual([[1000, "succeeded"], [1000, "succeeded"], [1000, "succeeded"]])
     const refunded = await t.ok(t.a.test, "GET", `/v1/payments/${refunds[0].payment}`)
     expect(refunded).toMatchObject({ amount_refunded: 1000, connection })
+    // Billkit's provider did not take it, so Billkit does not refund it: that is done in Stripe.
+    const refusal = await t.send(t.a.test, "POST", `/v1/payments/${payments[1].id}/refunds`, {})
+    expect(refusal.status).toBe(409)
+    expect(refusal.text).toContain("refund it in Stripe")
 
     // Billkit's own records say they were not imported.
     const own = await t.ok(t.a.test, "POST", "/v1/customers", { email: "own@example.com" })
