@@ -145,7 +145,8 @@ export class Syncs extends Effect.Service<Syncs>()("@billkit/core/Syncs", {
         }))
         const inserted = new Set(yield* objects.insertMany(records))
         for (const record of records) if (!inserted.has(record.id)) yield* objects.update(record).pipe(Effect.orDie)
-        return inserted.size
+        // The provider ids seen for the first time: their records cannot exist yet (they commit together).
+        return new Set(page.filter((o) => inserted.has(objectId(connection, o.id))).map((o) => o.id))
       })
 
     /** Takes a due run for this worker: running, leased until `now + leaseMs`. None if another got it. */
@@ -224,9 +225,10 @@ export class Syncs extends Effect.Service<Syncs>()("@billkit/core/Syncs", {
             const now = yield* nowIso
             held = yield* commit(held, (current) =>
               Effect.gen(function*() {
-                const created = yield* storePage(current.connection, type, page.data, now)
+                const fresh = yield* storePage(current.connection, type, page.data, now)
+                const created = fresh.size
                 // The page's records commit with the page and the cursor: a resumed run redoes no more than one page.
-                const imported = yield* importer.importPage(current.connection, type, page.data, now)
+                const imported = yield* importer.importPage(current.connection, type, page.data, now, fresh)
                 const errors = [...current.errors, ...imported.skipped.map((message) => ({ type, message, at: now }))]
                 const last = page.data[page.data.length - 1]
                 const before = current.progress.find((p) => p.type === type)!
