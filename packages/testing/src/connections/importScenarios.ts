@@ -112,7 +112,7 @@ export const importScenarios = (ctx: SyncContext) => {
     expect(after.data.map((p: { id: string }) => p.id)).toEqual(before.data.map((p: { id: string }) => p.id))
   }, heavy)
 
-  it("keeps imported subscriptions read-only: every change answers 409, naming Stripe", async () => {
+  it("keeps imported subscriptions read-only: every change answers 409, naming Stripe, and the billing loop leaves them to Stripe", async () => {
     const accounts = inProcessAccounts()
     const t = await ctx.tenants(accounts)
     const { connection } = await importAccount(t, accounts)
@@ -126,6 +126,12 @@ export const importScenarios = (ctx: SyncContext) => {
       expect(reply.status, action).toBe(409)
       expect(reply.text, action).toContain("billed by Stripe")
     }
+    expect(await t.ok(t.a.test, "GET", `/v1/subscriptions/${sub.id}`)).toEqual(sub)
+    // Their periods ended in 2023: were the billing loop to take mirrors up, it would renew every one now.
+    expect(sub.current_period_end < new Date().toISOString()).toBe(true)
+    await t.app.runBilling()
+    expect(await totalOf(t, "/v1/invoices")).toBe(150)
+    expect(await totalOf(t, "/v1/payments")).toBe(150)
     expect(await t.ok(t.a.test, "GET", `/v1/subscriptions/${sub.id}`)).toEqual(sub)
   }, heavy)
 
