@@ -10,6 +10,7 @@ import type { StorageUnderTest } from "./conformance/fixtures.js"
 import { makeTenants, type Tenants } from "./auth/client.js"
 import { inProcessAccounts, type AccountsUnderTest } from "./connections/accounts.js"
 import { syncScenarios } from "./connections/syncScenarios.js"
+import { importScenarios } from "./connections/importScenarios.js"
 
 /** 32 bytes, base64: the instance's encryption key in these tests. */
 const encryptionKey = Buffer.alloc(32, 11).toString("base64")
@@ -215,15 +216,19 @@ export const connectionsConformance = (
       await expect(restart(encryptionKey)).resolves.toBeUndefined()
     })
 
+    const syncContext = {
+      tenants: async (syncAccounts: AccountsUnderTest, options = {}) => {
+        await underTest.reset()
+        const t = await makeTenants(underTest.storage, { encryptionKey, providerAccounts: { stripe: syncAccounts.providerAccounts }, ...options })
+        apps.push(t.app)
+        return t
+      }
+    }
     describe("imports", () => {
-      syncScenarios({
-        tenants: async (syncAccounts, options = {}) => {
-          await underTest.reset()
-          const t = await makeTenants(underTest.storage, { encryptionKey, providerAccounts: { stripe: syncAccounts.providerAccounts }, ...options })
-          apps.push(t.app)
-          return t
-        }
-      })
+      syncScenarios(syncContext)
+    })
+    describe("imports into records", () => {
+      importScenarios(syncContext)
     })
   })
 }

@@ -17,6 +17,7 @@ import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { PlanRecords } from "./domain/Records.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 const duplicateCodeName = () => new Conflict({ field: "code_name", message: "A plan with this code_name already exists" })
 
@@ -73,6 +74,7 @@ export class Plans extends Effect.Service<Plans>()("@billkit/core/Plans", {
           const plan: Plan = {
             id: yield* ids.next("plan"),
             object: "plan",
+            ...notImported,
             name: input.name,
             codeName: input.codeName,
             product: input.product,
@@ -124,10 +126,11 @@ export class Plans extends Effect.Service<Plans>()("@billkit/core/Plans", {
       )
     })
 
-    const list = traced("Plans.list")(function*(page: PageRequest, filters: { readonly onlyPublic?: boolean; readonly product?: string } = {}) {
+    const list = traced("Plans.list")(function*(page: PageRequest, filters: { readonly onlyPublic?: boolean; readonly product?: string; readonly connection?: string | undefined } = {}) {
       const where: Record<string, string> = {}
       if (filters.onlyPublic) where.public = "true"
       if (filters.product !== undefined) where.product = filters.product
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* repo.list(page, { where })
     })
 

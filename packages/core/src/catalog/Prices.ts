@@ -15,11 +15,13 @@ import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { PriceRecords } from "./domain/Records.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 export interface PriceFilters {
   readonly product?: string
   readonly currency?: string
   readonly onlyPublic?: boolean
+  readonly connection?: string | undefined
 }
 
 /** `recurring` and `schedule` must agree; either one alone decides the other where it can. */
@@ -131,6 +133,7 @@ export class Prices extends Effect.Service<Prices>()("@billkit/core/Prices", {
           const price: Price = {
             id: yield* ids.next("price"),
             object: "price",
+            ...notImported,
             product: productId,
             amount: input.amount ?? 0,
             currency: input.currency,
@@ -159,6 +162,7 @@ export class Prices extends Effect.Service<Prices>()("@billkit/core/Prices", {
       if (filters.product !== undefined) where.product = filters.product
       if (filters.currency !== undefined) where.currency = filters.currency.toUpperCase()
       if (filters.onlyPublic) where.public = "true"
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* repo.list(page, { where })
     })
 

@@ -9,6 +9,7 @@ import { makeRepository } from "../kernel/Repository.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { ProductRecords } from "./domain/Records.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 export class Products extends Effect.Service<Products>()("@billkit/core/Products", {
   effect: Effect.gen(function*() {
@@ -20,6 +21,7 @@ export class Products extends Effect.Service<Products>()("@billkit/core/Products
       const product: Product = {
         id: yield* ids.next("product"),
         object: "product",
+        ...notImported,
         name: input.name,
         description: input.description ?? null,
         taxType: input.taxType ?? "standard",
@@ -41,9 +43,10 @@ export class Products extends Effect.Service<Products>()("@billkit/core/Products
       )
     })
 
-    const list = traced("Products.list")(function*(page: PageRequest, filters: { readonly active?: boolean } = {}) {
+    const list = traced("Products.list")(function*(page: PageRequest, filters: { readonly active?: boolean; readonly connection?: string | undefined } = {}) {
       const where: Record<string, string> = {}
       if (filters.active !== undefined) where.status = filters.active ? "active" : "inactive"
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* repo.list(page, { where })
     })
 

@@ -54,6 +54,8 @@ export const driftOf = (connectionId: string) =>
     const allPayments = yield* everything((after) => payments.list({ limit: 100, ...(after === undefined ? {} : { startingAfter: after }) }))
     const known = new Set(allPayments.map((p) => p.id))
     for (const payment of allPayments) {
+      // Imported payments are the account's own charges as the sync just read them: nothing to compare.
+      if (payment.connection !== null) continue
       if (payment.providerRef === null || !stripeCharge.test(payment.providerRef) || payment.status === "pending") continue
       const found = yield* chargeFor(payment.providerRef)
       if (Option.isNone(found)) {
@@ -81,6 +83,7 @@ export const driftOf = (connectionId: string) =>
 
     const allRefunds = yield* everything((after) => payments.listRefunds({ limit: 100, ...(after === undefined ? {} : { startingAfter: after }) }))
     for (const refund of allRefunds) {
+      if (refund.connection !== null) continue
       if (refund.providerRef === null || !stripeRefund.test(refund.providerRef) || refund.status === "pending") continue
       const found = yield* objects.find(objectId(connectionId, refund.providerRef))
       if (Option.isNone(found)) {

@@ -23,6 +23,7 @@ import {
   objectId, toPublicSync, type StoredProviderObject, type StoredSync, type TypeProgress
 } from "./domain/Sync.js"
 import { driftOf } from "./Drift.js"
+import { makeImporter } from "./Imports.js"
 import { Payments } from "../payments/index.js"
 import { ProviderAccounts, ProviderRateLimited, syncedTypes, type ProviderObject, type SyncedType } from "./ProviderAccounts.js"
 
@@ -144,7 +145,8 @@ export class Syncs extends Effect.Service<Syncs>()("@billkit/core/Syncs", {
         }))
         const inserted = new Set(yield* objects.insertMany(records))
         for (const record of records) if (!inserted.has(record.id)) yield* objects.update(record).pipe(Effect.orDie)
-        return inserted.size
+        // The provider ids seen for the first time: their records cannot exist yet (they commit together).
+        return new Set(page.filter((o) => inserted.has(objectId(connection, o.id))).map((o) => o.id))
       })
 
     /** Takes a due run for this worker: running, leased until `now + leaseMs`. None if another got it. */
@@ -189,6 +191,7 @@ export class Syncs extends Effect.Service<Syncs>()("@billkit/core/Syncs", {
           yield* finish(held, "failed", { errors: [...held.errors, { type: null, message: "no stripe integration is configured", at: yield* nowIso }] })
           return { pages, objects: seen }
         }
+        const importer = yield* makeImporter
         const key = yield* Effect.either(connections.secretKeyOf(held.connection))
         if (key._tag === "Left") {
           yield* finish(held, "failed", { errors: [...held.errors, { type: null, message: `connection ${held.connection} was deleted`, at: yield* nowIso }] })
@@ -222,7 +225,11 @@ export class Syncs extends Effect.Service<Syncs>()("@billkit/core/Syncs", {
             const now = yield* nowIso
             held = yield* commit(held, (current) =>
               Effect.gen(function*() {
-                const created = yield* storePage(current.connection, type, page.data, now)
+                const fresh = yield* storePage(current.connection, type, page.data, now)
+                const created = fresh.size
+                // The page's records commit with the page and the cursor: a resumed run redoes no more than one page.
+                const imported = yield* importer.importPage(current.connection, type, page.data, now, fresh)
+                const errors = [...current.errors, ...imported.skipped.map((message) => ({ type, message, at: now }))]
                 const last = page.data[page.data.length - 1]
                 const before = current.progress.find((p) => p.type === type)!
                 const after: TypeProgress = {
@@ -238,6 +245,8 @@ export class Syncs extends Effect.Service<Syncs>()("@billkit/core/Syncs", {
                   progress: current.progress.map((p) => (p.type === type ? after : p)),
                   counts: { ...current.counts, [type]: after.imported },
                   rateLimited: current.rateLimited + rateLimited,
+                  // At most 100 kept: an account with thousands of objects Billkit cannot take must not bloat the run.
+                  errors: errors.slice(0, 100),
                   dueAt: isoAt(msOf(now) + options.leaseMs)
                 }
               }))

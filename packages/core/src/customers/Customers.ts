@@ -15,6 +15,7 @@ import { patch } from "../kernel/Patch.js"
 import { nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { CustomerRecords } from "./domain/Records.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 export interface CustomerFilters {
   readonly email?: string
@@ -22,6 +23,7 @@ export interface CustomerFilters {
   readonly reference?: string
   readonly externalReference?: string
   readonly companyName?: string
+  readonly connection?: string
 }
 
 const duplicateEmail = (_: UniqueViolation) =>
@@ -43,6 +45,7 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
       const customer: Customer = {
         id: yield* ids.next("customer"),
         object: "customer",
+        ...notImported,
         email: input.email,
         name: input.name ?? null,
         taxNumber: input.taxNumber ?? null,
@@ -123,6 +126,7 @@ export class Customers extends Effect.Service<Customers>()("@billkit/core/Custom
       if (filters.reference !== undefined) where.reference = filters.reference
       if (filters.externalReference !== undefined) where.external_reference = filters.externalReference
       if (filters.companyName !== undefined) where.company_name = filters.companyName
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* repo.list(page, { where })
     })
 

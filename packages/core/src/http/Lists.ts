@@ -3,6 +3,19 @@ import { Effect, Schema } from "effect"
 import { badRequest, type BadRequest } from "./Problems.js"
 import type { Page, PageRequest } from "../kernel/Page.js"
 import { integerRange, optionalWire, wire } from "../kernel/Wire.js"
+import { Id } from "../kernel/Ids.js"
+import { Invalid } from "../kernel/Errors.js"
+
+/** `connection=conn_…`: only records imported from that connection (issue 11: reading across accounts). */
+export const ConnectionParam = {
+  connection: Schema.optional(Id("connection").annotations({ description: "Only records imported from this connection (`conn_…`)." }))
+}
+
+/** `from` after `to` selects nothing by mistake: refused, naming `from`. */
+export const checkRange = (range: { readonly from?: number | undefined; readonly to?: number | undefined }): Effect.Effect<void, Invalid> =>
+  range.from !== undefined && range.to !== undefined && range.from > range.to
+    ? Effect.fail(new Invalid({ field: "from", message: "must not be after `to`" }))
+    : Effect.void
 
 export const PageParams = {
   limit: Schema.optionalWith(

@@ -19,6 +19,7 @@ import { BillingConfig } from "../kernel/BillingConfig.js"
 import { isoAt, nowIso } from "../kernel/Time.js"
 import { Vouchers } from "../vouchers/index.js"
 import { traced } from "../kernel/Traced.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 export interface DraftRequest {
   readonly customer: Customer
@@ -123,6 +124,7 @@ export class InvoiceDrafts extends Effect.Service<InvoiceDrafts>()("@billkit/cor
       const invoice: Invoice = {
         id: yield* ids.next("invoice"),
         object: "invoice",
+        ...notImported,
         number: null,
         customer: request.customer.id,
         subscription: request.subscription,

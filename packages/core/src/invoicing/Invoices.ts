@@ -494,12 +494,13 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
 
     const list = traced("Invoices.list")(function*(
       page: PageRequest,
-      filters: { readonly customer?: string; readonly subscription?: string; readonly status?: InvoiceStatus; readonly from?: number; readonly to?: number } = {}
+      filters: { readonly customer?: string; readonly subscription?: string; readonly status?: InvoiceStatus; readonly from?: number; readonly to?: number; readonly connection?: string } = {}
     ) {
       const where: Record<string, string> = {}
       if (filters.customer !== undefined) where.customer = filters.customer
       if (filters.subscription !== undefined) where.subscription = filters.subscription
       if (filters.status !== undefined) where.status = filters.status
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* repo.list(page, {
         where,
         ...createdWithin(filters)

@@ -27,24 +27,24 @@ export const records = <A extends { readonly id: string }, I>(definition: Record
 
 export const Customers = spec({
   name: "customers",
-  indexed: ["email", "country", "reference", "external_reference", "company_name", "status"],
-  unique: ["email"]
+  indexed: ["email", "country", "reference", "external_reference", "company_name", "status", "connection", "provider_key"],
+  unique: ["email", "provider_key"]
 })
 
-export const Products = spec({ name: "products", indexed: ["status"], unique: [] })
+export const Products = spec({ name: "products", indexed: ["status", "connection", "provider_key"], unique: ["provider_key"] })
 
 export const Prices = spec({
   name: "prices",
-  indexed: ["product", "currency", "public", "schedule"],
-  unique: []
+  indexed: ["product", "currency", "public", "schedule", "connection", "provider_key"],
+  unique: ["provider_key"]
 })
 
 export const Features = spec({ name: "features", indexed: ["code"], unique: ["code"] })
 
 export const Plans = spec({
   name: "plans",
-  indexed: ["code_name", "product", "public"],
-  unique: ["code_name"]
+  indexed: ["code_name", "product", "public", "connection", "provider_key"],
+  unique: ["code_name", "provider_key"]
 })
 
 export const ApiKeys = spec({
@@ -54,17 +54,25 @@ export const ApiKeys = spec({
   globallyUnique: ["hash"]
 })
 
+// Imports from provider accounts (migration 0015): customers, products, prices, plans,
+// subscriptions, invoices, payments and refunds gain `connection` (the `connection=` list filter)
+// and `provider_key` (`<connection>:<provider id>`, unique: a re-run finds what it imported).
+
 // Billing (migration 0002). `due_at` columns hold ISO-8601 UTC instants of the next work the
 // billing loop must do for a record (null when none), so that one indexed range query finds it.
 
-export const Subscriptions = spec({ name: "subscriptions", indexed: ["customer", "plan", "status", "due_at"], unique: [] })
+export const Subscriptions = spec({
+  name: "subscriptions",
+  indexed: ["customer", "plan", "status", "due_at", "connection", "provider_key"],
+  unique: ["provider_key"]
+})
 
 // `created_at` (migration 0004): the record's own time, which the `from`/`to` filters compare.
 
 export const Invoices = spec({
   name: "invoices",
-  indexed: ["customer", "subscription", "status", "number", "due_at", "created_at"],
-  unique: ["number"]
+  indexed: ["customer", "subscription", "status", "number", "due_at", "created_at", "connection", "provider_key"],
+  unique: ["number", "provider_key"]
 })
 
 /** Charges and credits waiting for a customer's next invoice (prorations, adjustments). */
@@ -78,15 +86,19 @@ export const CreditNotes = spec({ name: "credit_notes", indexed: ["invoice", "cu
  */
 export const Payments = spec({
   name: "payments",
-  indexed: ["customer", "invoice", "status", "pending_invoice", "created_at", "provider_ref"],
-  unique: ["pending_invoice"]
+  indexed: ["customer", "invoice", "status", "pending_invoice", "created_at", "provider_ref", "connection", "provider_key"],
+  unique: ["pending_invoice", "provider_key"]
 })
 
 // `provider_ref` on payments and refunds (migration 0006): an inbound provider webhook finds the
 // record of a PaymentIntent or a refund made at the provider.
 
 /** `status` (migration 0003) finds the refunds still `pending`, to resume them with their key. */
-export const Refunds = spec({ name: "refunds", indexed: ["payment", "customer", "status", "created_at", "provider_ref"], unique: [] })
+export const Refunds = spec({
+  name: "refunds",
+  indexed: ["payment", "customer", "status", "created_at", "provider_ref", "connection", "provider_key"],
+  unique: ["provider_key"]
+})
 
 export const PaymentMethods = spec({ name: "payment_methods", indexed: ["customer", "status"], unique: [] })
 

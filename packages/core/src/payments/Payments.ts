@@ -25,6 +25,7 @@ import { makeRepository } from "../kernel/Repository.js"
 import { createdWithin, nowIso } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { PaymentRecords, RefundRecords } from "./domain/Records.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 export interface TimeFilters {
   /** Epoch milliseconds, inclusive. */
@@ -91,6 +92,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       const payment: Payment = {
         id: yield* ids.next("payment"),
         object: "payment",
+        ...notImported,
         customer: invoice.customer,
         invoice: invoice.id,
         amount: invoice.amountRemaining,
@@ -184,6 +186,10 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const startRefund = traced("Payments.startRefund")(function*(paymentId: string, input: RefundCreate) {
       return yield* payments.transaction(Effect.gen(function*() {
         const payment = yield* payments.get(paymentId, true)
+        if (payment.connection !== null) {
+          // Imported from a connected account: Billkit's provider did not make it and must not refund it.
+          return yield* new Conflict({ message: `payment ${payment.id} was imported from ${payment.connection}: refund it in Stripe; the next sync brings the refund over` })
+        }
         if (payment.status !== "succeeded") {
           return yield* new Conflict({ message: `payment ${payment.id} is ${payment.status}: only a succeeded payment can be refunded` })
         }
@@ -201,6 +207,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
         const refund: Refund = {
           id: yield* ids.next("refund"),
           object: "refund",
+          ...notImported,
           payment: payment.id,
           customer: payment.customer,
           invoice: payment.invoice,
@@ -281,7 +288,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       for (const p of [...paid].reverse()) {
         if (left <= 0) break
         const take = Math.min(left, p.amount - p.amountRefunded)
-        if (take <= 0 || p.status !== "succeeded") continue
+        if (take <= 0 || p.status !== "succeeded" || p.connection !== null) continue
         yield* startRefund(p.id, { amount: take, reason }).pipe(Effect.orDie)
         left -= take
       }
@@ -292,7 +299,8 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const pending = traced("Payments.pending")(function*(limit: number) {
       const charges = yield* payments.list({ limit }, { where: { status: "pending" } })
       const open = yield* refunds.list({ limit }, { where: { status: "pending" } })
-      return { charges: charges.data, refunds: open.data }
+      // Imported ones (a Stripe charge still pending) are Stripe's to settle: never asked again by Billkit.
+      return { charges: charges.data.filter((p) => p.connection === null), refunds: open.data.filter((r) => r.connection === null) }
     })
 
     /**
@@ -312,6 +320,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
       const refund: Refund = {
         id: yield* ids.next("refund"),
         object: "refund",
+        ...notImported,
         payment: payment.id,
         customer: payment.customer,
         invoice: payment.invoice,
@@ -369,20 +378,22 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
 
     const list = traced("Payments.list")(function*(
       page: PageRequest,
-      filters: TimeFilters & { readonly customer?: string; readonly status?: PaymentStatus } = {}
+      filters: TimeFilters & { readonly customer?: string; readonly status?: PaymentStatus; readonly connection?: string } = {}
     ) {
       const where: Record<string, string> = {}
       if (filters.customer !== undefined) where.customer = filters.customer
       if (filters.status !== undefined) where.status = filters.status
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* payments.list(page, { where, ...createdWithin(filters) })
     })
 
     const listRefunds = traced("Payments.listRefunds")(function*(
       page: PageRequest,
-      filters: TimeFilters & { readonly customer?: string } = {}
+      filters: TimeFilters & { readonly customer?: string; readonly connection?: string } = {}
     ) {
       const where: Record<string, string> = {}
       if (filters.customer !== undefined) where.customer = filters.customer
+      if (filters.connection !== undefined) where.connection = filters.connection
       return yield* refunds.list(page, { where, ...createdWithin(filters) })
     })
 

@@ -29,6 +29,7 @@ import { encoder } from "../kernel/Encoder.js"
 import { isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 import { moveTo } from "./domain/SubscriptionStatus.js"
+import { notImported } from "../kernel/ProviderLink.js"
 
 const day = 86_400_000
 
@@ -139,6 +140,8 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
         const sub: Subscription = {
           id: yield* ids.next("subscription"),
           object: "subscription",
+          ...notImported,
+          managedBy: "billkit",
           customer: customer.id,
           plan: plan.id,
           price: price.id,
@@ -189,19 +192,24 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
 
     const list = traced("Subscriptions.list")(function*(
       page: PageRequest,
-      filters: { readonly status?: SubscriptionStatus; readonly customer?: string; readonly plan?: string } = {}
+      filters: { readonly status?: SubscriptionStatus; readonly customer?: string; readonly plan?: string; readonly connection?: string } = {}
     ) {
       const where: Record<string, string> = {}
       if (filters.status !== undefined) where.status = filters.status
       if (filters.customer !== undefined) where.customer = filters.customer
+      if (filters.connection !== undefined) where.connection = filters.connection
       if (filters.plan !== undefined) where.plan = (yield* planOf(filters.plan, "plan")).id
       return yield* store.list(page, { where })
     })
 
-    /** Loads a subscription locked, in one of `allowed` statuses. */
+    /** Loads a subscription locked, in one of `allowed` statuses; never a mirror Stripe bills. */
     const locked = (id: string, allowed: ReadonlyArray<SubscriptionStatus>, action: string) =>
       Effect.flatMap(store.get(id, true), (s) =>
-        allowed.includes(s.status)
+        s.managedBy !== "billkit"
+          ? Effect.fail(new Conflict({
+            message: `subscription ${s.id} is billed by Stripe (managed_by: ${s.managedBy}) and is read-only in Billkit: change it in Stripe`
+          }))
+          : allowed.includes(s.status)
           ? Effect.succeed(s)
           : Effect.fail(new Conflict({ message: `subscription ${s.id} is ${s.status}: cannot ${action}` })))
 

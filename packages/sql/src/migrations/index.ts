@@ -12,6 +12,7 @@ import { referrals } from "./0010_referrals.js"
 import { mrrRollups } from "./0012_mrr_rollups.js"
 import { entitlements } from "./0013_entitlements.js"
 import { providerRoutes } from "./0014_provider_routes.js"
+import { imports } from "./0015_imports.js"
 
 /**
  * Every Billkit migration, bundled as code (a file provider breaks once bundled). Names sort in
@@ -30,5 +31,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0010_referrals": referrals,
   "0012_mrr_rollups": mrrRollups,
   "0013_entitlements": entitlements,
-  "0014_provider_routes": providerRoutes
+  "0014_provider_routes": providerRoutes,
+  "0015_imports": imports
 }

@@ -7,6 +7,7 @@ import { FeatureCode } from "./Feature.js"
 import { Id, notIdLike } from "../../kernel/Ids.js"
 import { Metadata } from "../../kernel/Metadata.js"
 import { integerRange, NonEmptyTrimmed, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { providerLinkFields } from "../../kernel/ProviderLink.js"
 
 export const CodeName = Schema.String.pipe(
   Schema.pattern(/^[a-z0-9][a-z0-9_.-]{0,63}$/, {
@@ -37,6 +38,7 @@ export const Plan = Schema.Struct({
   free: Schema.Boolean,
   public: Schema.Boolean,
   metadata: Metadata,
+  ...providerLinkFields,
   createdAt: wire("created_at", Timestamp),
   updatedAt: wire("updated_at", Timestamp)
 }).annotations({ identifier: "Plan" })

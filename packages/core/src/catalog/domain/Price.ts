@@ -11,6 +11,7 @@ import { Metadata } from "../../kernel/Metadata.js"
 import { maxAmount, maxDecimals, maxTierUpTo } from "../../kernel/Bounds.js"
 import { InputAmount, MinorAmount } from "../../kernel/Money.js"
 import { integerRange, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { providerLinkFields } from "../../kernel/ProviderLink.js"
 
 export const Schedule = Schema.Literal("week", "month", "year", "one-off")
 export type Schedule = typeof Schedule.Type
@@ -80,6 +81,7 @@ export const Price = Schema.Struct({
   public: Schema.Boolean,
   metadata: Metadata,
   ...usageFields,
+  ...providerLinkFields,
   createdAt: wire("created_at", Timestamp)
 }).annotations({ identifier: "Price" })
 

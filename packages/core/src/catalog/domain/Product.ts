@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { Id } from "../../kernel/Ids.js"
 import { Metadata } from "../../kernel/Metadata.js"
 import { NonEmptyTrimmed, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { providerLinkFields } from "../../kernel/ProviderLink.js"
 
 /** Decides which of the customer's tax rates applies: `digital_tax_rate` or `standard_tax_rate`. */
 export const TaxType = Schema.Literal("standard", "digital")
@@ -17,6 +18,7 @@ export const Product = Schema.Struct({
   physical: Schema.Boolean,
   active: Schema.Boolean,
   metadata: Metadata,
+  ...providerLinkFields,
   createdAt: wire("created_at", Timestamp),
   updatedAt: wire("updated_at", Timestamp)
 }).annotations({ identifier: "Product" })

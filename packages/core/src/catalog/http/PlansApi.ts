@@ -6,6 +6,7 @@ import { Product } from "../domain/Product.js"
 import { Authentication } from "../../http/Principal.js"
 import { Expand, ListOf, PageParams } from "../../http/Lists.js"
 import { PriceView } from "./PricesApi.js"
+import { ConnectionParam } from "../../http/Lists.js"
 
 const ref = HttpApiSchema.param("ref", Schema.String.annotations({ description: "The plan's id or its `code_name`." }))
 
@@ -23,7 +24,7 @@ export class PlansGroup extends HttpApiGroup.make("plans")
     .annotate(OpenApi.Description, "Groups prices of one product with the features and limits they grant; `code_name` is unique per project and mode (409)."))
   .add(
     HttpApiEndpoint.get("list", "/v1/plans")
-      .setUrlParams(Schema.Struct({ ...PageParams, ...Expand, product: Schema.optional(Schema.String) }))
+      .setUrlParams(Schema.Struct({ ...PageParams, ...Expand, ...ConnectionParam, product: Schema.optional(Schema.String) }))
       .addSuccess(ListOf(PlanView, "Plan"))
       .annotate(OpenApi.Summary, "List plans")
       .annotate(OpenApi.Description, "Publishable keys see public plans only.")

@@ -45,7 +45,7 @@ export const PlansLive = HttpApiBuilder.group(BillkitApi, "plans", (handlers) =>
           const page = yield* toPageRequest(urlParams)
           // Publishable keys (pricing pages) see public plans only.
           const onlyPublic = (yield* CurrentPrincipal).keyType === "publishable"
-          const result = yield* plans.list(page, { onlyPublic, product: urlParams.product })
+          const result = yield* plans.list(page, { onlyPublic, product: urlParams.product, connection: urlParams.connection })
           return toList({ ...result, data: yield* Effect.forEach(result.data, view(expand, onlyPublic)) })
         }), { publishable: true }))
       .handle("retrieve", ({ path, urlParams }) =>

@@ -4,6 +4,7 @@ import { Price, PriceCreate, PriceUpdate } from "../domain/Price.js"
 import { Product } from "../domain/Product.js"
 import { Authentication } from "../../http/Principal.js"
 import { Expand, ListOf, PageParams } from "../../http/Lists.js"
+import { ConnectionParam } from "../../http/Lists.js"
 
 const id = HttpApiSchema.param("id", Schema.String)
 
@@ -31,7 +32,7 @@ export class PricesGroup extends HttpApiGroup.make("prices")
   )
   .add(
     HttpApiEndpoint.get("list", "/v1/prices")
-      .setUrlParams(Schema.Struct({ ...ListParams, product: Schema.optional(Schema.String) }))
+      .setUrlParams(Schema.Struct({ ...ListParams, ...ConnectionParam, product: Schema.optional(Schema.String) }))
       .addSuccess(PriceList)
       .annotate(OpenApi.Summary, "List prices")
       .annotate(OpenApi.Description, "Publishable keys see public prices only.")

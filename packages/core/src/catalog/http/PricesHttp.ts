@@ -23,11 +23,11 @@ export const PricesLive = HttpApiBuilder.group(BillkitApi, "prices", (handlers) 
     /** Publishable keys (browsers, pricing pages) see public prices only. */
     const onlyPublic = Effect.map(CurrentPrincipal, (p) => p.keyType === "publishable")
 
-    const listing = (params: { readonly expand?: string | undefined; readonly currency?: string | undefined; readonly product?: string | undefined; readonly limit: number; readonly startingAfter?: string | undefined; readonly endingBefore?: string | undefined; readonly includeTotal: boolean }) =>
+    const listing = (params: { readonly expand?: string | undefined; readonly currency?: string | undefined; readonly product?: string | undefined; readonly connection?: string | undefined; readonly limit: number; readonly startingAfter?: string | undefined; readonly endingBefore?: string | undefined; readonly includeTotal: boolean }) =>
       Effect.gen(function*() {
         const expand = yield* parseExpand(params.expand, ["product"])
         const page = yield* toPageRequest(params)
-        const result = yield* prices.list(page, { product: params.product, currency: params.currency, onlyPublic: yield* onlyPublic })
+        const result = yield* prices.list(page, { product: params.product, currency: params.currency, connection: params.connection, onlyPublic: yield* onlyPublic })
         return toList({ ...result, data: yield* Effect.forEach(result.data, view(expand)) })
       })
 

@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { Product, ProductCreate, ProductUpdate } from "../domain/Product.js"
 import { Authentication } from "../../http/Principal.js"
 import { ListOf, PageParams } from "../../http/Lists.js"
+import { ConnectionParam } from "../../http/Lists.js"
 
 const id = HttpApiSchema.param("id", Schema.String)
 
@@ -12,7 +13,7 @@ export class ProductsGroup extends HttpApiGroup.make("products")
     .annotate(OpenApi.Description, "A product is what is sold; add prices to it, then plans over those prices. Unknown fields are a 422."))
   .add(
     HttpApiEndpoint.get("list", "/v1/products")
-      .setUrlParams(Schema.Struct({ ...PageParams, active: Schema.optional(Schema.BooleanFromString) }))
+      .setUrlParams(Schema.Struct({ ...PageParams, ...ConnectionParam, active: Schema.optional(Schema.BooleanFromString) }))
       .addSuccess(ListOf(Product, "Product"))
       .annotate(OpenApi.Summary, "List products")
   )

@@ -10,8 +10,8 @@ export const ProductsLive = HttpApiBuilder.group(BillkitApi, "products", (handle
     const products = yield* Products
     return handlers
       .handle("create", ({ payload }) => command("products", "write", products.create(payload)))
-      .handle("list", ({ urlParams: { active, ...page } }) =>
-        command("products", "read", Effect.flatMap(toPageRequest(page), (p) => Effect.map(products.list(p, { active }), toList))))
+      .handle("list", ({ urlParams: { active, connection, ...page } }) =>
+        command("products", "read", Effect.flatMap(toPageRequest(page), (p) => Effect.map(products.list(p, { active, connection }), toList))))
       .handle("retrieve", ({ path }) => command("products", "read", products.get(path.id)))
       .handle("update", ({ path, payload }) => command("products", "write", products.update(path.id, payload)))
   }))

@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { Id } from "../../kernel/Ids.js"
 import { Metadata } from "../../kernel/Metadata.js"
 import { CountryCode, Email, Percent, PercentInput, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { providerLinkFields } from "../../kernel/ProviderLink.js"
 
 const Text = (max: number) => Schema.String.pipe(Schema.maxLength(max))
 
@@ -74,6 +75,7 @@ export const Customer = Schema.Struct({
   marketingOptIn: wire("marketing_opt_in", Schema.Boolean),
   metadata: Metadata,
   status: CustomerStatus,
+  ...providerLinkFields,
   createdAt: wire("created_at", Timestamp),
   updatedAt: wire("updated_at", Timestamp),
   archivedAt: wire("archived_at", Schema.NullOr(Timestamp))

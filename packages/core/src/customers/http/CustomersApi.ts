@@ -4,6 +4,7 @@ import { Customer, CustomerCreate, CustomerUpdate } from "../domain/Customer.js"
 import { optionalWire } from "../../kernel/Wire.js"
 import { Authentication } from "../../http/Principal.js"
 import { ListOf, PageParams } from "../../http/Lists.js"
+import { ConnectionParam } from "../../http/Lists.js"
 
 const id = HttpApiSchema.param("id", Schema.String)
 
@@ -15,7 +16,8 @@ export const CustomerFilters = Schema.Struct({
   country: Schema.optional(Schema.String),
   reference: Schema.optional(Schema.String),
   externalReference: optionalWire("external_reference", Schema.String),
-  companyName: optionalWire("company_name", Schema.String)
+  companyName: optionalWire("company_name", Schema.String),
+  ...ConnectionParam
 })
 
 export class CustomersGroup extends HttpApiGroup.make("customers")

@@ -10,9 +10,9 @@ export const CustomersLive = HttpApiBuilder.group(BillkitApi, "customers", (hand
     const customers = yield* Customers
     return handlers
       .handle("create", ({ payload }) => command("customers", "write", customers.create(payload)))
-      .handle("list", ({ urlParams: { companyName, country, email, externalReference, reference, ...page } }) =>
+      .handle("list", ({ urlParams: { companyName, connection, country, email, externalReference, reference, ...page } }) =>
         command("customers", "read", Effect.flatMap(toPageRequest(page), (p) =>
-          Effect.map(customers.list(p, { companyName, country, email, externalReference, reference }), toList))))
+          Effect.map(customers.list(p, { companyName, connection, country, email, externalReference, reference }), toList))))
       .handle("retrieve", ({ path }) => command("customers", "read", customers.get(path.id)))
       .handle("update", ({ path, payload }) => command("customers", "write", customers.update(path.id, payload)))
       .handle("archive", ({ path }) => command("customers", "write", customers.archive(path.id)))

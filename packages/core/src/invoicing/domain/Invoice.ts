@@ -9,6 +9,7 @@ import { Metadata } from "../../kernel/Metadata.js"
 import { maxDecimals, maxQuantity } from "../../kernel/Bounds.js"
 import { InputAmount, MinorAmount, SignedMinorAmount } from "../../kernel/Money.js"
 import { integerRange, PercentInput, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { providerLinkFields } from "../../kernel/ProviderLink.js"
 
 export const InvoiceStatus = Schema.Literal("draft", "open", "paid", "void", "uncollectible")
 export type InvoiceStatus = typeof InvoiceStatus.Type
@@ -94,6 +95,7 @@ export const Invoice = Schema.Struct({
   attemptCount: wire("attempt_count", Schema.Int),
   nextPaymentAttempt: wire("next_payment_attempt", Schema.NullOr(Timestamp)),
   metadata: Metadata,
+  ...providerLinkFields,
   createdAt: wire("created_at", Timestamp),
   finalizedAt: wire("finalized_at", Schema.NullOr(Timestamp)),
   paidAt: wire("paid_at", Schema.NullOr(Timestamp)),

@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import * as Collections from "../../kernel/Collections.js"
 import { Id } from "../../kernel/Ids.js"
 import { CreditNote, Invoice, InvoiceItem } from "./Invoice.js"
+import { providerLinkIndex } from "../../kernel/ProviderLink.js"
 
 export const InvoiceRecords = Collections.records({
   collection: Collections.Invoices,
@@ -13,9 +14,11 @@ export const InvoiceRecords = Collections.records({
     customer: i.customer,
     subscription: i.subscription,
     status: i.status,
-    number: i.number,
+    // An imported invoice keeps Stripe's number without taking Billkit's unique slot for it.
+    number: i.connection === null ? i.number : null,
     due_at: i.status === "open" ? i.nextPaymentAttempt : null,
-    created_at: i.createdAt
+    created_at: i.createdAt,
+    ...providerLinkIndex(i)
   })
 })
 

@@ -5,6 +5,7 @@ import { CreditNote, CreditNoteCreate, Invoice, InvoiceCreate, InvoiceStatus } f
 import { optionalWire, strict } from "../../kernel/Wire.js"
 import { ListOf, PageParams } from "../../http/Lists.js"
 import { Authentication } from "../../http/Principal.js"
+import { ConnectionParam } from "../../http/Lists.js"
 
 const id = HttpApiSchema.param("id", Schema.String)
 
@@ -19,7 +20,8 @@ export const InvoiceFilters = {
   customer: Schema.optional(Schema.String),
   subscription: Schema.optional(Schema.String),
   from: Schema.optional(InstantParam),
-  to: Schema.optional(InstantParam)
+  to: Schema.optional(InstantParam),
+  ...ConnectionParam
 }
 
 const transition = <const Name extends string>(name: Name, path: `/${string}`, summary: string, description: string) =>

@@ -6,7 +6,7 @@ import { invoicePdfOf } from "../InvoicePdf.js"
 import { OneOffInvoices } from "../OneOffInvoices.js"
 import { BillkitApi } from "../../http/Api.js"
 import { command } from "../../http/Command.js"
-import { toList, toPageRequest } from "../../http/Lists.js"
+import { checkRange, toList, toPageRequest } from "../../http/Lists.js"
 
 export const InvoicesLive = HttpApiBuilder.group(BillkitApi, "invoices", (handlers) =>
   Effect.gen(function*() {
@@ -16,13 +16,15 @@ export const InvoicesLive = HttpApiBuilder.group(BillkitApi, "invoices", (handle
     const write = <A, E, R>(effect: Effect.Effect<A, E, R>) => command("invoices", "write", effect)
     return handlers
       .handle("create", ({ payload }) => write(oneOffs.create(payload)))
-      .handle("list", ({ urlParams: { customer, from, status, subscription, to, ...page } }) =>
+      .handle("list", ({ urlParams: { connection, customer, from, status, subscription, to, ...page } }) =>
         command("invoices", "read", Effect.gen(function*() {
+          yield* checkRange({ from, to })
           const request = yield* toPageRequest(page)
           return toList(yield* invoices.list(request, {
             ...(customer === undefined ? {} : { customer }),
             ...(subscription === undefined ? {} : { subscription }),
             ...(status === undefined ? {} : { status }),
+            ...(connection === undefined ? {} : { connection }),
             ...(from === undefined ? {} : { from }),
             ...(to === undefined ? {} : { to })
           }))

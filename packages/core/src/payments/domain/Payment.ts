@@ -4,6 +4,7 @@ import { Currency } from "../../kernel/Currency.js"
 import { Id } from "../../kernel/Ids.js"
 import { InputAmount, MinorAmount } from "../../kernel/Money.js"
 import { Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { providerLinkFields } from "../../kernel/ProviderLink.js"
 
 /**
  * `pending`: the attempt is committed and the provider was (or is about to be) asked with its
@@ -51,6 +52,7 @@ export const Payment = Schema.Struct({
   automatic: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   /** The payment's dispute, if the provider reported one (`charge.dispute.*`). */
   dispute: Schema.optionalWith(Schema.NullOr(PaymentDispute), { default: () => null }),
+  ...providerLinkFields,
   createdAt: wire("created_at", Timestamp)
 }).annotations({ identifier: "Payment" })
 export type Payment = typeof Payment.Type
@@ -67,6 +69,7 @@ export const Refund = Schema.Struct({
   /** `pending` until the provider's answer is recorded; the refund's id is its idempotency key. */
   status: Schema.Literal("pending", "succeeded", "failed"),
   providerRef: wire("provider_ref", Schema.NullOr(Schema.String)),
+  ...providerLinkFields,
   createdAt: wire("created_at", Timestamp)
 }).annotations({ identifier: "Refund" })
 export type Refund = typeof Refund.Type

@@ -3,6 +3,7 @@ import * as Collections from "../../kernel/Collections.js"
 import { Payment, Refund } from "./Payment.js"
 import { PaymentMethod } from "./PaymentMethod.js"
 import { ProviderCustomer, ProviderEvent, ProviderRoute } from "./ProviderRecords.js"
+import { providerLinkIndex } from "../../kernel/ProviderLink.js"
 
 export const PaymentRecords = Collections.records({
   collection: Collections.Payments,
@@ -15,7 +16,8 @@ export const PaymentRecords = Collections.records({
     status: p.status,
     pending_invoice: p.status === "pending" ? p.invoice : null,
     created_at: p.createdAt,
-    provider_ref: p.providerRef
+    provider_ref: p.providerRef,
+    ...providerLinkIndex(p)
   })
 })
 
@@ -23,7 +25,7 @@ export const RefundRecords = Collections.records({
   collection: Collections.Refunds,
   schema: Refund,
   resource: "refund",
-  index: (r) => ({ payment: r.payment, customer: r.customer, status: r.status, created_at: r.createdAt, provider_ref: r.providerRef })
+  index: (r) => ({ payment: r.payment, customer: r.customer, status: r.status, created_at: r.createdAt, provider_ref: r.providerRef, ...providerLinkIndex(r) })
 })
 
 export const PaymentMethodRecords = Collections.records({

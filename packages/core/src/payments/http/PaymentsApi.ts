@@ -2,11 +2,11 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { InstantParam } from "../../kernel/Instant.js"
 import { Payment, PaymentStatus, Refund, RefundCreate } from "../domain/Payment.js"
-import { ListOf, PageParams } from "../../http/Lists.js"
+import { ConnectionParam, ListOf, PageParams } from "../../http/Lists.js"
 import { Authentication } from "../../http/Principal.js"
 
 const id = HttpApiSchema.param("id", Schema.String)
-const range = { from: Schema.optional(InstantParam), to: Schema.optional(InstantParam) }
+const range = { from: Schema.optional(InstantParam), to: Schema.optional(InstantParam), ...ConnectionParam }
 
 export class PaymentsGroup extends HttpApiGroup.make("payments")
   .add(

@@ -4,6 +4,7 @@ import * as Collections from "../../kernel/Collections.js"
 import { isoAt } from "../../kernel/Time.js"
 import { Subscription } from "./Subscription.js"
 import { dueAt } from "./SubscriptionSchedule.js"
+import { providerLinkIndex } from "../../kernel/ProviderLink.js"
 
 export const SubscriptionRecords = Collections.records({
   collection: Collections.Subscriptions,
@@ -12,7 +13,7 @@ export const SubscriptionRecords = Collections.records({
   // `due_at`: when the billing loop must next act on it (one indexed range query finds the due ones).
   index: (s) => {
     const due = dueAt(s)
-    return { customer: s.customer, plan: s.plan, status: s.status, due_at: due === null ? null : isoAt(due) }
+    return { customer: s.customer, plan: s.plan, status: s.status, due_at: due === null ? null : isoAt(due), ...providerLinkIndex(s) }
   }
 })
 

@@ -9,6 +9,7 @@ import { InstantInput } from "../../kernel/Instant.js"
 import { Metadata } from "../../kernel/Metadata.js"
 import { SignedMinorAmount } from "../../kernel/Money.js"
 import { integerRange, Timestamp, optionalWire, strict, wire } from "../../kernel/Wire.js"
+import { providerLinkFields } from "../../kernel/ProviderLink.js"
 
 export const SubscriptionStatus = Schema.Literal(
   "trialing",
@@ -60,6 +61,11 @@ export const Prepaid = Schema.Struct({
 }).annotations({ identifier: "Prepaid" })
 export type Prepaid = typeof Prepaid.Type
 
+export const ManagedBy = Schema.Literal("billkit", "stripe").annotations({
+  description: "Who bills the subscription: `billkit`, or `stripe` for an imported mirror (read-only until migrated)."
+})
+export type ManagedBy = typeof ManagedBy.Type
+
 export const Subscription = Schema.Struct({
   id: Id("subscription"),
   object: Schema.Literal("subscription"),
@@ -89,6 +95,12 @@ export const Subscription = Schema.Struct({
   paymentMethod: wire("payment_method", Schema.NullOr(Schema.String)),
   latestInvoice: wire("latest_invoice", Schema.NullOr(Schema.String)),
   metadata: Metadata,
+  ...providerLinkFields,
+  /**
+   * `stripe`: an imported mirror that Stripe bills; read-only in Billkit and skipped by the
+   * billing loop. Records from before imports read `billkit`.
+   */
+  managedBy: Schema.optionalWith(ManagedBy, { default: () => "billkit" as const }).pipe(Schema.fromKey("managed_by")),
   createdAt: wire("created_at", Timestamp),
   updatedAt: wire("updated_at", Timestamp)
 }).annotations({ identifier: "Subscription" })

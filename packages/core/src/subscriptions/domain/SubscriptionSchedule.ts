@@ -10,6 +10,8 @@ export const trialWillEndNotice = 3 * 86_400_000
 
 
 export const dueAt = (s: Subscription): number | null => {
+  // A mirror of a Stripe subscription: Stripe bills it, the billing loop never takes it up.
+  if (s.managedBy !== "billkit") return null
   const cancelAt = s.cancelAt === null ? Infinity : msOf(s.cancelAt)
   let next = Infinity
   switch (s.status) {

@@ -11,7 +11,7 @@ import {
   SubscriptionStatus,
   TrialConversion
 } from "../domain/Subscription.js"
-import { ListOf, PageParams } from "../../http/Lists.js"
+import { ConnectionParam, ListOf, PageParams } from "../../http/Lists.js"
 import { Authentication } from "../../http/Principal.js"
 
 const id = HttpApiSchema.param("id", Schema.String)
@@ -43,7 +43,7 @@ export class SubscriptionsGroup extends HttpApiGroup.make("subscriptions")
   )
   .add(
     HttpApiEndpoint.get("list", "/v1/subscriptions")
-      .setUrlParams(Schema.Struct({ ...PageParams, status: Schema.optional(SubscriptionStatus), customer: Schema.optional(Schema.String), plan: Schema.optional(Schema.String) }))
+      .setUrlParams(Schema.Struct({ ...PageParams, ...ConnectionParam, status: Schema.optional(SubscriptionStatus), customer: Schema.optional(Schema.String), plan: Schema.optional(Schema.String) }))
       .addSuccess(ListOf(Subscription, "Subscription"))
       .annotate(OpenApi.Summary, "List subscriptions")
   )

@@ -19,12 +19,13 @@ export const SubscriptionsLive = HttpApiBuilder.group(BillkitApi, "subscriptions
           const request = yield* toPageRequest(page)
           return toList(yield* subscriptions.list(request, { customer: customer.id, ...(status === undefined ? {} : { status }) }))
         })))
-      .handle("list", ({ urlParams: { customer, plan, status, ...page } }) =>
+      .handle("list", ({ urlParams: { connection, customer, plan, status, ...page } }) =>
         command("subscriptions", "read", Effect.gen(function*() {
           const request = yield* toPageRequest(page)
           return toList(yield* subscriptions.list(request, {
             ...(status === undefined ? {} : { status }),
             ...(customer === undefined ? {} : { customer }),
+            ...(connection === undefined ? {} : { connection }),
             ...(plan === undefined ? {} : { plan })
           }))
         })))
