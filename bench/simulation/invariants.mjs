@@ -115,6 +115,8 @@ export const makeChecker = () => {
     if (s.status !== "active" && s.status !== "past_due") return
     if (s.paused_at !== null) return
     const end = lastEnd.get(s.id)
+    // The loop has done all work due up to `at`: a live period that ended by then was not renewed.
+    if (ms(s.current_period_end) <= at) violation(at, "periods", `${s.id} (${s.status}): its period ended ${s.current_period_end} and was not renewed`)
     if (end !== ms(s.current_period_end)) {
       violation(at, "periods", `${s.id} (${s.status}): current period ends ${s.current_period_end}, last billed period ends ${end === undefined ? "never" : new Date(end).toISOString()}`)
     }

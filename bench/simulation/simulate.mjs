@@ -30,7 +30,7 @@ const taxRates = ["0", "7", "19", "21"]
  * wall time (and where it went), the ledger's hash and counts, the invariant violations (none
  * expected), and how many actions the library refused, by action and error tag.
  */
-export const simulate = async ({ storage, subscriptions = 50, years = 2, seed = 1, billing = {}, onPeriod } = {}) => {
+export const simulate = async ({ storage, subscriptions = 50, years = 2, seed = 1, billing = {}, onPeriod, onLedgerLine } = {}) => {
   const began = performance.now()
   const rng = makeRng(seed)
   const checker = makeChecker()
@@ -236,7 +236,7 @@ export const simulate = async ({ storage, subscriptions = 50, years = 2, seed = 
     }
 
     const t = performance.now()
-    const ledger = await ledgerHash(storage, tenant)
+    const ledger = await ledgerHash(storage, tenant, onLedgerLine)
     timing.ledgerMs = performance.now() - t
     for (const b of ledger.broken) checker.violations.push({ at: "end", what: "totals", detail: b })
     const seconds = (performance.now() - began) / 1000
