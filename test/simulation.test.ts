@@ -32,14 +32,14 @@ const onSqlite = async (): Promise<SimulationResult> => {
 }
 
 /** What every run must show: a busy ledger, every invariant held, nothing left unanswered. */
-const sound = (result: SimulationResult) => {
+const sound = (result: SimulationResult, of: { subscriptions: number; years: number } = size) => {
   expect(result.violations).toEqual([])
   expect(result.unanswered).toEqual([])
-  expect(result.periods).toBe(1 + 12 * size.years)
-  // Renewals, changes, cancellations and their refunds all happened.
-  expect(result.counts.invoices).toBeGreaterThan(size.subscriptions * 12)
-  expect(result.counts.refunds).toBeGreaterThan(0)
-  expect(result.customers).toBeGreaterThan(size.subscriptions)
+  expect(result.periods).toBe(1 + 12 * of.years)
+  // Renewals, changes and cancellations (and, at full size, their refunds) all happened.
+  expect(result.counts.invoices).toBeGreaterThan(of.subscriptions * 12 * of.years * 0.5)
+  if (of === size) expect(result.counts.refunds).toBeGreaterThan(0)
+  expect(result.customers).toBeGreaterThan(of.subscriptions)
   expect(result.checked.invoicesChecked).toBe(result.counts.invoices)
   expect(result.sha256).toMatch(/^[0-9a-f]{64}$/)
 }
@@ -75,8 +75,9 @@ describe("simulation", () => {
   })
 
   it("another seed gives another ledger", { timeout }, async () => {
-    const other = await simulate({ storage: makeMemoryStorage(), ...size, seed: size.seed + 1 })
-    sound(other)
+    const small = { subscriptions: 20, years: 1 }
+    const other = await simulate({ storage: makeMemoryStorage(), ...small, seed: size.seed + 1 })
+    sound(other, small)
     expect(other.sha256).not.toBe(memory.sha256)
   })
 })
