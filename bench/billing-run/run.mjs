@@ -8,7 +8,7 @@
 // run at the trial end bills every first period; the measured run is the next one, a month
 // later: N renewals, each an invoice charged to the card.
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { cpus, tmpdir, totalmem } from "node:os"
+import { cpus, loadavg, tmpdir, totalmem } from "node:os"
 import { join } from "node:path"
 import { Clock, Effect } from "effect"
 import { billkit, fixedClock, makeFakePaymentProvider, makeIdGenerator } from "@billkit/core"
@@ -50,6 +50,8 @@ const measure = async (storage, tenant, now, mode) => {
   let peak = process.memoryUsage().rss
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
   const rssBefore = process.memoryUsage().rss
+  const loadBefore = loadavg().map((l) => +l.toFixed(2))
+  const cpuBefore = process.cpuUsage()
   const began = performance.now()
   // The loop as a host runs it: billkit().runBilling(), real time pinned at `now`.
   const paymentProvider = slowProvider()
@@ -57,9 +59,15 @@ const measure = async (storage, tenant, now, mode) => {
   const report = await app.runBilling({ setWise: mode === "setwise", ...(batchSize === undefined ? {} : { batchSize: Number(batchSize) }) })
   await app.dispose()
   const seconds = (performance.now() - began) / 1000
+  // This process's CPU (Postgres runs in its own): on a loaded machine, wall time mostly measures
+  // the wait for a core; CPU per renewal is what the code costs.
+  const cpu = process.cpuUsage(cpuBefore)
   clearInterval(sampler)
   peak = Math.max(peak, process.memoryUsage().rss)
-  return { seconds, steps: report.steps, failed: report.failed.length, rssBeforeMb: rssBefore / 2 ** 20, peakRssMb: peak / 2 ** 20 }
+  // With `node --expose-gc`: what stays on the heap once the run's garbage is collected.
+  global.gc?.()
+  const heapUsedAfterGcMb = global.gc === undefined ? null : Math.round(process.memoryUsage().heapUsed / 2 ** 20)
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, loadBefore, steps: report.steps, failed: report.failed.length, rssBeforeMb: rssBefore / 2 ** 20, peakRssMb: peak / 2 ** 20, heapUsedAfterGcMb }
 }
 
 const countInvoices = (storage, tenant) =>
@@ -103,12 +111,20 @@ for (const backend of backends) {
         trialEnd: {
           seconds: +first.seconds.toFixed(2),
           perSecond: Math.round(n / first.seconds),
+          cpuSeconds: +first.cpuSeconds.toFixed(2),
+          cpuMsPerRenewal: +(1000 * first.cpuSeconds / n).toFixed(3),
+          loadBefore: first.loadBefore,
+          heapUsedAfterGcMb: first.heapUsedAfterGcMb,
           rssBeforeMb: Math.round(first.rssBeforeMb),
           peakRssMb: Math.round(first.peakRssMb)
         },
         renewal: run === null ? null : {
           seconds: +run.seconds.toFixed(2),
           perSecond: Math.round(n / run.seconds),
+          cpuSeconds: +run.cpuSeconds.toFixed(2),
+          cpuMsPerRenewal: +(1000 * run.cpuSeconds / n).toFixed(3),
+          loadBefore: run.loadBefore,
+          heapUsedAfterGcMb: run.heapUsedAfterGcMb,
           rssBeforeMb: Math.round(run.rssBeforeMb),
           peakRssMb: Math.round(run.peakRssMb),
           failed: run.failed
@@ -132,7 +148,7 @@ const merged = [
   ...previous.filter((r) => !results.some((n) => n.backend === r.backend && n.subscriptions === r.subscriptions && n.mode === r.mode && n.providerDelayMs === (r.providerDelayMs ?? 0) && n.collectConcurrency === (r.collectConcurrency ?? 16))),
   ...results.map((r) => ({ ...r, measuredAt }))
 ].sort((a, b) => a.backend.localeCompare(b.backend) || a.subscriptions - b.subscriptions)
-writeFileSync(file, `${JSON.stringify({ machine, command: "node bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres] [--modes setwise,rowwise] [--provider-delay-ms 300] [--first-pass-only]", results: merged }, null, 2)}\n`)
+writeFileSync(file, `${JSON.stringify({ machine, command: "node --expose-gc bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres] [--modes setwise,rowwise] [--provider-delay-ms 300] [--first-pass-only]", results: merged }, null, 2)}\n`)
 console.table(results.map((r) => ({
   backend: r.backend,
   subscriptions: r.subscriptions,
@@ -140,6 +156,7 @@ console.table(results.map((r) => ({
   "provider ms": r.providerDelayMs,
   "renewal s": r.renewal?.seconds ?? "-",
   "subs/s": r.renewal?.perSecond ?? "-",
+  "CPU ms/renewal": r.renewal?.cpuMsPerRenewal ?? r.trialEnd.cpuMsPerRenewal,
   "peak RSS MB": r.renewal?.peakRssMb ?? r.trialEnd.peakRssMb,
   "first-period subs/s": r.trialEnd.perSecond
 })))

@@ -34,7 +34,7 @@ import { traced } from "../kernel/Traced.js"
 
 const decodeSubscription = Schema.decodeUnknownSync(Subscription)
 
-interface DueWork {
+export interface DueWork {
   readonly kind: "subscription" | "invoice"
   readonly id: string
   readonly at: number
@@ -79,6 +79,24 @@ const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
   const timer = setTimeout(() => resume(Effect.void), 0)
   return Effect.sync(() => clearTimeout(timer))
 })
+
+/**
+ * The batch: due work in due order, up to `size` steps, and ending before a customer's second
+ * step. Money moves only after a batch commits, so a later step of the same customer (the next
+ * renewal) must wait for the outcome of the earlier one (a dunning retry's final failure turns
+ * the subscription `unpaid`, and an unpaid subscription does not renew). Without this cut, what a
+ * test-clock advance bills would depend on the batch size, and so on the backend.
+ */
+export const oneStepPerCustomer = (due: ReadonlyArray<DueWork>, size: number): Array<DueWork> => {
+  const batch: Array<DueWork> = []
+  const customers = new Set<unknown>()
+  for (const work of due) {
+    if (batch.length === size || customers.has(work.row.customer)) break
+    customers.add(work.row.customer)
+    batch.push(work)
+  }
+  return batch
+}
 
 export interface LoopReport {
   /** Steps done (those that failed or made no progress are in `failed` instead). */
@@ -154,7 +172,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
       /** The next rows due, less those set aside in this run. */
       // Suspended: how many to ask for depends on what has been set aside by then.
       const nextBatch = Effect.suspend(() => Effect.map(dueWork(tenant, upTo, batchSize + failed.size), (due) =>
-        due.filter((w) => !failed.has(w.id)).slice(0, batchSize)))
+        oneStepPerCustomer(due.filter((w) => !failed.has(w.id)), batchSize)))
 
       /** Intents of the transactions of this batch that committed. */
       let committed: Array<MoneyIntent> = []
