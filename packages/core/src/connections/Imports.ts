@@ -416,6 +416,8 @@ export const makeImporter = Effect.gen(function*() {
             idempotencyKey: null,
             nextActionUrl: null,
             automatic: false,
+            // A dispute reaches Billkit through `charge.dispute.*` once the mirror exists.
+            dispute: null,
             ...link(connection, o.id),
             createdAt: created
           }))

@@ -9,10 +9,10 @@ import { connections } from "./0007_connections.js"
 import { hostedPages } from "./0008_hosted_pages.js"
 import { analytics } from "./0009_analytics.js"
 import { referrals } from "./0010_referrals.js"
-import { mrrRollups } from "./0012_mrr_rollups.js"
-import { entitlements } from "./0013_entitlements.js"
-import { providerRoutes } from "./0014_provider_routes.js"
-import { imports } from "./0015_imports.js"
+import { mrrRollups } from "./0011_mrr_rollups.js"
+import { entitlements } from "./0012_entitlements.js"
+import { providerRoutes } from "./0013_provider_routes.js"
+import { imports } from "./0014_imports.js"
 
 /**
  * Every Billkit migration, bundled as code (a file provider breaks once bundled). Names sort in
@@ -29,8 +29,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0008_hosted_pages": hostedPages,
   "0009_analytics": analytics,
   "0010_referrals": referrals,
-  "0012_mrr_rollups": mrrRollups,
-  "0013_entitlements": entitlements,
-  "0014_provider_routes": providerRoutes,
-  "0015_imports": imports
+  "0011_mrr_rollups": mrrRollups,
+  "0012_entitlements": entitlements,
+  "0013_provider_routes": providerRoutes,
+  "0014_imports": imports
 }
