@@ -258,7 +258,9 @@ describe("dashboard test clock", () => {
     const after = (await api("GET", "/v1/test-helpers/clock")).body.now
     expect(Date.parse(after) - Date.parse(before)).toBe(31 * 86_400_000)
 
-    const renewals = (await api("GET", `/v1/invoices?from=${encodeURIComponent(before)}`)).body.data
+    // Strictly after `before`, as the page lists them: renewals due at that very instant were made
+    // before the advance (the seed's 31-day steps land on a period end when the months have 31 days).
+    const renewals = (await api("GET", `/v1/invoices?from=${encodeURIComponent(new Date(Date.parse(before) + 1).toISOString())}`)).body.data
     const adaRenewal = renewals.find((invoice: any) => invoice.customer === seeded.ada)
     expect(adaRenewal).toMatchObject({ billing_reason: "subscription_cycle", status: "paid", total: 2900 })
 
