@@ -319,6 +319,16 @@ describe("request bodies", () => {
     expect((await call("POST", "/v1/customers", { email: "b@example.com", name: "é".repeat(190) })).status).toBe(201)
     expect((await request(undefined, "POST", "/v1/customers", big)).status).toBe(401)
   })
+
+  it("holds the key-less provider webhook to the same limit: anyone may call it, nobody may send it a flood", async () => {
+    const { request } = await makeApp({ maxBodyBytes: 1000 })
+    const big = { id: "evt_1", type: "payment_intent.succeeded", data: { object: { note: "x".repeat(2000) } } }
+    const refused = await request(undefined, "POST", "/v1/providers/stripe/webhook/default", big)
+    expect(refused.status).toBe(413)
+    expect(refused.json).toMatchObject({ type: "urn:billkit:error:payload_too_large", status: 413 })
+    // Under the limit it reaches the webhook's own checks (no Stripe provider here: a 404).
+    expect((await request(undefined, "POST", "/v1/providers/stripe/webhook/default", { id: "evt_1" })).status).toBe(404)
+  })
 })
 
 describe("streamed request bodies", () => {

@@ -45,7 +45,7 @@ describe("docs/openapi.json", () => {
     expect(statuses("/v1/customers", "post")).toEqual(["201", "400", "401", "403", "409", "413", "422", "429"])
     expect(statuses("/v1/customers/{id}", "patch")).toContain("409")
     expect(statuses("/v1/products/{id}", "patch")).not.toContain("409")
-    expect(statuses("/v1/providers/stripe/webhook/{connection}", "post")).toEqual(["200", "400", "404"])
+    expect(statuses("/v1/providers/stripe/webhook/{connection}", "post")).toEqual(["200", "400", "404", "413"])
     expect(statuses("/v1/analytics/mrr", "get")).toContain("422")
     expect(statuses("/v1/events", "get")).not.toContain("422")
   })

@@ -95,7 +95,8 @@ const retrieveDescription = "404 when no such record exists in the key's project
  * - 401, 403 and 429 wherever an API key is needed (all but the provider webhooks);
  * - 404 where the path names a record (`{id}`), or listed in `alsoNotFound`;
  * - 409 on every keyed POST (an Idempotency-Key whose first request still runs), or listed in `alsoConflict`;
- * - 413 and 422 wherever a keyed request carries a body (size limit; NUL in a string, validation);
+ * - 413 wherever a request carries a body (the size limit holds for the provider webhooks too);
+ *   422 wherever a keyed one does (NUL in a string, validation);
  *   422 also on the reads listed in `alsoInvalid`.
  */
 const answers = (method: string, path: string, op: OpenApi.OpenAPISpecOperation, keyed: boolean): Set<string> => {
@@ -105,7 +106,8 @@ const answers = (method: string, path: string, op: OpenApi.OpenAPISpecOperation,
   if (keyed) ["401", "403", "429"].forEach((s) => out.add(s))
   if (path.includes("{") || alsoNotFound.has(id)) out.add("404")
   if ((keyed && method === "post") || alsoConflict.has(id)) out.add("409")
-  if (keyed && hasBody) ["413", "422"].forEach((s) => out.add(s))
+  if (hasBody) out.add("413")
+  if (keyed && hasBody) out.add("422")
   if (alsoInvalid.has(id)) out.add("422")
   return out
 }

@@ -104,7 +104,12 @@ export const pipeline = (options: PipelineOptions) =>
               }))
 
           const handled = Effect.gen(function*() {
-            if (isPublic(path)) return yield* app
+            if (isPublic(path)) {
+              // Key-less, so anyone may call it: its body is still held to the size limit.
+              if (!hasBody) return yield* app
+              const { request } = yield* withBodyRead(original, maxBodyBytes)
+              return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, request)
+            }
             const principal = yield* authenticate(original)
             const now = yield* Clock.currentTimeMillis
             if (Option.isNone(principal)) {
