@@ -79,7 +79,11 @@ const alsoInvalid: ReadonlySet<string> = new Set([
   "analytics.movements",
   "analytics.churn",
   "analytics.customers",
-  "analytics.revenue"
+  "analytics.revenue",
+  // `from` after `to` (Lists.checkRange)
+  "invoices.list",
+  "payments.list",
+  "payments.listRefunds"
 ])
 
 const bodyMethods = new Set(["post", "put", "patch"])
