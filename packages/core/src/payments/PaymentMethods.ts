@@ -62,6 +62,27 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
       return Option.filter(yield* repo.find(paymentMethodId), (m) => m.customer === customerId)
     })
 
+    /** A new active card of the customer: the default when none of its `active` methods is. */
+    const cardMethod = (customerId: string, card: ProviderPaymentMethod, active: ReadonlyArray<PaymentMethod>) =>
+      Effect.gen(function*() {
+        const method: PaymentMethod = {
+          id: yield* ids.next("paymentMethod"),
+          object: "payment_method",
+          customer: customerId,
+          type: "card",
+          brand: card.brand,
+          last4: card.last4,
+          expMonth: card.expMonth,
+          expYear: card.expYear,
+          isDefault: !active.some((m) => m.isDefault),
+          status: "active",
+          providerRef: card.providerRef,
+          createdAt: yield* nowIso,
+          detachedAt: null
+        }
+        return method
+      })
+
     /** Stores the card behind `token` at the provider and attaches it; the first one becomes the default. */
     const attach = traced("PaymentMethods.attach")(function*(customerId: string, token: string) {
       const customer = yield* customers.get(customerId)
@@ -96,23 +117,7 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
             // Inbound webhooks about this provider customer find the tenant by it.
             yield* routes.record(customerRoute(link.provider, link.providerRef))
           }
-          const active = yield* activeOf(customerId)
-          const method: PaymentMethod = {
-            id: yield* ids.next("paymentMethod"),
-            object: "payment_method",
-            customer: customerId,
-            type: "card",
-            brand: card.brand,
-            last4: card.last4,
-            expMonth: card.expMonth,
-            expYear: card.expYear,
-            isDefault: !active.some((m) => m.isDefault),
-            status: "active",
-            providerRef: card.providerRef,
-            createdAt: yield* nowIso,
-            detachedAt: null
-          }
-          return yield* repo.insert(method).pipe(Effect.orDie)
+          return yield* repo.insert(yield* cardMethod(customerId, card, yield* activeOf(customerId))).pipe(Effect.orDie)
         })
       )
     })
@@ -180,21 +185,7 @@ export class PaymentMethods extends Effect.Service<PaymentMethods>()("@billkit/c
           yield* customers.lock(customerId)
           const active = yield* activeOf(customerId)
           if (active.some((m) => m.providerRef === card.providerRef)) return false
-          yield* repo.insert({
-            id: yield* ids.next("paymentMethod"),
-            object: "payment_method",
-            customer: customerId,
-            type: "card",
-            brand: card.brand,
-            last4: card.last4,
-            expMonth: card.expMonth,
-            expYear: card.expYear,
-            isDefault: !active.some((m) => m.isDefault),
-            status: "active",
-            providerRef: card.providerRef,
-            createdAt: yield* nowIso,
-            detachedAt: null
-          }).pipe(Effect.orDie)
+          yield* repo.insert(yield* cardMethod(customerId, card, active)).pipe(Effect.orDie)
           return true
         })
       )
