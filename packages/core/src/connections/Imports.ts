@@ -303,6 +303,8 @@ export const makeImporter = Effect.gen(function*() {
               metadata: metadataOf(d.metadata),
               ...link(connection, o.id),
               managedBy: "stripe" as const,
+              // A migration under way is Billkit's own record, never Stripe's to overwrite.
+              migration: existing?.migration ?? null,
               createdAt: created,
               updatedAt: now
             }

@@ -23,6 +23,7 @@ import { paymentMethodRoutes } from "./paymentMethods.js"
 import { refundRoutes } from "./refunds.js"
 import { makeRouter, type Route, type RouteContext, type RouteReply } from "./routing.js"
 import { setupIntentRoutes } from "./setupIntents.js"
+import { subscriptionRoutes } from "./subscriptions.js"
 import { FakeStripeStore, type LoggedCall } from "./store.js"
 import { FakeStripeWebhooks, type WebhookEndpoint } from "./webhooks.js"
 
@@ -36,6 +37,7 @@ export const fakeStripeRoutes: ReadonlyArray<Route> = [
   ...chargeRoutes,
   ...refundRoutes,
   ...checkoutSessionRoutes,
+  ...subscriptionRoutes,
   ...eventRoutes
 ]
 
@@ -155,6 +157,10 @@ export const startFakeStripe = async (options: FakeStripeOptions = {}): Promise<
       if (url.pathname.startsWith("/v1/")) {
         const bearer = bearerOf(request)
         if (bearer !== secretKey) throw unauthorized(bearer)
+      }
+      if (store.takeFailure(method, url.pathname)) {
+        // As Stripe failing on its side: a 500 before the request ran, kept under no idempotency key.
+        throw new FakeStripeError(500, { type: "api_error", message: "An unknown error occurred (injected by the test)." })
       }
       const matched = router.match(method, url.pathname)
       if (matched === undefined) {

@@ -34,6 +34,8 @@ export class FakeStripeStore {
   readonly behaviours = new Map<string, CardBehaviour>()
   /** Every request that reached a route, in order. */
   readonly calls: Array<LoggedCall> = []
+  /** Requests to fail with a 500 before they run (`failNext`), each taken once. */
+  private readonly failures: Array<{ readonly method: string; readonly pathPrefix: string }> = []
   /** Added to the wall clock, in seconds: lets a test make the fake's time run ahead. */
   clockOffsetSeconds = 0
 
@@ -52,6 +54,19 @@ export class FakeStripeStore {
   /** Unix seconds, as Stripe's `created`. */
   now(): number {
     return Math.floor(Date.now() / 1000) + this.clockOffsetSeconds
+  }
+
+  /** The next `times` requests of `method` to paths starting with `pathPrefix` fail with a 500 (Stripe failing), before they run. */
+  failNext(method: string, pathPrefix: string, times = 1): void {
+    for (let i = 0; i < times; i++) this.failures.push({ method, pathPrefix })
+  }
+
+  /** Whether this request is one `failNext` asked to fail (and forgets that it was asked). */
+  takeFailure(method: string, path: string): boolean {
+    const index = this.failures.findIndex((f) => f.method === method && path.startsWith(f.pathPrefix))
+    if (index < 0) return false
+    this.failures.splice(index, 1)
+    return true
   }
 
   /** Calls to one route family, e.g. `countCalls("POST", "/v1/payment_intents")`. */
