@@ -189,6 +189,8 @@ export const migrateScenarios = (ctx: MigrateContext) => {
     const billkit = await t.send(t.a.test, "POST", `/v1/subscriptions/${own.id}/migrate`)
     expect(billkit.status).toBe(409)
     expect(billkit.text).toContain("managed_by: stripe")
+    // The Promise façade refuses it the same way.
+    await expect(t.app.project(t.a.projectId).subscriptions.migrate(own.id)).rejects.toMatchObject({ _tag: "Conflict" })
     expect((await t.send(t.a.test, "POST", "/v1/subscriptions/sub_unknown/migrate")).status).toBe(404)
     expect((await t.send(t.b.test, "POST", `/v1/subscriptions/${sub.id}/migrate`)).status).toBe(404)
     const reader = await makeKey(t, { scopes: ["subscriptions:read"] })
