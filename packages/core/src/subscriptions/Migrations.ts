@@ -54,12 +54,12 @@ export class SubscriptionMigrations extends Effect.Service<SubscriptionMigration
     }
 
     /** Sets the migration of `id` from what `update` makes of it, in a transaction of its own. */
-    const write = (id: string, update: (s: Subscription, now: string) => Effect.Effect<Subscription, Conflict>) =>
+    const write = (id: string, update: (s: Subscription, now: string) => Subscription) =>
       repo.transaction(Effect.gen(function*() {
         const current = yield* repo.get(id, true)
         const refused = notMigratable(current)
         if (refused !== null) return yield* refused
-        const next = yield* update(current, isoAt(yield* Clock.currentTimeMillis))
+        const next = update(current, isoAt(yield* Clock.currentTimeMillis))
         if (next !== current) yield* repo.update(next).pipe(Effect.orDie)
         return next
       }))
@@ -96,11 +96,11 @@ export class SubscriptionMigrations extends Effect.Service<SubscriptionMigration
 
       // 2. The intent, committed (a migration committed meanwhile by another call is kept as it is).
       const scheduled = yield* write(id, (current, stamp) =>
-        Effect.succeed(current.migration !== null ? current : {
+        current.migration !== null ? current : {
           ...current,
-          migration: { status: "scheduled" as const, at: isoAt(at), requestedAt: stamp, confirmedAt: null, completedAt: null },
+          migration: { status: "scheduled", at: isoAt(at), requestedAt: stamp, confirmedAt: null, completedAt: null },
           updatedAt: stamp
-        }))
+        })
       const migration = scheduled.migration!
       if (migration.status !== "scheduled") return scheduled
 
@@ -111,11 +111,11 @@ export class SubscriptionMigrations extends Effect.Service<SubscriptionMigration
 
       // 4. The outcome, in a transaction of its own.
       return yield* write(id, (current, stamp) =>
-        Effect.succeed(current.migration?.status !== "scheduled" ? current : {
+        current.migration?.status !== "scheduled" ? current : {
           ...current,
-          migration: { ...current.migration, status: "confirmed" as const, confirmedAt: stamp },
+          migration: { ...current.migration, status: "confirmed", confirmedAt: stamp },
           updatedAt: stamp
-        }))
+        })
     })
 
     return { migrate } as const

@@ -308,9 +308,9 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
      * is invoiced in advance now, as a renewal would be. Its status and cancellation fields were
      * Stripe's (a sync may even have mirrored Stripe ending it at `at`); they start afresh.
      */
-    const takeOver = (s: Subscription, at: number) =>
+    const takeOver = (s: Subscription & { readonly migration: NonNullable<Subscription["migration"]> }, at: number) =>
       Effect.gen(function*() {
-        if (!(yield* claim(`${s.id}:migrate:${isoAt(at)}`)) || s.migration === null) return false
+        if (!(yield* claim(`${s.id}:migrate:${isoAt(at)}`))) return false
         const billkit: Subscription = {
           ...s,
           managedBy: "billkit",
@@ -342,8 +342,9 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
       const s = yield* store.get(id, true).pipe(Effect.orDie)
       if (s.managedBy !== "billkit") {
         // Stripe's until a confirmed migration's instant (domain/SubscriptionSchedule.ts).
-        const takeoverAt = s.migration?.status === "confirmed" ? msOf(s.migration.at) : Infinity
-        return takeoverAt <= now ? yield* takeOver(s, takeoverAt) : false
+        const migration = s.migration
+        if (migration?.status !== "confirmed" || msOf(migration.at) > now) return false
+        return yield* takeOver({ ...s, migration }, msOf(migration.at))
       }
       const cancelAt = s.cancelAt === null ? Infinity : msOf(s.cancelAt)
       if (s.status === "trialing") {

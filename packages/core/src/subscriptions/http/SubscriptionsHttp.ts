@@ -44,7 +44,9 @@ export const SubscriptionsLive = HttpApiBuilder.group(BillkitApi, "subscriptions
       .handle("migrate", ({ path }) =>
         write(migrations.migrate(path.id)).pipe(
           Effect.catchTag("ProviderCallFailed", (e) =>
-            Effect.fail(providerUnavailable(`Stripe could not be reached or failed (${e.message}); the migration stays scheduled: send the request again`)))
+            Effect.fail(providerUnavailable(
+              `Stripe could not be reached or failed (${e.message}): send the request again; a migration already scheduled is retried with the same idempotency key`
+            )))
         ))
       .handle("upcomingInvoice", ({ path }) =>
         command("subscriptions", "read", Effect.map(subscriptions.upcomingInvoice(path.id), ({ id: _id, ...invoice }) => invoice)))
