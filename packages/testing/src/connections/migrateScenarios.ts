@@ -129,6 +129,12 @@ export const migrateScenarios = (ctx: MigrateContext) => {
       period_start: iso(end), period_end: taken.current_period_end
     })
     expect(invoices[0].lines).toMatchObject([{ type: "subscription", amount: 9800, period: { start: iso(end), end: taken.current_period_end } }])
+    // Billkit's MRR counts it from the takeover on, as new business; while Stripe billed it, not at all.
+    const movements = await t.ok(t.a.test, "GET", `/v1/analytics/mrr/movements?interval=day&currency=EUR&from=${iso(end - 5 * day)}&to=${iso(end + day)}`)
+    const points: Array<{ start: string; end: string; new: { mrr: number; subscriptions: Array<{ subscription: string }> } }> = movements.data[0].points
+    const takeoverDay = points.findIndex((p) => p.start <= iso(end) && iso(end) < p.end)
+    expect(points.map((p) => p.new.mrr)).toEqual(points.map((_, i) => (i === takeoverDay ? 9800 : 0)))
+    expect(points[takeoverDay]!.new.subscriptions.map((x) => x.subscription)).toEqual([sub.id])
     const events = (await t.ok(t.a.test, "GET", "/v1/events?type=subscription.migrated")).data
     expect(events.map((e: { subject: string }) => e.subject)).toEqual([sub.id])
 
