@@ -166,7 +166,9 @@ export const migrateScenarios = (ctx: MigrateContext) => {
   it("leaves the migration scheduled when Stripe fails, answering 502; a retry makes the same call once and confirms it", async () => {
     const { t, account, ids, sub, end, advance, billkitInvoices, key } = await imported()
     account.failNextUpdates(1)
-    const failed = await t.send(t.a.test, "POST", `/v1/subscriptions/${sub.id}/migrate`)
+    // The client's Idempotency-Key: a 5xx is never kept under it, so the retry with it runs.
+    const keyed = { "idempotency-key": `migrate-${sub.id}` }
+    const failed = await t.send(t.a.test, "POST", `/v1/subscriptions/${sub.id}/migrate`, undefined, keyed)
     expect(failed.status).toBe(502)
     expect(failed.json).toMatchObject({ type: "urn:billkit:error:provider_unavailable", status: 502 })
     expect(failed.json.detail).toContain("send the request again")
@@ -177,12 +179,16 @@ export const migrateScenarios = (ctx: MigrateContext) => {
     await advance(end - 60)
     expect(await t.ok(t.a.test, "GET", `/v1/subscriptions/${sub.id}`)).toMatchObject({ managed_by: "stripe", migration: { status: "scheduled" } })
 
-    const retried = await t.send(t.a.test, "POST", `/v1/subscriptions/${sub.id}/migrate`)
+    const retried = await t.send(t.a.test, "POST", `/v1/subscriptions/${sub.id}/migrate`, undefined, keyed)
     expect(retried.status).toBe(200)
+    expect(retried.headers.get("idempotent-replayed")).toBeNull()
     // The record committed first, confirmed: no second one.
     expect(retried.json.migration).toMatchObject({ status: "confirmed", at: iso(end), requested_at: scheduled.migration.requested_at })
     expect(await account.read("subscriptions", ids.subscription)).toMatchObject({ cancel_at: end })
-    // Two sends with the one key, one of them effective.
+    // Two sends with the one key, one of them effective; the client's key now replays the answer.
+    expect(await account.updatesWith(key)).toEqual({ sent: 2, effective: 1 })
+    const replayed = await t.send(t.a.test, "POST", `/v1/subscriptions/${sub.id}/migrate`, undefined, keyed)
+    expect([replayed.status, replayed.headers.get("idempotent-replayed"), replayed.json]).toEqual([200, "true", retried.json])
     expect(await account.updatesWith(key)).toEqual({ sent: 2, effective: 1 })
     await advance(end + 60)
     expect((await billkitInvoices()).map((i: { period_start: string }) => i.period_start)).toEqual([iso(end)])
