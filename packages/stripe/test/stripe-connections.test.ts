@@ -51,6 +51,8 @@ const fakeStripeAccounts = async (): Promise<AccountsUnderTest> => {
         read: async (type, id) =>
           (type === "customers" ? store.customers.get(id) : listSeeds.get(store)?.get(type)?.find((o) => o.id === id)) as Record<string, unknown> | undefined,
         failNextUpdates: (times = 1) => store.failNext("POST", "/v1/subscriptions/", times),
+        // Twice: the SDK resends once on a closed connection, with the same key.
+        loseNextUpdateAnswer: () => store.loseNextAnswer("POST", "/v1/subscriptions/", 2),
         updatesWith: async (key) => {
           const sent = store.calls.filter((c) => c.method === "POST" && c.path.startsWith("/v1/subscriptions/") && c.idempotencyKey === key)
           return { sent: sent.length, effective: sent.filter((c) => !c.replayed && c.status === 200).length }

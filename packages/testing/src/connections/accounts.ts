@@ -35,6 +35,8 @@ export interface FakeAccount {
   readonly read: (type: SyncedType, id: string) => Promise<Record<string, unknown> | undefined>
   /** The next `times` subscription updates fail as the provider failing on its side (a 5xx), before they run. */
   readonly failNextUpdates: (times?: number) => void
+  /** The next subscription update takes effect at the provider, but its answer never reaches Billkit. */
+  readonly loseNextUpdateAnswer: () => void
   /** Subscription updates sent with `idempotencyKey`: all, and those that took effect (neither replayed nor failed). */
   readonly updatesWith: (idempotencyKey: string) => Promise<{ readonly sent: number; readonly effective: number }>
 }
@@ -140,6 +142,7 @@ interface AccountState {
   /** Subscription updates: the kept answer per idempotency key, failures still to inject, and a log. */
   readonly keys: Map<string, string>
   failures: number
+  lostAnswers: number
   readonly updates: Array<{ readonly key: string; readonly effective: boolean }>
 }
 
@@ -245,6 +248,10 @@ export const inProcessAccounts = (options: InProcessOptions = {}): AccountsUnder
             state.keys.set(idempotencyKey, fingerprint)
             state.replaced.set(id, { ...found, data: { ...found.data, cancel_at: at, cancel_at_period_end: false } })
           }
+          if (kept === undefined && state.lostAnswers > 0) {
+            state.lostAnswers--
+            return Effect.fail(new ProviderCallFailed({ message: "socket hang up", retryable: true }))
+          }
           const now = objectOf(state, "subscriptions", id)!
           return Effect.succeed({ ...now, data: shapeOf(now) })
         })
@@ -259,6 +266,7 @@ export const inProcessAccounts = (options: InProcessOptions = {}): AccountsUnder
         replaced: new Map(),
         keys: new Map(),
         failures: 0,
+        lostAnswers: 0,
         updates: []
       }
       const secretKey = `sk_${mode}_${tag}${"x".repeat(24)}`
@@ -274,6 +282,9 @@ export const inProcessAccounts = (options: InProcessOptions = {}): AccountsUnder
         },
         failNextUpdates: (times = 1) => {
           state.failures += times
+        },
+        loseNextUpdateAnswer: () => {
+          state.lostAnswers++
         },
         updatesWith: async (key) => {
           const sent = state.updates.filter((u) => u.key === key)

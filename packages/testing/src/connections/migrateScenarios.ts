@@ -194,6 +194,23 @@ export const migrateScenarios = (ctx: MigrateContext) => {
     expect((await billkitInvoices()).map((i: { period_start: string }) => i.period_start)).toEqual([iso(end)])
   }, heavy)
 
+  it("resumes with the same key when Stripe acted but its answer was lost: nothing changes twice, then confirmed", async () => {
+    const { t, account, ids, sub, end, key } = await imported()
+    account.loseNextUpdateAnswer()
+    const lost = await t.send(t.a.test, "POST", `/v1/subscriptions/${sub.id}/migrate`)
+    expect(lost.status).toBe(502)
+    // Stripe did end its subscription there; Billkit does not know yet.
+    expect(await account.read("subscriptions", ids.subscription)).toMatchObject({ cancel_at: end })
+    expect(await t.ok(t.a.test, "GET", `/v1/subscriptions/${sub.id}`)).toMatchObject({ migration: { status: "scheduled", at: iso(end) } })
+    // Stripe's cancel_at is the migration's own instant, so the retry goes on: the same call, answered from the key.
+    const resumed = await t.ok(t.a.test, "POST", `/v1/subscriptions/${sub.id}/migrate`)
+    expect(resumed.migration).toMatchObject({ status: "confirmed", at: iso(end) })
+    // Sent again with the key (by Billkit's retry, and through the SDK also by its own resend), effective once.
+    const updates = await account.updatesWith(key)
+    expect(updates.effective).toBe(1)
+    expect(updates.sent).toBeGreaterThanOrEqual(2)
+  }, heavy)
+
   it("refuses what is not a Stripe subscription of this tenant's, and keys without subscriptions write", async () => {
     const { t, sub, account, key } = await imported()
     const own = await t.ok(t.a.test, "POST", `/v1/customers/${sub.customer}/subscriptions`, { plan: sub.plan })

@@ -175,6 +175,7 @@ export const startFakeStripe = async (options: FakeStripeOptions = {}): Promise<
       const kept = idempotent ? idempotency.replay(key, fingerprint) : undefined
       if (kept !== undefined) {
         await log(kept.status, true)
+        if (store.takeLostAnswer(method, url.pathname)) return void response.destroy()
         return answer(response, kept.status, kept.body, { "idempotent-replayed": "true", "idempotency-key": key!, ...versionHeader })
       }
       const params = method === "POST" ? parseForm(raw) : parseForm(url.search.slice(1))
@@ -196,6 +197,8 @@ export const startFakeStripe = async (options: FakeStripeOptions = {}): Promise<
       const body = JSON.stringify(reply.json, null, 2)
       if (idempotent) idempotency.keep(key, fingerprint, status, body, undefined)
       await log(status, false)
+      // The request took effect, but its answer is lost on the way (`store.loseNextAnswer`).
+      if (store.takeLostAnswer(method, url.pathname)) return void response.destroy()
       return answer(response, status, body, { ...(key ? { "idempotency-key": key } : {}), ...versionHeader })
     } catch (error) {
       const failure = error instanceof FakeStripeError
