@@ -34,6 +34,7 @@ import { Payments } from "./payments/Payments.js"
 import { Plans } from "./catalog/Plans.js"
 import { Prices, type PriceFilters } from "./catalog/Prices.js"
 import { Products } from "./catalog/Products.js"
+import { SubscriptionMigrations } from "./subscriptions/Migrations.js"
 import { Subscriptions } from "./subscriptions/Subscriptions.js"
 import { CurrentTenant } from "./kernel/Tenancy.js"
 import { TestClocks } from "./operations/TestClocks.js"
@@ -45,7 +46,7 @@ import type { EntitlementCheck } from "./entitlements/domain/Entitlement.js"
 
 type Services =
   | Customers | Products | Prices | Features | Plans | ApiKeys
-  | Subscriptions | Invoices | OneOffInvoices | Payments | PaymentMethods | Vouchers | Balances | Usage | TestClocks | Entitlements
+  | Subscriptions | SubscriptionMigrations | Invoices | OneOffInvoices | Payments | PaymentMethods | Vouchers | Balances | Usage | TestClocks | Entitlements
 
 /** Filters of the list calls, as the services take them (`from`/`to` in epoch milliseconds). */
 export type SubscriptionFilters = NonNullable<Parameters<Subscriptions["list"]>[1]>
@@ -154,6 +155,12 @@ export const makeFacade = (runtime: ManagedRuntime.ManagedRuntime<Services, neve
         pause: (id: string) => run(Effect.flatMap(Subscriptions, (s) => s.pause(id))),
         convertTrial: (id: string, input: typeof TrialConversion.Type = {}) =>
           validated(TrialConversion, input, (i) => Effect.flatMap(Subscriptions, (s) => s.convertTrial(id, i))),
+        /**
+         * Moves an imported Stripe subscription off Stripe Billing (docs/stripe.md): Stripe ends it at
+         * `migration.at`, Billkit bills it from there. Rejects with `ProviderCallFailed` (retryable) when
+         * Stripe could not be reached: the migration stays scheduled; call again.
+         */
+        migrate: (id: string) => run(Effect.flatMap(SubscriptionMigrations, (s) => s.migrate(id))),
         /** The next invoice as it would be written now (no `id`: nothing is stored). */
         upcomingInvoice: (id: string) =>
           run(Effect.flatMap(Subscriptions, (s) => Effect.map(s.upcomingInvoice(id), ({ id: _id, ...invoice }) => invoice)))

@@ -21,6 +21,7 @@ import { Prices } from "./catalog/Prices.js"
 import { Products } from "./catalog/Products.js"
 import { Projects } from "./access/Projects.js"
 import { Subscriptions } from "./subscriptions/Subscriptions.js"
+import { SubscriptionMigrations } from "./subscriptions/Migrations.js"
 import { TestClocks } from "./operations/TestClocks.js"
 import { Usage } from "./usage/Usage.js"
 import { UsageLimits } from "./usage/UsageLimits.js"
@@ -96,6 +97,7 @@ export const servicesWith = <E, R>(paymentProvider: Layer.Layer<PaymentProvider,
     OneOffInvoices.Default,
     Payments.Default,
     Subscriptions.Default,
+    SubscriptionMigrations.Default,
     TestClocks.Default,
     BillingLoop.Default,
     Analytics.Default,

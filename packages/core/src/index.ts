@@ -51,7 +51,7 @@ export { EntitlementCheck, EntitlementReason } from "./entitlements/domain/Entit
 export { Entitlements } from "./entitlements/Entitlements.js"
 export * from "./payments/PaymentProvider.js"
 export { fakeTokens, layerFakePaymentProvider, makeFakePaymentProvider } from "./payments/FakePaymentProvider.js"
-export { Subscription, SubscriptionCreate, SubscriptionStatus } from "./subscriptions/domain/Subscription.js"
+export { Subscription, SubscriptionCreate, SubscriptionMigration, SubscriptionStatus } from "./subscriptions/domain/Subscription.js"
 export { Invoice, InvoiceLine, InvoiceItem, InvoiceCreate, CreditNote } from "./invoicing/domain/Invoice.js"
 export { Payment, Refund } from "./payments/domain/Payment.js"
 export { Subscriptions } from "./subscriptions/Subscriptions.js"
@@ -68,7 +68,7 @@ export { ServicesLive, servicesWith } from "./Layers.js"
 export { Connection, ConnectionCreate, ConnectionUpdate } from "./connections/domain/Connection.js"
 export { Connections, EncryptionKeyRequired } from "./connections/Connections.js"
 export {
-  KeyRejected, ProviderAccounts, ProviderRateLimited, syncedTypes,
+  KeyRejected, ProviderAccounts, ProviderCallFailed, ProviderRateLimited, syncedTypes,
   type ProviderAccount, type ProviderAccountsService, type ProviderObject, type ProviderPage, type SyncedType
 } from "./connections/ProviderAccounts.js"
 export { Syncs, type SyncRunOptions, type SyncRunReport } from "./connections/Syncs.js"

@@ -125,8 +125,10 @@ describe("Events service", () => {
 
   it("knows every event type of API.md", () => {
     // API.md §3's twenty, webhooks' own test and disabled events (issue 10), checkout.session.completed,
-    // referrals' applied and rewarded (issue 14), and a payment's dispute opened and closed (issue 11).
-    expect(eventTypes).toHaveLength(27)
+    // referrals' applied and rewarded (issue 14), a payment's dispute opened and closed, and an imported
+    // subscription taken over from Stripe (issue 11).
+    expect(eventTypes).toHaveLength(28)
+    expect(eventTypes).toContain("subscription.migrated")
     expect(eventTypes).toContain("payment.disputed")
     expect(eventTypes).toContain("payment.dispute_closed")
     expect(eventTypes).toContain("referral.rewarded")

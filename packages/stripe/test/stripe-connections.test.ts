@@ -7,7 +7,8 @@ import { Effect } from "effect"
 import { billkit, type ProviderAccountsService } from "@billkit/core"
 import { makeStripeAccounts } from "@billkit/stripe"
 import { connectionsConformance, sendTo, type AccountsUnderTest } from "@billkit/testing"
-import { listRoutes, seedList, startFakeStripe, type FakeStripe } from "@billkit/testing/stripe"
+import { listRoutes, listSeeds, seedList, startFakeStripe, type FakeStripe } from "@billkit/testing/stripe"
+import type Stripe from "stripe"
 import { describe, expect, it } from "vitest"
 import { sqliteUnderTest } from "./support.js"
 
@@ -28,12 +29,35 @@ const fakeStripeAccounts = async (): Promise<AccountsUnderTest> => {
   return {
     providerAccounts: {
       retrieveAccount: (key) => Effect.suspend(() => serviceFor(key).retrieveAccount(key)),
-      listPage: (key, type, options) => Effect.suspend(() => serviceFor(key).listPage(key, type, options))
+      listPage: (key, type, options) => Effect.suspend(() => serviceFor(key).listPage(key, type, options)),
+      retrieveSubscription: (key, id) => Effect.suspend(() => serviceFor(key).retrieveSubscription(key, id)),
+      cancelSubscriptionAt: (key, id, options) => Effect.suspend(() => serviceFor(key).cancelSubscriptionAt(key, id, options))
     },
     newAccount: async (mode) => {
       const secretKey = `sk_${mode}_fake${(++n).toString().padStart(4, "0")}${"a".repeat(20)}`
       const fake = await open(secretKey)
-      return { accountId: fake.store.account.id, secretKey, add: () => {}, replace: () => {} }
+      const { store } = fake
+      return {
+        accountId: store.account.id,
+        secretKey,
+        // Objects a scenario adds are seeded into the fake as Stripe-shaped objects, listed (and retrieved) from there.
+        add: (type, object) => {
+          const stripeObject = { ...object.data, id: object.id, created: object.created }
+          if (type === "customers") store.customers.set(object.id, stripeObject as unknown as Stripe.Customer)
+          else if (type === "charges" || type === "refunds") throw new Error(`the fake makes its own ${type}: create them through the SDK`)
+          else seedList(store, type, [stripeObject])
+        },
+        replace: () => {},
+        read: async (type, id) =>
+          (type === "customers" ? store.customers.get(id) : listSeeds.get(store)?.get(type)?.find((o) => o.id === id)) as Record<string, unknown> | undefined,
+        failNextUpdates: (times = 1) => store.failNext("POST", "/v1/subscriptions/", times),
+        // Twice: the SDK resends once on a closed connection, with the same key.
+        loseNextUpdateAnswer: () => store.loseNextAnswer("POST", "/v1/subscriptions/", 2),
+        updatesWith: async (key) => {
+          const sent = store.calls.filter((c) => c.method === "POST" && c.path.startsWith("/v1/subscriptions/") && c.idempotencyKey === key)
+          return { sent: sent.length, effective: sent.filter((c) => !c.replayed && c.status === 200).length }
+        }
+      }
     },
     refusedKey: (mode) => `sk_${mode}_unknown${(++n).toString().padStart(4, "0")}${"b".repeat(20)}`,
     close: async () => {

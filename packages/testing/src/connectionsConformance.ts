@@ -217,6 +217,7 @@ export const connectionsConformance = (
     })
 
     const syncContext = {
+      accounts: () => accounts,
       tenants: async (syncAccounts: AccountsUnderTest, options = {}) => {
         await underTest.reset()
         const t = await makeTenants(underTest.storage, { encryptionKey, providerAccounts: { stripe: syncAccounts.providerAccounts }, ...options })

@@ -98,21 +98,30 @@ export const makeImporter = Effect.gen(function*() {
       return found
     })
 
-  /** Inserts `make(id)` or updates the record the key already names; answers whether it was new. */
+  /**
+   * Inserts `make(id)` or updates the record the key already names; answers whether it was new.
+   * With `locked`, an existing record is read again locked, so that `make` decides on its latest
+   * committed state (a subscription another transaction is migrating or taking over).
+   */
   const upsert = <A extends { readonly id: string }>(
     repo: {
       readonly findBy: (field: string, value: string) => Effect.Effect<Option.Option<A>, never, any>
+      readonly find?: (id: string, forUpdate?: boolean) => Effect.Effect<Option.Option<A>, never, any>
       readonly insert: (a: A) => Effect.Effect<A, any, any>
       readonly update: (a: A) => Effect.Effect<A, any, any>
     },
     kind: IdKind,
     connection: string,
     providerId: string,
-    make: (id: string, existing: A | null) => A | null
+    make: (id: string, existing: A | null) => A | null,
+    locked = false
   ) =>
     Effect.gen(function*() {
       // An object first seen in this page has no record yet: no need to look (one query less per object).
-      const existing = fresh.has(providerId) ? Option.none<A>() : yield* repo.findBy("provider_key", providerKey(connection, providerId))
+      const found = fresh.has(providerId) ? Option.none<A>() : yield* repo.findBy("provider_key", providerKey(connection, providerId))
+      const existing = locked && Option.isSome(found) && repo.find !== undefined
+        ? Option.orElse(yield* repo.find(found.value.id, true), () => found)
+        : found
       const key = `${kind}|${providerKey(connection, providerId)}`
       if (Option.isSome(existing)) {
         const next = make(existing.value.id, existing.value)
@@ -269,7 +278,7 @@ export const makeImporter = Effect.gen(function*() {
           const periodEnd = periodEndS === null ? isoAt(fallback.end) : isoAt(periodEndS * 1000)
           const status = str(d.status) ?? o.status ?? "active"
           return yield* upsert(subscriptions, "subscription", connection, o.id, (id, existing) => {
-            // Billkit's own now (a future migration off Stripe): Stripe's view of it is no longer the truth.
+            // Billkit's own now (migrated off Stripe, or made by Billkit): Stripe's view of it is no longer the truth.
             if (existing !== null && existing.managedBy === "billkit") return existing
             return {
               id,
@@ -303,10 +312,12 @@ export const makeImporter = Effect.gen(function*() {
               metadata: metadataOf(d.metadata),
               ...link(connection, o.id),
               managedBy: "stripe" as const,
+              // A migration under way is Billkit's own record, never Stripe's to overwrite.
+              migration: existing?.migration ?? null,
               createdAt: created,
               updatedAt: now
             }
-          })
+          }, true)
         }
         case "invoices": {
           const customer = yield* lookup(customers, "customer", connection, idOf(d.customer))

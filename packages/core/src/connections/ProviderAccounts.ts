@@ -53,6 +53,17 @@ export interface ProviderObject {
   readonly data: Readonly<Record<string, unknown>>
 }
 
+/**
+ * A call that reads or changes one of the provider's objects failed. `retryable`: the provider
+ * could not be reached, was rate limiting or failed on its side (5xx), so nothing is known to have
+ * changed and the same call (same idempotency key) may be made again; otherwise it refused the
+ * call (the object is gone, the key was revoked, the change is invalid) and says why in `message`.
+ */
+export class ProviderCallFailed extends Data.TaggedError("ProviderCallFailed")<{
+  readonly message: string
+  readonly retryable: boolean
+}> {}
+
 export interface ProviderPage {
   /** In the provider's list order; `startingAfter` the last one's id continues it. */
   readonly data: ReadonlyArray<ProviderObject>
@@ -75,6 +86,21 @@ export interface ProviderAccountsService {
    * are defects (a 500 naming the request id); a refused key is `KeyRejected`.
    */
   readonly retrieveAccount: (secretKey: string) => Effect.Effect<ProviderAccount, KeyRejected>
+  /**
+   * One subscription as the provider holds it now, its latest invoice expanded (an object in
+   * `data.latest_invoice`, with its lines): what migrating it off the provider's billing reads.
+   */
+  readonly retrieveSubscription: (secretKey: string, id: string) => Effect.Effect<ProviderObject, ProviderCallFailed>
+  /**
+   * Has the provider end subscription `id` at `at` (Unix seconds) without prorating (Stripe:
+   * `POST /v1/subscriptions/{id}` with `cancel_at` and `proration_behavior=none`), sent with
+   * `idempotencyKey` so that a retry of a call whose answer was lost changes nothing twice.
+   */
+  readonly cancelSubscriptionAt: (
+    secretKey: string,
+    id: string,
+    options: { readonly at: number; readonly idempotencyKey: string }
+  ) => Effect.Effect<ProviderObject, ProviderCallFailed>
   /**
    * Inbound webhooks of a connection (`/v1/providers/stripe/webhook/{connection}`): verified with
    * its webhook secret, objects read back with its key. Without it a connection's webhook

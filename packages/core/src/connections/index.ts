@@ -1,7 +1,7 @@
 /** What other features may use of connections. */
 export { Connections, EncryptionKeyRequired } from "./Connections.js"
 export {
-  KeyRejected, ProviderAccounts, ProviderRateLimited, syncedTypes,
+  KeyRejected, ProviderAccounts, ProviderCallFailed, ProviderRateLimited, syncedTypes,
   type ProviderAccount, type ProviderAccountsService, type ProviderObject, type ProviderPage, type SyncedType
 } from "./ProviderAccounts.js"
 export { Syncs, type SyncRunOptions, type SyncRunReport } from "./Syncs.js"

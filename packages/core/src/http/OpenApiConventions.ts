@@ -72,8 +72,16 @@ const alsoConflict: ReadonlySet<string> = new Set([
   "reports.file"
 ])
 
-/** Reads that check their query against the data (an analytics range with `from` after `to`, or too many intervals). */
+/**
+ * Reads that check their query against the data (an analytics range with `from` after `to`, or too
+ * many intervals; a list's `from` after its `to`, http/Lists.ts `checkRange`).
+ */
 const alsoInvalid: ReadonlySet<string> = new Set([
+  "invoices.list",
+  "payments.list",
+  "payments.listForCustomer",
+  "payments.listRefunds",
+  "payments.listRefundsForCustomer",
   "analytics.mrr",
   "analytics.arr",
   "analytics.movements",

@@ -34,13 +34,15 @@ export class NotFoundProblem extends Schema.Class<NotFoundProblem>("NotFound")(f
 export class ConflictProblem extends Schema.Class<ConflictProblem>("Conflict")(fields, problem<ConflictProblem>(409, "Clashes with existing state, or an idempotent request still in flight.")) {}
 export class PayloadTooLarge extends Schema.Class<PayloadTooLarge>("PayloadTooLarge")(fields, problem<PayloadTooLarge>(413, "The request body is larger than the server accepts (1 MiB unless configured).")) {}
 export class ValidationProblem extends Schema.Class<ValidationProblem>("ValidationFailed")(fields, problem<ValidationProblem>(422, "The body failed validation; `errors` names each field.")) {}
+export class ProviderUnavailable extends Schema.Class<ProviderUnavailable>("ProviderUnavailable")(fields, problem<ProviderUnavailable>(502, "A provider (Stripe) could not be reached or failed; nothing committed is lost: send the same request again.")) {}
 export class RateLimited extends Schema.Class<RateLimited>("RateLimited")(fields, problem<RateLimited>(429, "Too many requests; see Retry-After.")) {}
 
-export type Problem = BadRequest | Unauthorized | Forbidden | NotFoundProblem | ConflictProblem | PayloadTooLarge | ValidationProblem | RateLimited
+export type Problem = BadRequest | Unauthorized | Forbidden | NotFoundProblem | ConflictProblem | PayloadTooLarge | ValidationProblem | RateLimited | ProviderUnavailable
 
 const titles: Record<number, string> = {
   400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-  409: "Conflict", 413: "Content Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error"
+  409: "Conflict", 413: "Content Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error",
+  502: "Bad Gateway"
 }
 export const titleOf = (status: number) => titles[status] ?? "Error"
 
@@ -60,6 +62,7 @@ export const conflict = make(ConflictProblem, 409, "conflict")
 export const payloadTooLarge = make(PayloadTooLarge, 413, "payload_too_large")
 export const validation = make(ValidationProblem, 422, "validation")
 export const rateLimited = make(RateLimited, 429, "rate_limited")
+export const providerUnavailable = make(ProviderUnavailable, 502, "provider_unavailable")
 
 /** Domain failures as problems: the one place where the domain meets HTTP statuses. */
 export const fromDomain = (e: NotFound | Conflict | Invalid): NotFoundProblem | ConflictProblem | ValidationProblem => {
@@ -75,4 +78,5 @@ export const fromDomain = (e: NotFound | Conflict | Invalid): NotFoundProblem | 
 
 export const isProblem = (u: unknown): u is Problem =>
   u instanceof BadRequest || u instanceof Unauthorized || u instanceof Forbidden || u instanceof NotFoundProblem ||
-  u instanceof ConflictProblem || u instanceof PayloadTooLarge || u instanceof ValidationProblem || u instanceof RateLimited
+  u instanceof ConflictProblem || u instanceof PayloadTooLarge || u instanceof ValidationProblem || u instanceof RateLimited ||
+  u instanceof ProviderUnavailable

@@ -43,7 +43,9 @@ export interface InvoicePlan {
   readonly period: Period | null
 }
 
-export type SubscriptionEvent = "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "subscription.paused" | "subscription.resumed"
+export type SubscriptionEvent =
+  | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "subscription.paused"
+  | "subscription.resumed" | "subscription.migrated"
 
 export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@billkit/core/SubscriptionCycle", {
   effect: Effect.gen(function*() {
@@ -301,6 +303,36 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
       })
 
     /**
+     * Takes over a Stripe subscription whose migration Stripe confirmed, at `at`, the instant
+     * Stripe's own billing ends: from there it is Billkit's, its first period starts at `at` and
+     * is invoiced in advance now, as a renewal would be. Its status and cancellation fields were
+     * Stripe's (a sync may even have mirrored Stripe ending it at `at`); they start afresh.
+     */
+    const takeOver = (s: Subscription & { readonly migration: NonNullable<Subscription["migration"]> }, at: number) =>
+      Effect.gen(function*() {
+        if (!(yield* claim(`${s.id}:migrate:${isoAt(at)}`))) return false
+        const billkit: Subscription = {
+          ...s,
+          managedBy: "billkit",
+          status: "active",
+          cancelAtPeriodEnd: false,
+          cancelAt: null,
+          cancelRefundType: null,
+          cancelComment: null,
+          canceledAt: null,
+          endedAt: null,
+          pausedAt: null,
+          scheduledChange: null,
+          prepaid: null,
+          trialWillEndSent: true,
+          migration: { ...s.migration, status: "completed", completedAt: isoAt(at) }
+        }
+        const started = yield* startBilling(billkit, at, "subscription_cycle")
+        yield* emit("subscription.migrated", started)
+        return true
+      })
+
+    /**
      * Does the earliest work due for subscription `id` at the current instant (the Clock): a
      * trial notice or end, a renewal, a scheduled cancellation. Returns false when nothing was
      * due. Safe to run twice, or from two processes: a done step is never redone.
@@ -308,6 +340,12 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
     const step = traced("SubscriptionCycle.step")(function*(id: string) {
       const now = yield* Clock.currentTimeMillis
       const s = yield* store.get(id, true).pipe(Effect.orDie)
+      if (s.managedBy !== "billkit") {
+        // Stripe's until a confirmed migration's instant (domain/SubscriptionSchedule.ts).
+        const migration = s.migration
+        if (migration?.status !== "confirmed" || msOf(migration.at) > now) return false
+        return yield* takeOver({ ...s, migration }, msOf(migration.at))
+      }
       const cancelAt = s.cancelAt === null ? Infinity : msOf(s.cancelAt)
       if (s.status === "trialing") {
         const trialEnd = msOf(s.trialEnd ?? s.currentPeriodEnd)

@@ -142,6 +142,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
           object: "subscription",
           ...notImported,
           managedBy: "billkit",
+          migration: null,
           customer: customer.id,
           plan: plan.id,
           price: price.id,

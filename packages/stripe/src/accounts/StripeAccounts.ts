@@ -8,7 +8,7 @@
 import { Effect } from "effect"
 import Stripe from "stripe"
 import {
-  KeyRejected, ProviderRateLimited,
+  KeyRejected, ProviderCallFailed, ProviderRateLimited,
   type ProviderAccountsService, type ProviderObject, type SyncedType
 } from "@billkit/core"
 import { makeStripeClient } from "../StripeClient.js"
@@ -42,6 +42,17 @@ export const toProviderObject = (type: SyncedType, object: { readonly id: string
 
 const refused = (error: unknown): error is Stripe.errors.StripeError =>
   error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError
+
+/**
+ * A failed call as the port reports it: Stripe unreachable, rate limiting or failing on its side
+ * (5xx) may be retried with the same idempotency key; anything else Stripe refused.
+ */
+const callFailed = (error: unknown): ProviderCallFailed => {
+  const status = error instanceof Stripe.errors.StripeError ? error.statusCode : undefined
+  const retryable = error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeRateLimitError ||
+    error instanceof Stripe.errors.StripeAPIError || (status !== undefined && status >= 500) || !(error instanceof Stripe.errors.StripeError)
+  return new ProviderCallFailed({ message: error instanceof Error ? error.message : String(error), retryable })
+}
 
 export const makeStripeAccounts = (options: StripeAccountsOptions = {}): ProviderAccountsService => {
   const clients = new Map<string, Stripe>()
@@ -84,6 +95,16 @@ export const makeStripeAccounts = (options: StripeAccountsOptions = {}): Provide
         Effect.catchAll((error) =>
           refused(error) ? Effect.fail(new KeyRejected({ message: error.message })) : Effect.die(error))
       ),
+    retrieveSubscription: (secretKey, id) =>
+      Effect.tryPromise({
+        try: () => clientFor(secretKey).subscriptions.retrieve(id, { expand: ["latest_invoice"] }),
+        catch: callFailed
+      }).pipe(Effect.map((subscription) => toProviderObject("subscriptions", subscription))),
+    cancelSubscriptionAt: (secretKey, id, { at, idempotencyKey }) =>
+      Effect.tryPromise({
+        try: () => clientFor(secretKey).subscriptions.update(id, { cancel_at: at, proration_behavior: "none" }, { idempotencyKey }),
+        catch: callFailed
+      }).pipe(Effect.map((subscription) => toProviderObject("subscriptions", subscription))),
     listPage: (secretKey, type, { limit, startingAfter }) =>
       Effect.tryPromise({
         try: () => list(clientFor(secretKey), type, { limit, ...(startingAfter === null ? {} : { starting_after: startingAfter }) }),

@@ -33,7 +33,7 @@ const resourceOf: Record<string, string> = {
   "subscriptions.retrieve": "subscriptions", "subscriptions.addSeats": "subscriptions", "subscriptions.removeSeats": "subscriptions",
   "subscriptions.changePlan": "subscriptions", "subscriptions.changePrice": "subscriptions", "subscriptions.cancel": "subscriptions",
   "subscriptions.resume": "subscriptions", "subscriptions.pause": "subscriptions", "subscriptions.convertTrial": "subscriptions",
-  "subscriptions.upcomingInvoice": "subscriptions",
+  "subscriptions.upcomingInvoice": "subscriptions", "subscriptions.migrate": "subscriptions",
   "invoices.create": "invoices", "invoices.list": "invoices", "invoices.listForCustomer": "invoices", "invoices.retrieve": "invoices",
   "invoices.pdf": "invoices", "invoices.finalize": "invoices", "invoices.pay": "invoices", "invoices.void": "invoices",
   "invoices.markUncollectible": "invoices", "invoices.createCreditNote": "credit_notes", "invoices.listCreditNotes": "credit_notes",

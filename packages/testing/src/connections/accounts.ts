@@ -8,7 +8,7 @@
  */
 import { Effect } from "effect"
 import {
-  KeyRejected, ProviderRateLimited, syncedTypes,
+  KeyRejected, ProviderCallFailed, ProviderRateLimited, syncedTypes,
   type ProviderAccountsService, type ProviderObject, type SyncedType
 } from "@billkit/core"
 
@@ -31,6 +31,14 @@ export interface FakeAccount {
   readonly add: (type: SyncedType, object: ProviderObject) => void
   /** Replaces a stored or generated object by id (drift: the provider's side changed). */
   readonly replace: (type: SyncedType, object: ProviderObject) => void
+  /** The object as the provider holds it now, Stripe-shaped (what Billkit changed, read back), if it exists. */
+  readonly read: (type: SyncedType, id: string) => Promise<Record<string, unknown> | undefined>
+  /** The next `times` subscription updates fail as the provider failing on its side (a 5xx), before they run. */
+  readonly failNextUpdates: (times?: number) => void
+  /** The next subscription update takes effect at the provider, but its answer never reaches Billkit. */
+  readonly loseNextUpdateAnswer: () => void
+  /** Subscription updates sent with `idempotencyKey`: all, and those that took effect (neither replayed nor failed). */
+  readonly updatesWith: (idempotencyKey: string) => Promise<{ readonly sent: number; readonly effective: number }>
 }
 
 export interface AccountsUnderTest {
@@ -131,7 +139,28 @@ interface AccountState {
   /** Objects added after the generated ones, oldest first. */
   readonly added: Record<SyncedType, Array<ProviderObject>>
   readonly replaced: Map<string, ProviderObject>
+  /** Subscription updates: the kept answer per idempotency key, failures still to inject, and a log. */
+  readonly keys: Map<string, string>
+  failures: number
+  lostAnswers: number
+  readonly updates: Array<{ readonly key: string; readonly effective: boolean }>
 }
+
+/** An object of `state` by id, as listed (replaced ones replaced), or undefined. */
+const objectOf = (state: AccountState, type: SyncedType, id: string): ProviderObject | undefined => {
+  const replaced = state.replaced.get(id)
+  if (replaced !== undefined) return replaced
+  const added = state.added[type].find((o) => o.id === id)
+  if (added !== undefined) return added
+  const prefix = `${prefixOf[type]}_${state.tag}`
+  const n = Number(id.slice(prefix.length))
+  return id.startsWith(prefix) && id.length === prefix.length + 7 && Number.isInteger(n) && n < state.contents[type]
+    ? generatedObject(state.tag, type, n, state.contents)
+    : undefined
+}
+
+/** The object as the provider's API answers it: its data with its id (and status, where the data has none). */
+const shapeOf = (o: ProviderObject): Record<string, unknown> => ({ ...(o.status === null ? {} : { status: o.status }), ...o.data, id: o.id, created: o.created })
 
 /** One page of `state`'s objects of `type`, newest first, after `startingAfter`. */
 const pageOf = (state: AccountState, type: SyncedType, startingAfter: string | null, limit: number) => {
@@ -184,6 +213,47 @@ export const inProcessAccounts = (options: InProcessOptions = {}): AccountsUnder
           const page = pageOf(state, type, startingAfter, limit)
           options.onPage?.(type, page.data.length)
           return Effect.succeed(page)
+        }),
+      retrieveSubscription: (secretKey, id) =>
+        Effect.suspend(() => {
+          const state = byKey.get(secretKey)
+          const found = state === undefined ? undefined : objectOf(state, "subscriptions", id)
+          if (state === undefined || found === undefined) {
+            return Effect.fail(new ProviderCallFailed({ message: `No such subscription: '${id}'`, retryable: false }))
+          }
+          const data = shapeOf(found)
+          const invoice = typeof data.latest_invoice === "string" ? objectOf(state, "invoices", data.latest_invoice) : undefined
+          return Effect.succeed({ ...found, data: { ...data, ...(invoice === undefined ? {} : { latest_invoice: shapeOf(invoice) }) } })
+        }),
+      cancelSubscriptionAt: (secretKey, id, { at, idempotencyKey }) =>
+        Effect.suspend(() => {
+          const state = byKey.get(secretKey)
+          const found = state === undefined ? undefined : objectOf(state, "subscriptions", id)
+          if (state === undefined || found === undefined) {
+            return Effect.fail(new ProviderCallFailed({ message: `No such subscription: '${id}'`, retryable: false }))
+          }
+          // As Stripe keeps idempotency keys: a failure on its side is not kept, an answer is replayed.
+          if (state.failures > 0) {
+            state.failures--
+            state.updates.push({ key: idempotencyKey, effective: false })
+            return Effect.fail(new ProviderCallFailed({ message: "An unknown error occurred", retryable: true }))
+          }
+          const fingerprint = `${id} cancel_at=${at}`
+          const kept = state.keys.get(idempotencyKey)
+          state.updates.push({ key: idempotencyKey, effective: kept === undefined })
+          if (kept !== undefined && kept !== fingerprint) {
+            return Effect.fail(new ProviderCallFailed({ message: "Keys for idempotent requests can only be used with the same parameters", retryable: false }))
+          }
+          if (kept === undefined) {
+            state.keys.set(idempotencyKey, fingerprint)
+            state.replaced.set(id, { ...found, data: { ...found.data, cancel_at: at, cancel_at_period_end: false } })
+          }
+          if (kept === undefined && state.lostAnswers > 0) {
+            state.lostAnswers--
+            return Effect.fail(new ProviderCallFailed({ message: "socket hang up", retryable: true }))
+          }
+          const now = objectOf(state, "subscriptions", id)!
+          return Effect.succeed({ ...now, data: shapeOf(now) })
         })
     },
     newAccount: async (mode, contents = {}) => {
@@ -193,7 +263,11 @@ export const inProcessAccounts = (options: InProcessOptions = {}): AccountsUnder
         accountId: `acct_${tag}`,
         contents: complete(contents),
         added: Object.fromEntries(syncedTypes.map((t) => [t, []])) as unknown as Record<SyncedType, Array<ProviderObject>>,
-        replaced: new Map()
+        replaced: new Map(),
+        keys: new Map(),
+        failures: 0,
+        lostAnswers: 0,
+        updates: []
       }
       const secretKey = `sk_${mode}_${tag}${"x".repeat(24)}`
       byKey.set(secretKey, state)
@@ -201,7 +275,21 @@ export const inProcessAccounts = (options: InProcessOptions = {}): AccountsUnder
         accountId: state.accountId,
         secretKey,
         add: (type, object) => void state.added[type].push(object),
-        replace: (_type, object) => void state.replaced.set(object.id, object)
+        replace: (_type, object) => void state.replaced.set(object.id, object),
+        read: async (type, id) => {
+          const found = objectOf(state, type, id)
+          return found === undefined ? undefined : shapeOf(found)
+        },
+        failNextUpdates: (times = 1) => {
+          state.failures += times
+        },
+        loseNextUpdateAnswer: () => {
+          state.lostAnswers++
+        },
+        updatesWith: async (key) => {
+          const sent = state.updates.filter((u) => u.key === key)
+          return { sent: sent.length, effective: sent.filter((u) => u.effective).length }
+        }
       }
     },
     refusedKey: (mode) => `sk_${mode}_refused${(++next).toString(36)}${"y".repeat(20)}`,

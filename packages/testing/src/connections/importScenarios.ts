@@ -9,6 +9,7 @@ import { expect, it } from "vitest"
 import type { Tenants } from "../auth/client.js"
 import { inProcessAccounts, type AccountContents, type AccountsUnderTest } from "./accounts.js"
 import type { SyncContext } from "./syncScenarios.js"
+import { migrateScenarios } from "./migrateScenarios.js"
 
 const contents: Required<AccountContents> = {
   customers: 60, products: 3, prices: 7, subscriptions: 40, invoices: 150, charges: 150, refunds: 3, balance_transactions: 5
@@ -28,7 +29,7 @@ const totalOf = async (t: Tenants, path: string) =>
 
 const fieldsOf = (reply: { json?: { errors?: Array<{ field: string }> } }) => (reply.json?.errors ?? []).map((e) => e.field)
 
-export const importScenarios = (ctx: SyncContext) => {
+export const importScenarios = (ctx: SyncContext & { readonly accounts?: () => AccountsUnderTest }) => {
   const importAccount = async (t: Tenants, accounts: AccountsUnderTest) => {
     const account = await accounts.newAccount("test", contents)
     const connection = await t.ok(t.a.test, "POST", "/v1/connections", { provider: "stripe", secret_key: account.secretKey })
@@ -166,4 +167,7 @@ export const importScenarios = (ctx: SyncContext) => {
     // Another project sees none of it.
     expect((await t.ok(t.b.test, "GET", `/v1/payments?connection=${first.connection}`)).data).toEqual([])
   }, heavy)
+
+  // Migrating off Stripe Billing, on the suite's provider harness (in-process accounts by default).
+  migrateScenarios({ ...ctx, accounts: ctx.accounts ?? (() => inProcessAccounts()) })
 }

@@ -23,6 +23,7 @@ import { paymentMethodRoutes } from "./paymentMethods.js"
 import { refundRoutes } from "./refunds.js"
 import { makeRouter, type Route, type RouteContext, type RouteReply } from "./routing.js"
 import { setupIntentRoutes } from "./setupIntents.js"
+import { subscriptionRoutes } from "./subscriptions.js"
 import { FakeStripeStore, type LoggedCall } from "./store.js"
 import { FakeStripeWebhooks, type WebhookEndpoint } from "./webhooks.js"
 
@@ -36,6 +37,7 @@ export const fakeStripeRoutes: ReadonlyArray<Route> = [
   ...chargeRoutes,
   ...refundRoutes,
   ...checkoutSessionRoutes,
+  ...subscriptionRoutes,
   ...eventRoutes
 ]
 
@@ -156,6 +158,10 @@ export const startFakeStripe = async (options: FakeStripeOptions = {}): Promise<
         const bearer = bearerOf(request)
         if (bearer !== secretKey) throw unauthorized(bearer)
       }
+      if (store.takeFailure(method, url.pathname)) {
+        // As Stripe failing on its side: a 500 before the request ran, kept under no idempotency key.
+        throw new FakeStripeError(500, { type: "api_error", message: "An unknown error occurred (injected by the test)." })
+      }
       const matched = router.match(method, url.pathname)
       if (matched === undefined) {
         throw new FakeStripeError(404, {
@@ -169,6 +175,7 @@ export const startFakeStripe = async (options: FakeStripeOptions = {}): Promise<
       const kept = idempotent ? idempotency.replay(key, fingerprint) : undefined
       if (kept !== undefined) {
         await log(kept.status, true)
+        if (store.takeLostAnswer(method, url.pathname)) return void response.destroy()
         return answer(response, kept.status, kept.body, { "idempotent-replayed": "true", "idempotency-key": key!, ...versionHeader })
       }
       const params = method === "POST" ? parseForm(raw) : parseForm(url.search.slice(1))
@@ -190,6 +197,8 @@ export const startFakeStripe = async (options: FakeStripeOptions = {}): Promise<
       const body = JSON.stringify(reply.json, null, 2)
       if (idempotent) idempotency.keep(key, fingerprint, status, body, undefined)
       await log(status, false)
+      // The request took effect, but its answer is lost on the way (`store.loseNextAnswer`).
+      if (store.takeLostAnswer(method, url.pathname)) return void response.destroy()
       return answer(response, status, body, { ...(key ? { "idempotency-key": key } : {}), ...versionHeader })
     } catch (error) {
       const failure = error instanceof FakeStripeError

@@ -6,4 +6,5 @@ export { ok, route, type Route, type RouteContext, type RouteReply } from "./rou
 export { FakeStripeStore, type LoggedCall } from "./store.js"
 export { testCardOf, testCards, type CardBehaviour, type TestCard } from "./testCards.js"
 export { FakeStripeWebhooks, type Delivery, type FlushOptions, type WebhookEndpoint } from "./webhooks.js"
-export { listRoutes, seedList } from "./lists.js"
+export { listRoutes, listSeeds, seedList } from "./lists.js"
+export { subscriptionRoutes } from "./subscriptions.js"

@@ -34,6 +34,9 @@ export class FakeStripeStore {
   readonly behaviours = new Map<string, CardBehaviour>()
   /** Every request that reached a route, in order. */
   readonly calls: Array<LoggedCall> = []
+  /** Requests to fail with a 500 before they run (`failNext`), each taken once. */
+  private readonly failures: Array<{ readonly method: string; readonly pathPrefix: string }> = []
+  private readonly lostAnswers: Array<{ readonly method: string; readonly pathPrefix: string }> = []
   /** Added to the wall clock, in seconds: lets a test make the fake's time run ahead. */
   clockOffsetSeconds = 0
 
@@ -52,6 +55,37 @@ export class FakeStripeStore {
   /** Unix seconds, as Stripe's `created`. */
   now(): number {
     return Math.floor(Date.now() / 1000) + this.clockOffsetSeconds
+  }
+
+  /** The next `times` requests of `method` to paths starting with `pathPrefix` fail with a 500 (Stripe failing), before they run. */
+  failNext(method: string, pathPrefix: string, times = 1): void {
+    for (let i = 0; i < times; i++) this.failures.push({ method, pathPrefix })
+  }
+
+  /** Whether this request is one `failNext` asked to fail (and forgets that it was asked). */
+  takeFailure(method: string, path: string): boolean {
+    const index = this.failures.findIndex((f) => f.method === method && path.startsWith(f.pathPrefix))
+    if (index < 0) return false
+    this.failures.splice(index, 1)
+    return true
+  }
+
+  /**
+   * The next `times` requests of `method` to paths starting with `pathPrefix` take effect (and are
+   * kept under their idempotency key, a replay answering from it), but the connection is closed
+   * instead of answering: the caller cannot know whether Stripe acted. The SDK resends once on a
+   * closed connection (same key), so losing an answer for good through the SDK takes `times: 2`.
+   */
+  loseNextAnswer(method: string, pathPrefix: string, times = 1): void {
+    for (let i = 0; i < times; i++) this.lostAnswers.push({ method, pathPrefix })
+  }
+
+  /** Whether this request's answer is one `loseNextAnswer` asked to lose (and forgets that it was asked). */
+  takeLostAnswer(method: string, path: string): boolean {
+    const index = this.lostAnswers.findIndex((f) => f.method === method && path.startsWith(f.pathPrefix))
+    if (index < 0) return false
+    this.lostAnswers.splice(index, 1)
+    return true
   }
 
   /** Calls to one route family, e.g. `countCalls("POST", "/v1/payment_intents")`. */

@@ -11,6 +11,8 @@ export const eventTypes = [
   "customer.created", "customer.updated", "customer.deleted",
   "subscription.created", "subscription.updated", "subscription.trial_will_end", "subscription.canceled",
   "subscription.paused", "subscription.resumed",
+  // An imported Stripe subscription taken over by Billkit's billing (POST /v1/subscriptions/{id}/migrate).
+  "subscription.migrated",
   "invoice.created", "invoice.finalized", "invoice.paid", "invoice.payment_failed", "invoice.voided",
   "payment.succeeded", "payment.failed",
   // A payment's dispute (chargeback) reported by the provider, and its end (won or lost).

@@ -66,6 +66,28 @@ export const ManagedBy = Schema.Literal("billkit", "stripe").annotations({
 })
 export type ManagedBy = typeof ManagedBy.Type
 
+/**
+ * Moving an imported subscription off Stripe Billing (`POST /v1/subscriptions/{id}/migrate`):
+ * `scheduled` once Billkit has committed to take over `at` (the end of the last period Stripe
+ * billed), `confirmed` once Stripe has been told to end its subscription at that instant,
+ * `completed` once the billing loop has taken it over there.
+ */
+export const MigrationStatus = Schema.Literal("scheduled", "confirmed", "completed")
+export type MigrationStatus = typeof MigrationStatus.Type
+
+export const SubscriptionMigration = Schema.Struct({
+  status: MigrationStatus,
+  at: Timestamp,
+  requestedAt: wire("requested_at", Timestamp),
+  confirmedAt: wire("confirmed_at", Schema.NullOr(Timestamp)),
+  completedAt: wire("completed_at", Schema.NullOr(Timestamp))
+}).annotations({
+  identifier: "SubscriptionMigration",
+  description: "A move off Stripe Billing: at `at` Stripe's subscription ends and Billkit's first period starts. " +
+    "`scheduled` (committed, Stripe not yet told), `confirmed` (Stripe's `cancel_at` set to `at`), `completed` (Billkit bills it)."
+})
+export type SubscriptionMigration = typeof SubscriptionMigration.Type
+
 export const Subscription = Schema.Struct({
   id: Id("subscription"),
   object: Schema.Literal("subscription"),
@@ -101,6 +123,8 @@ export const Subscription = Schema.Struct({
    * billing loop. Records from before imports read `billkit`.
    */
   managedBy: Schema.optionalWith(ManagedBy, { default: () => "billkit" as const }).pipe(Schema.fromKey("managed_by")),
+  /** A move off Stripe Billing, once asked for; null otherwise (and on records from before migrations). */
+  migration: Schema.optionalWith(Schema.NullOr(SubscriptionMigration), { default: () => null }),
   createdAt: wire("created_at", Timestamp),
   updatedAt: wire("updated_at", Timestamp)
 }).annotations({ identifier: "Subscription" })

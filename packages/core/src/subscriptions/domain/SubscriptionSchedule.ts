@@ -10,8 +10,9 @@ export const trialWillEndNotice = 3 * 86_400_000
 
 
 export const dueAt = (s: Subscription): number | null => {
-  // A mirror of a Stripe subscription: Stripe bills it, the billing loop never takes it up.
-  if (s.managedBy !== "billkit") return null
+  // A mirror of a Stripe subscription: Stripe bills it, and the billing loop takes it up only to
+  // take it over, at the instant Stripe has confirmed its own billing ends.
+  if (s.managedBy !== "billkit") return s.migration?.status === "confirmed" ? msOf(s.migration.at) : null
   const cancelAt = s.cancelAt === null ? Infinity : msOf(s.cancelAt)
   let next = Infinity
   switch (s.status) {

@@ -13,6 +13,7 @@ import {
 } from "../domain/Subscription.js"
 import { ConnectionParam, ListOf, PageParams } from "../../http/Lists.js"
 import { Authentication } from "../../http/Principal.js"
+import { ProviderUnavailable } from "../../http/Problems.js"
 
 const id = HttpApiSchema.param("id", Schema.String)
 
@@ -78,6 +79,18 @@ export class SubscriptionsGroup extends HttpApiGroup.make("subscriptions")
   .add(action("resume", "/v1/subscriptions/:id/resume", "Resume", "Undoes a scheduled cancellation, or resumes a paused subscription with a new period from now."))
   .add(action("pause", "/v1/subscriptions/:id/pause", "Pause", "Stops billing now until resumed."))
   .add(action("convertTrial", "/v1/subscriptions/:id/convert-trial", "Convert a trial", "Ends the trial now and starts paid billing, optionally at another `price`.").setPayload(TrialConversion))
+  .add(
+    action(
+      "migrate",
+      "/v1/subscriptions/:id/migrate",
+      "Migrate off Stripe Billing",
+      "Takes an imported subscription (`managed_by: stripe`) over from Stripe at the end of the last period Stripe billed (`migration.at`; " +
+        "a period Stripe already invoiced counts): Stripe's subscription is set to end at that instant (`cancel_at`, no proration), " +
+        "and when the clock reaches it Billkit bills the subscription from there (`managed_by: billkit`, event `subscription.migrated`). " +
+        "`migration.status`: `scheduled`, `confirmed` once Stripe agreed, `completed` once taken over. 502 when Stripe could not be reached " +
+        "(the migration stays `scheduled`; call again: the same idempotent call is retried). 409 on a subscription Billkit bills, or one Stripe no longer bills."
+    ).addError(ProviderUnavailable)
+  )
   .add(
     HttpApiEndpoint.get("upcomingInvoice")`/v1/subscriptions/${id}/upcoming-invoice`
       .addSuccess(UpcomingInvoice)

@@ -2,6 +2,8 @@ import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { Customers } from "../../customers/index.js"
 import { Subscriptions } from "../Subscriptions.js"
+import { SubscriptionMigrations } from "../Migrations.js"
+import { providerUnavailable } from "../../http/Problems.js"
 import { BillkitApi } from "../../http/Api.js"
 import { command } from "../../http/Command.js"
 import { toList, toPageRequest } from "../../http/Lists.js"
@@ -10,6 +12,7 @@ export const SubscriptionsLive = HttpApiBuilder.group(BillkitApi, "subscriptions
   Effect.gen(function*() {
     const subscriptions = yield* Subscriptions
     const customers = yield* Customers
+    const migrations = yield* SubscriptionMigrations
     const write = <A, E, R>(effect: Effect.Effect<A, E, R>) => command("subscriptions", "write", effect)
     return handlers
       .handle("create", ({ path, payload }) => write(subscriptions.create(path.id, payload)))
@@ -38,6 +41,13 @@ export const SubscriptionsLive = HttpApiBuilder.group(BillkitApi, "subscriptions
       .handle("resume", ({ path }) => write(subscriptions.resume(path.id)))
       .handle("pause", ({ path }) => write(subscriptions.pause(path.id)))
       .handle("convertTrial", ({ path, payload }) => write(subscriptions.convertTrial(path.id, payload)))
+      .handle("migrate", ({ path }) =>
+        write(migrations.migrate(path.id)).pipe(
+          Effect.catchTag("ProviderCallFailed", (e) =>
+            Effect.fail(providerUnavailable(
+              `Stripe could not be reached or failed (${e.message}): send the request again; a migration already scheduled is retried with the same idempotency key`
+            )))
+        ))
       .handle("upcomingInvoice", ({ path }) =>
         command("subscriptions", "read", Effect.map(subscriptions.upcomingInvoice(path.id), ({ id: _id, ...invoice }) => invoice)))
   }))
