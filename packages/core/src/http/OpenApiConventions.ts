@@ -87,11 +87,7 @@ const alsoInvalid: ReadonlySet<string> = new Set([
   "analytics.movements",
   "analytics.churn",
   "analytics.customers",
-  "analytics.revenue",
-  // `from` after `to` (Lists.checkRange)
-  "invoices.list",
-  "payments.list",
-  "payments.listRefunds"
+  "analytics.revenue"
 ])
 
 const bodyMethods = new Set(["post", "put", "patch"])
