@@ -10,7 +10,8 @@
  *
  * What the overlay cannot answer exactly goes to storage, after the collection's pending writes
  * have been flushed so that storage sees them: a lookup on a field that was not prefetched, a
- * `due` query, a locked read of a row read unlocked. A write storage would refuse (a duplicate
+ * `due` query. A read by id of a row the batch does not hold (or holds unlocked, where a lock is
+ * asked for) goes to storage without the flush: a pending write of that id is always held. A write storage would refuse (a duplicate
  * id or unique value it alone can see, a missing row) fails the flush, and so the batch's
  * transaction: the billing loop then redoes the batch one step per transaction, without the
  * overlay, where the services see and handle each failure as they always do.
@@ -209,7 +210,9 @@ export const withBatches = (port: StoragePort): StoragePort => {
         const needsLock = options?.forUpdate === true && lockMatters
         if (row === null) return Effect.succeed(Option.none<Json>())
         if (row !== undefined && (row.locked || !needsLock)) return Effect.succeed(Option.some(row.record.data))
-        return throughStorage(batch, spec, port.get(spec, tenant, id, options)).pipe(
+        // No flush first: a pending write of this id would be in `rows`, and others cannot change
+        // what a read by id finds (a get-or-create per step, say, would otherwise flush each time).
+        return port.get(spec, tenant, id, options).pipe(
           Effect.tap((found) =>
             Effect.sync(() => {
               if (Option.isNone(found)) {
