@@ -93,10 +93,10 @@ describe("Promise façade", () => {
     expect(await project.subscriptions.upcomingInvoice(sub.id)).toMatchObject({ total: 3629, periodStart: "2024-02-29T00:00:00.000Z" })
 
     // Nothing is due on 31 Jan; on 29 Feb the renewal is, once.
-    expect(await january.runBilling()).toEqual({ steps: 0, failed: [] })
+    expect(await january.runBilling()).toEqual({ steps: 0, failed: [], batchesRedone: 0 })
     const leapDay = at(storage, "2024-02-29T00:00:00Z")
-    expect(await leapDay.runBilling()).toEqual({ steps: 1, failed: [] })
-    expect(await leapDay.runBilling()).toEqual({ steps: 0, failed: [] })
+    expect(await leapDay.runBilling()).toEqual({ steps: 1, failed: [], batchesRedone: 0 })
+    expect(await leapDay.runBilling()).toEqual({ steps: 0, failed: [], batchesRedone: 0 })
     const later = leapDay.project(projectId)
     const invoices = (await later.invoices.list({}, { subscription: sub.id })).data
     expect(invoices.map((i) => [i.number, i.status, i.subTotal, i.taxTotal, i.total, i.amountPaid, i.createdAt])).toEqual([

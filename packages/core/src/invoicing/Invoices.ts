@@ -33,7 +33,7 @@ import { Vouchers } from "../vouchers/index.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
 import { Storage } from "../kernel/Storage.js"
 import * as Collections from "../kernel/Collections.js"
-import { inBatch } from "../kernel/StorageBatch.js"
+import { inBatch, type Prefetch } from "../kernel/StorageBatch.js"
 import { traced } from "../kernel/Traced.js"
 import { CreditNoteRecords, InvoiceItemRecords } from "./domain/Records.js"
 
@@ -201,12 +201,21 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         }
         if (answered.length === 0) return pending
         // Recorded set-wise (kernel/StorageBatch): the invoices and payments read with one
-        // query each, locked in that order as every writer of both takes them, written together.
+        // query each, locked in that order as every writer of both takes them, then the
+        // subscriptions a paid invoice moves (locked, as `InvoiceLinks.paid` reads each) and the
+        // referrals a first payment may qualify, written together.
         const tenant = yield* CurrentTenant
         const charged = answered.flatMap((a) => a.intent._tag === "charge" ? [a.intent.payment] : [])
-        const prefetch = [
+        const prefetch: ReadonlyArray<Prefetch> = [
           { spec: Collections.Invoices, field: "id", values: charged.flatMap((p) => p.invoice === null ? [] : [p.invoice]), forUpdate: true },
-          { spec: Collections.Payments, field: "id", values: charged.map((p) => p.id), forUpdate: true }
+          { spec: Collections.Payments, field: "id", values: charged.map((p) => p.id), forUpdate: true },
+          {
+            spec: Collections.Subscriptions,
+            field: "id",
+            values: (loaded) => loaded(Collections.Invoices).flatMap((i) => typeof i.subscription === "string" ? [i.subscription] : []),
+            forUpdate: true
+          },
+          { spec: Collections.Referrals, field: "customer", values: charged.map((p) => p.customer) }
         ]
         yield* repo.transaction(inBatch(storage, tenant, prefetch, events.batched(Effect.forEach(answered, record, { discard: true })))).pipe(
           Effect.catchAllCause(() =>

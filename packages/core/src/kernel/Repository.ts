@@ -2,13 +2,13 @@
  * A typed view of one collection for the current tenant: encodes records with their schema on
  * the way in, decodes on the way out, and turns "missing" into the domain's NotFound.
  */
-import { Effect, Either, Option, Schema } from "effect"
+import { Effect, Either, Option } from "effect"
 import { NotFound } from "./Errors.js"
 import type { RecordDefinition } from "./Collections.js"
 import type { DueQuery, Json, ListQuery, UniqueViolation } from "./Storage.js"
 import { Storage } from "./Storage.js"
 import { nextCursorOf, type Page, type PageRequest } from "./Page.js"
-import { encoder } from "./Encoder.js"
+import { decoder, encoder } from "./Encoder.js"
 import { CurrentTenant } from "./Tenancy.js"
 
 /** A repository over the collection of `definition` (see `RecordDefinition`). */
@@ -18,7 +18,8 @@ export const makeRepository = <A extends { readonly id: string }, I>(definition:
     const { collection: spec, schema, resource } = definition
     // Stored data was written by this schema; failing to read it back is corruption: a defect.
     // Decoded synchronously: the Effect-based decoder costs a fiber step per field.
-    const decodeEither = Schema.decodeUnknownEither(schema)
+    // Memoized per JSON object (kernel/Encoder): a batch's prefetched rows are read by several steps.
+    const decodeEither = decoder(schema)
     const decode = (json: Json): Effect.Effect<A> =>
       Either.match(decodeEither(json), { onLeft: (error) => Effect.die(error), onRight: (record) => Effect.succeed(record) })
     const encodeRecord = encoder(schema)

@@ -10,7 +10,8 @@
  *
  * What the overlay cannot answer exactly goes to storage, after the collection's pending writes
  * have been flushed so that storage sees them: a lookup on a field that was not prefetched, a
- * `due` query, a locked read of a row read unlocked. A write storage would refuse (a duplicate
+ * `due` query. A read by id of a row the batch does not hold (or holds unlocked, where a lock is
+ * asked for) goes to storage without the flush: a pending write of that id is always held. A write storage would refuse (a duplicate
  * id or unique value it alone can see, a missing row) fails the flush, and so the batch's
  * transaction: the billing loop then redoes the batch one step per transaction, without the
  * overlay, where the services see and handle each failure as they always do.
@@ -52,9 +53,26 @@ const sameTenant = (a: Tenant, b: Tenant) => a.projectId === b.projectId && a.mo
 export interface Prefetch {
   readonly spec: CollectionSpec
   readonly field: string
-  readonly values: Iterable<string>
+  /**
+   * The values, or how to take them from the rows the entries before this one loaded (`loaded`
+   * answers a collection's rows in the batch, as stored data): the subscriptions of the invoices
+   * just read, say, without a round trip to learn their ids first.
+   */
+  readonly values: Iterable<string> | ((loaded: (spec: CollectionSpec) => ReadonlyArray<Json>) => Iterable<string>)
   /** Lock the rows (Postgres); a later locked read of them then needs no query. */
   readonly forUpdate?: boolean
+  /**
+   * The rows themselves (their stored data, `field` being "id"), already read in this transaction
+   * (and locked, with `forUpdate`): no query is sent, and reads by id are answered from them.
+   */
+  readonly rows?: ReadonlyArray<Json>
+}
+
+/** The stored data of the rows a batch holds for `spec`. */
+const loadedRows = (batch: Batch, spec: CollectionSpec): Array<Json> => {
+  const out: Array<Json> = []
+  for (const row of batch.collections.get(spec.name)?.rows.values() ?? []) if (row !== null) out.push(row.record.data)
+  return out
 }
 
 const stateOf = (batch: Batch, spec: CollectionSpec): CollectionState => {
@@ -192,7 +210,9 @@ export const withBatches = (port: StoragePort): StoragePort => {
         const needsLock = options?.forUpdate === true && lockMatters
         if (row === null) return Effect.succeed(Option.none<Json>())
         if (row !== undefined && (row.locked || !needsLock)) return Effect.succeed(Option.some(row.record.data))
-        return throughStorage(batch, spec, port.get(spec, tenant, id, options)).pipe(
+        // No flush first: a pending write of this id would be in `rows`, and others cannot change
+        // what a read by id finds (a get-or-create per step, say, would otherwise flush each time).
+        return port.get(spec, tenant, id, options).pipe(
           Effect.tap((found) =>
             Effect.sync(() => {
               if (Option.isNone(found)) {
@@ -229,8 +249,37 @@ export const withBatches = (port: StoragePort): StoragePort => {
     due: (spec, tenant, query) =>
       Effect.flatMap(batchFor(tenant), (batch) => batch === undefined ? port.due(spec, tenant, query) : throughStorage(batch, spec, port.due(spec, tenant, query))),
     insertMany: (spec, tenant, records) =>
-      Effect.flatMap(batchFor(tenant), (batch) =>
-        batch === undefined ? port.insertMany(spec, tenant, records) : throughStorage(batch, spec, port.insertMany(spec, tenant, records))),
+      Effect.flatMap(batchFor(tenant), (batch) => {
+        if (batch === undefined) return port.insertMany(spec, tenant, records)
+        const state = stateOf(batch, spec)
+        // Insert-if-absent. A row known absent (asked for by id, not found, no unique field that
+        // storage alone could see taken) goes in with the batch's writes; a row known present is
+        // skipped; the rest ask storage now. Either way the overlay then knows the rows, so a
+        // later update of one is not refused as "no record" (analytics' lockOrCreate does this).
+        const buffered: Array<string> = []
+        const asked: Array<StoredRecord> = []
+        for (const record of records) {
+          const row = state.rows.get(record.id)
+          if (row === null && state.spec.unique.length === 0) {
+            remember(state, record)
+            state.inserts.set(record.id, record)
+            buffered.push(record.id)
+          } else if (row === undefined || row === null) {
+            asked.push(record)
+          }
+        }
+        if (asked.length === 0) return Effect.succeed(buffered)
+        return throughStorage(batch, spec, port.insertMany(spec, tenant, asked)).pipe(
+          Effect.map((inserted) => {
+            const went = new Set(inserted)
+            for (const record of asked) {
+              if (went.has(record.id)) remember(state, record)
+              else state.rows.delete(record.id) // present after all (another writer): ask storage next time
+            }
+            return [...buffered, ...inserted]
+          })
+        )
+      }),
     findMany: (spec, tenant, field, values, options) =>
       Effect.flatMap(batchFor(tenant), (batch) =>
         batch === undefined ? port.findMany(spec, tenant, field, values, options) : throughStorage(batch, spec, port.findMany(spec, tenant, field, values, options))),
@@ -260,8 +309,16 @@ export const inBatch = <A, E, R>(
     const batch: Batch = { tenant, collections: new Map() }
     const load = Effect.forEach(prefetch, (p) =>
       Effect.gen(function*() {
-        const values = [...new Set(p.values)]
+        const values = [...new Set(typeof p.values === "function" ? p.values((spec) => loadedRows(batch, spec)) : p.values)]
         if (values.length === 0) return
+        if (p.rows !== undefined) {
+          // Index values unknown (only the data was read): these rows answer reads by id, no filter.
+          const state = stateOf(batch, p.spec)
+          for (const data of p.rows) {
+            state.rows.set(data.id as string, { record: { id: data.id as string, data, index: {} }, indexed: false, locked: p.forUpdate === true || inner.port.dialect !== "postgres" })
+          }
+          return
+        }
         const found = yield* inner.port.findMany(p.spec, tenant, p.field, values, { forUpdate: p.forUpdate === true })
         const state = stateOf(batch, p.spec)
         for (const record of found) state.rows.set(record.id, { record, indexed: true, locked: p.forUpdate === true || inner.port.dialect !== "postgres" })

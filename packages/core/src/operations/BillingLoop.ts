@@ -15,11 +15,12 @@
  * resumed at the start of each run with their original key, so the provider answers with the
  * first outcome instead of charging again.
  */
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Effect, Either } from "effect"
 import { Subscription } from "../subscriptions/domain/index.js"
 import { dueAt } from "../subscriptions/domain/index.js"
 import { type Json, Storage, type Mode, type Tenant } from "../kernel/Storage.js"
 import { inBatch } from "../kernel/StorageBatch.js"
+import { decoder } from "../kernel/Encoder.js"
 import { prefetchFor } from "./BatchPrefetch.js"
 import * as Collections from "../kernel/Collections.js"
 import { Events } from "../events/index.js"
@@ -32,7 +33,8 @@ import { TestClocks } from "./TestClocks.js"
 import { atInstant, isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
 
-const decodeSubscription = Schema.decodeUnknownSync(Subscription)
+// Memoized per row (kernel/Encoder): the step decoding the same row again gets this record back.
+const decodeSubscription = decoder(Subscription)
 
 export interface DueWork {
   readonly kind: "subscription" | "invoice"
@@ -50,7 +52,9 @@ export interface LoopOptions {
   readonly atDueTime?: boolean
   /**
    * Rows taken per transaction. On SQLite a transaction holds the one connection, so every other
-   * request waits for it: batches there are small (`sqliteBatchSize`). Default 100 elsewhere.
+   * request waits for it: there, unless this is set, a batch is sized to take about
+   * `sqliteBatchBudgetMs` (from `sqliteBatchSize` rows up to `sqliteMaxBatchSize`). Default 100
+   * elsewhere.
    */
   readonly batchSize?: number
   /**
@@ -69,6 +73,25 @@ export interface LoopOptions {
 
 /** SQLite's batch: a few renewals, so that a write lock is held for milliseconds, not seconds. */
 export const sqliteBatchSize = 8
+
+/**
+ * On SQLite, batches grow from `sqliteBatchSize` while a batch's transaction takes less than
+ * this: per-batch costs (the due queries, begin and commit, the commit's pages) are then shared
+ * by more renewals, and another request still waits at most about this long for the connection.
+ */
+export const sqliteBatchBudgetMs = 25
+export const sqliteMaxBatchSize = 100
+
+/**
+ * The next SQLite batch size, from how long the last full batch's transaction took. Measured
+ * with the host's monotonic timer (`performance.now()`), not Effect's Clock: under a test clock
+ * or a fixed clock that Clock does not move, and the budget is about the real time the
+ * connection is held. Changes at most twofold per batch, never below `sqliteBatchSize`.
+ */
+export const nextSqliteBatchSize = (size: number, elapsedMs: number): number => {
+  const fitting = elapsedMs <= 0 ? 2 * size : Math.floor(size * sqliteBatchBudgetMs / elapsedMs)
+  return Math.max(sqliteBatchSize, Math.floor(size / 2), Math.min(fitting, 2 * size, sqliteMaxBatchSize))
+}
 
 /**
  * Waits for the event loop's next turn (a macrotask): unlike `Effect.yieldNow`, which may resume
@@ -103,6 +126,12 @@ export interface LoopReport {
   readonly steps: number
   /** Ids whose step failed or made no progress; the next run tries them again. */
   readonly failed: ReadonlyArray<string>
+  /**
+   * Set-wise batches that failed and were redone one step per transaction (a step that failed,
+   * or a write the batch overlay could not take). Zero in a healthy run: each one costs the
+   * batch's work twice.
+   */
+  readonly batchesRedone: number
 }
 
 export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/BillingLoop", {
@@ -121,7 +150,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
         const open = yield* storage.due(Collections.Invoices, tenant, query)
         const work: Array<DueWork> = []
         for (const json of subs) {
-          const at = dueAt(decodeSubscription(json))
+          const at = dueAt(Either.getOrThrow(decodeSubscription(json)))
           if (at !== null) work.push({ kind: "subscription", id: json.id as string, at, row: json })
         }
         for (const json of open) {
@@ -142,12 +171,14 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
 
     /** All work of `tenant` due up to `upTo` (epoch ms). */
     const runTenantOnce = traced("BillingLoop.runTenant")(function*(tenant: Tenant, upTo: number, options: LoopOptions = {}) {
-      const batchSize = options.batchSize ?? (storage.dialect === "sqlite" ? sqliteBatchSize : 100)
+      const adaptive = options.batchSize === undefined && storage.dialect === "sqlite"
+      let batchSize = options.batchSize ?? (storage.dialect === "sqlite" ? sqliteBatchSize : 100)
       const atDueTime = options.atDueTime ?? false
       const yieldBetweenBatches = options.yieldBetweenBatches ?? true
       const setWise = options.setWise ?? true
       const failed = new Set<string>()
       let steps = 0
+      let batchesRedone = 0
       /** What an intent is reported as when it stays pending: its invoice, or the refund. */
       const subjectOf = (intent: MoneyIntent) => intent._tag === "charge" ? intent.payment.invoice ?? intent.payment.id : intent.refund.id
       /** Sends committed intents to the provider and records the outcomes; pending ones are failed. */
@@ -185,6 +216,8 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
         )
       for (;;) {
         committed = []
+        let redone = false
+        const began = performance.now()
         // One transaction per batch, set-wise: what the batch reads is prefetched with one query
         // per table, its writes leave together (kernel/StorageBatch). If any step in it fails,
         // redo the batch one step per transaction, row by row, so that a single bad
@@ -197,8 +230,11 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
             : steps
           return work
         })).pipe(
-          Effect.catchAllCause(() =>
+          Effect.catchAllCause((cause) =>
             Effect.gen(function*() {
+              batchesRedone += 1
+              redone = true
+              yield* Effect.logDebug("billing loop: batch failed, redone row by row", cause)
               const work = yield* nextBatch
               for (const w of work) {
                 yield* inTransaction(runStep(w, atDueTime, failed)).pipe(
@@ -212,6 +248,8 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
           ),
           Effect.provideService(CurrentTenant, tenant)
         )
+        const elapsedMs = performance.now() - began
+        if (adaptive && !redone && batch.length === batchSize) batchSize = nextSqliteBatchSize(batchSize, elapsedMs)
         // Only now, the batch committed, does its money move.
         yield* settle(committed)
         if (batch.length === 0) break
@@ -219,7 +257,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
         // Other requests (another project's, /healthz) run between batches, not after the run.
         if (yieldBetweenBatches) yield* yieldToEventLoop
       }
-      return { steps, failed: [...failed] } satisfies LoopReport
+      return { steps, failed: [...failed], batchesRedone } satisfies LoopReport
     })
     /** All work of `tenant` due up to `upTo` (epoch ms); catalog reads memoized for the run. */
     const runTenant = (tenant: Tenant, upTo: number, options: LoopOptions = {}) => withRunMemo(runTenantOnce(tenant, upTo, options))
@@ -231,6 +269,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
     const runAll = traced("BillingLoop.runAll")(function*(options: LoopOptions = {}) {
       const now = yield* Clock.currentTimeMillis
       let steps = 0
+      let batchesRedone = 0
       const failed: Array<string> = []
       for (const project of yield* storage.projects.all) {
         for (const mode of ["live", "test"] as ReadonlyArray<Mode>) {
@@ -239,10 +278,11 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
           const upTo = frozen._tag === "Some" ? frozen.value : now
           const report = yield* runTenant(tenant, upTo, { ...options, atDueTime: options.atDueTime ?? frozen._tag === "Some" })
           steps += report.steps
+          batchesRedone += report.batchesRedone
           failed.push(...report.failed)
         }
       }
-      return { steps, failed } satisfies LoopReport
+      return { steps, failed, batchesRedone } satisfies LoopReport
     })
 
     return { runTenant, runAll } as const

@@ -98,17 +98,30 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
     const postgres = executor.dialect === "postgres"
     const lock = options?.forUpdate === true && postgres
     const statement = executor.prepare(`findMany:${spec.name}:${field}:${lock}`, (db, arg) =>
-      db
-        .selectFrom(tableOf(spec))
-        .select(["id", "data", ...spec.indexed])
-        .where("project_id", "=", arg(0))
-        .where("mode", "=", arg(1))
-        .where(postgres
-          ? sql<boolean>`${sql.ref(field)} = any(${arg(2)}::text[])`
-          : sql<boolean>`${sql.ref(field)} in (select value from json_each(${arg(2)}))`)
-        .orderBy("id")
-        .$if(lock, (qb) => qb.forUpdate()))
-    const rows = (yield* statement([tenant.projectId, tenant.mode, postgres ? values : JSON.stringify(values)]).pipe(Effect.orDie)).rows
+      postgres
+        ? db
+          .selectFrom(tableOf(spec))
+          .select(["id", "data", ...spec.indexed])
+          .where("project_id", "=", arg(0))
+          .where("mode", "=", arg(1))
+          .where(sql<boolean>`${sql.ref(field)} = any(${arg(2)}::text[])`)
+          .orderBy("id")
+          .$if(lock, (qb) => qb.forUpdate())
+        // SQLite: the values drive the loop (`cross join` keeps json_each outermost), one lookup
+        // in the field's index per value. With `field in (select value from json_each(?))` the
+        // planner walked the tenant's whole (project_id, mode) index for a non-id field, a
+        // bloom filter per batch: a batch's cost grew with the table (docs/performance.md).
+        : db
+          .selectFrom(sql<any>`json_each(${arg(2)})`.as("v"))
+          .crossJoin(`${tableOf(spec)} as t`)
+          .select(["t.id as id", "t.data as data", ...spec.indexed.map((f) => `t.${f} as ${f}`)])
+          .where("t.project_id", "=", arg(0))
+          .where("t.mode", "=", arg(1))
+          .where(sql.ref(`t.${field}`), "=", sql.ref("v.value"))
+          .orderBy("t.id"))
+    // Distinct values: on SQLite each value yields its rows once more.
+    const distinct = [...new Set(values)]
+    const rows = (yield* statement([tenant.projectId, tenant.mode, postgres ? distinct : JSON.stringify(distinct)]).pipe(Effect.orDie)).rows
     return rows.map((r): StoredRecord => ({
       id: r.id as string,
       data: decodeData(r.data as string),

@@ -33,7 +33,7 @@ export const loopInterleavingScenarios = (ctx: ScenarioContext) =>
         expect(loopDone).toBe(false)
 
         const report = await run
-        expect(report).toEqual({ steps: subscriptions, failed: [] })
+        expect(report).toEqual({ steps: subscriptions, failed: [], batchesRedone: 0 })
       } finally {
         await host.dispose()
       }
