@@ -74,6 +74,15 @@ interface ImportRepository<A extends Linked> {
 
 type Linked = { readonly id: string } & Parameters<typeof providerLinkIndex>[0]
 
+/** A collection the import writes: its repository, id kind, and what the run's cache keeps of a record. */
+interface ImportCollection<A extends Linked, R> {
+  readonly repo: ImportRepository<A>
+  readonly kind: IdKind
+  readonly keep: (record: A) => R
+}
+
+const collection = <A extends Linked, R>(repo: ImportRepository<A>, kind: IdKind, keep: (record: A) => R): ImportCollection<A, R> => ({ repo, kind, keep })
+
 /** The `provider_key` a record is stored under (null for Billkit's own records). */
 const keyOf = (record: Linked): string | null => providerLinkIndex(record).provider_key
 
@@ -124,6 +133,22 @@ export const makeImporter = Effect.gen(function*() {
   const refunds = yield* makeRepository(RefundRecords)
 
   /**
+   * Each collection with what the run keeps of its records for later pages to refer to: all of a
+   * catalogue record (a handful), only what a reference needs of the tens of thousands of
+   * customers, subscriptions, invoices and payments (whole records would hold the account in memory).
+   */
+  const of = {
+    customers: collection(customers, "customer", (c) => ({ id: c.id })),
+    products: collection(products, "product", (p) => p),
+    plans: collection(plans, "plan", (p) => p),
+    prices: collection(prices, "price", (p) => p),
+    subscriptions: collection(subscriptions, "subscription", (s) => ({ id: s.id })),
+    invoices: collection(invoices, "invoice", (i) => ({ id: i.id })),
+    payments: collection(payments, "payment", (p) => ({ id: p.id, customer: p.customer, invoice: p.invoice, currency: p.currency })),
+    refunds: collection(refunds, "refund", (r) => ({ id: r.id }))
+  }
+
+  /**
    * Records by `<kind>|<provider key>`, and products by Billkit id: what earlier pages of the run
    * imported or looked up. The importer lives for one worker's turn at a run: a page whose
    * transaction fails ends that turn (and the cache with it), so the cache never names a record
@@ -142,19 +167,19 @@ export const makeImporter = Effect.gen(function*() {
   let writes = makePageWrites()
 
   /** Reads the records of `kind` for `providerIds` not yet in the cache, in one query: references of a page. */
-  const prefetch = <A extends Linked>(repo: ImportRepository<A>, kind: IdKind, connection: string, providerIds: Iterable<string | null>) =>
+  const prefetch = <A extends Linked, R>({ repo, kind, keep }: ImportCollection<A, R>, connection: string, providerIds: Iterable<string | null>) =>
     Effect.gen(function*() {
       const wanted = new Set<string>()
       for (const providerId of providerIds) {
         if (providerId !== null && !cache.has(`${kind}|${providerKey(connection, providerId)}`)) wanted.add(providerKey(connection, providerId))
       }
       if (wanted.size === 0) return
-      for (const record of yield* repo.findMany("provider_key", [...wanted])) cache.set(`${kind}|${keyOf(record)}`, record)
+      for (const record of yield* repo.findMany("provider_key", [...wanted])) cache.set(`${kind}|${keyOf(record)}`, keep(record))
       for (const key of wanted) if (!cache.has(`${kind}|${key}`)) absent.add(`${kind}|${key}`)
     })
 
   /** Reads which of the page's own objects already have a record of `kind`, in one query. */
-  const prefetchExisting = <A extends Linked>(repo: ImportRepository<A>, kind: IdKind, connection: string, providerIds: ReadonlyArray<string>) =>
+  const prefetchExisting = <A extends Linked, R>({ kind, repo }: ImportCollection<A, R>, connection: string, providerIds: ReadonlyArray<string>) =>
     Effect.gen(function*() {
       const keys = providerIds.filter((id) => !fresh.has(id)).map((id) => providerKey(connection, id))
       for (const record of yield* repo.findMany("provider_key", keys)) existing.set(`${kind}|${keyOf(record)}`, record)
@@ -164,22 +189,21 @@ export const makeImporter = Effect.gen(function*() {
    * A reference (a subscription's customer, a refund's payment) by the provider id: the cache,
    * which the page's prefetch filled, else (an object the prefetch did not foresee) the unique index.
    */
-  const lookup = <A extends Linked>(repo: ImportRepository<A>, kind: IdKind, connection: string, providerId: string | null) =>
+  const lookup = <A extends Linked, R>({ repo, kind, keep }: ImportCollection<A, R>, connection: string, providerId: string | null) =>
     Effect.gen(function*() {
-      if (providerId === null) return Option.none<A>()
+      if (providerId === null) return Option.none<R>()
       const key = `${kind}|${providerKey(connection, providerId)}`
-      const cached = cache.get(key) as A | undefined
+      const cached = cache.get(key) as R | undefined
       if (cached !== undefined) return Option.some(cached)
-      if (absent.has(key)) return Option.none<A>()
-      const found = yield* repo.findBy("provider_key", providerKey(connection, providerId))
+      if (absent.has(key)) return Option.none<R>()
+      const found = Option.map(yield* repo.findBy("provider_key", providerKey(connection, providerId)), keep)
       if (Option.isSome(found)) cache.set(key, found.value)
       return found
     })
 
   /** Stages `make(id)` as new, or as the update of the record the key already names; answers which. */
-  const upsert = <A extends Linked>(
-    repo: ImportRepository<A>,
-    kind: IdKind,
+  const upsert = <A extends Linked, R>(
+    { repo, kind, keep }: ImportCollection<A, R>,
     connection: string,
     providerId: string,
     make: (id: string, existing: A | null) => A | null
@@ -193,14 +217,14 @@ export const makeImporter = Effect.gen(function*() {
           writes.update(repo, next)
           existing.set(key, next)
         }
-        cache.set(key, next ?? found)
+        cache.set(key, keep(next ?? found))
         return "updated" as const
       }
       const next = make(yield* ids.next(kind), null)
       if (next === null) return "skipped" as const
       writes.insert(repo, next)
       existing.set(key, next)
-      cache.set(key, next)
+      cache.set(key, keep(next))
       return "created" as const
     })
 
@@ -219,7 +243,7 @@ export const makeImporter = Effect.gen(function*() {
         case "customers": {
           const address = obj(d.address) ?? {}
           const country = str(address.country)?.toUpperCase() ?? null
-          return yield* upsert(customers, "customer", connection, o.id, (id, existing) => ({
+          return yield* upsert(of.customers, connection, o.id, (id, existing) => ({
             id,
             object: "customer" as const,
             email: str(d.email) ?? "",
@@ -254,7 +278,7 @@ export const makeImporter = Effect.gen(function*() {
         }
         case "products": {
           const name = clip(d.name, 200) ?? o.id
-          const result = yield* upsert(products, "product", connection, o.id, (id, existing) => ({
+          const result = yield* upsert(of.products, connection, o.id, (id, existing) => ({
             id,
             object: "product" as const,
             name,
@@ -267,9 +291,9 @@ export const makeImporter = Effect.gen(function*() {
             createdAt: created,
             updatedAt: now
           }))
-          const product = (yield* lookup(products, "product", connection, o.id)).pipe(Option.getOrThrow)
+          const product = (yield* lookup(of.products, connection, o.id)).pipe(Option.getOrThrow)
           // One plan per product: what a subscription names, holding the product's prices.
-          yield* upsert(plans, "plan", connection, o.id, (id, existing) => ({
+          yield* upsert(of.plans, connection, o.id, (id, existing) => ({
             id,
             object: "plan" as const,
             name,
@@ -293,7 +317,7 @@ export const makeImporter = Effect.gen(function*() {
           return result
         }
         case "prices": {
-          const product = yield* lookup(products, "product", connection, idOf(d.product))
+          const product = yield* lookup(of.products, connection, idOf(d.product))
           const currency = currencyOf(d.currency)
           const recurring = obj(d.recurring)
           const interval = recurring === null ? null : str(recurring.interval)
@@ -302,7 +326,7 @@ export const makeImporter = Effect.gen(function*() {
           if (recurring !== null && (!intervals.includes(interval as Interval) || (num(recurring.interval_count) ?? 1) !== 1)) {
             return `price ${o.id}: every ${num(recurring.interval_count) ?? 1} ${interval} has no Billkit schedule`
           }
-          const result = yield* upsert(prices, "price", connection, o.id, (id) => ({
+          const result = yield* upsert(of.prices, connection, o.id, (id) => ({
             id,
             object: "price" as const,
             product: product.value.id,
@@ -316,8 +340,8 @@ export const makeImporter = Effect.gen(function*() {
             ...link(connection, o.id),
             createdAt: created
           }))
-          const price = (yield* lookup(prices, "price", connection, o.id)).pipe(Option.getOrThrow)
-          const plan = yield* lookup(plans, "plan", connection, idOf(d.product))
+          const price = (yield* lookup(of.prices, connection, o.id)).pipe(Option.getOrThrow)
+          const plan = yield* lookup(of.plans, connection, idOf(d.product))
           if (Option.isSome(plan) && !plan.value.prices.includes(price.id)) {
             const withPrice = { ...plan.value, prices: [...plan.value.prices, price.id], updatedAt: now }
             writes.update(plans, withPrice)
@@ -326,10 +350,10 @@ export const makeImporter = Effect.gen(function*() {
           return result
         }
         case "subscriptions": {
-          const customer = yield* lookup(customers, "customer", connection, idOf(d.customer))
+          const customer = yield* lookup(of.customers, connection, idOf(d.customer))
           const items = Array.isArray(obj(d.items)?.data) ? (obj(d.items)!.data as Array<unknown>) : []
           const item = obj(items[0]) ?? {}
-          const price = yield* lookup(prices, "price", connection, idOf(item.price))
+          const price = yield* lookup(of.prices, connection, idOf(item.price))
           if (Option.isNone(customer)) return `subscription ${o.id}: its customer ${idOf(d.customer)} was not imported`
           if (Option.isNone(price) || price.value.schedule === "one-off") {
             return `subscription ${o.id}: its price ${idOf(item.price)} was not imported as a recurring price`
@@ -339,7 +363,7 @@ export const makeImporter = Effect.gen(function*() {
             ? Option.some(productsById.get(price.value.product)!)
             : yield* products.find(price.value.product)
           const productStripeId = Option.isSome(product) ? product.value.providerIds?.stripe ?? null : null
-          const plan = yield* lookup(plans, "plan", connection, productStripeId)
+          const plan = yield* lookup(of.plans, connection, productStripeId)
           if (Option.isNone(plan)) return `subscription ${o.id}: no plan for its product`
           const interval = price.value.schedule as Interval
           // Stripe's API (2025-03-31 on) keeps the period on the item; older versions on the subscription.
@@ -349,7 +373,7 @@ export const makeImporter = Effect.gen(function*() {
           const periodStart = periodStartS === null ? isoAt(fallback.start) : isoAt(periodStartS * 1000)
           const periodEnd = periodEndS === null ? isoAt(fallback.end) : isoAt(periodEndS * 1000)
           const status = str(d.status) ?? o.status ?? "active"
-          return yield* upsert(subscriptions, "subscription", connection, o.id, (id, existing) => {
+          return yield* upsert(of.subscriptions, connection, o.id, (id, existing) => {
             // Billkit's own now (a future migration off Stripe): Stripe's view of it is no longer the truth.
             if (existing !== null && existing.managedBy === "billkit") return existing
             return {
@@ -390,12 +414,12 @@ export const makeImporter = Effect.gen(function*() {
           })
         }
         case "invoices": {
-          const customer = yield* lookup(customers, "customer", connection, idOf(d.customer))
+          const customer = yield* lookup(of.customers, connection, idOf(d.customer))
           if (Option.isNone(customer)) return `invoice ${o.id}: its customer ${idOf(d.customer)} was not imported`
           const currency = currencyOf(d.currency) ?? currencyOf(o.currency)
           if (currency === null) return `invoice ${o.id}: currency ${String(d.currency)} is not one Billkit knows`
           const parent = obj(obj(d.parent)?.subscription_details)
-          const subscription = yield* lookup(subscriptions, "subscription", connection, idOf(d.subscription) ?? idOf(parent?.subscription))
+          const subscription = yield* lookup(of.subscriptions, connection, idOf(d.subscription) ?? idOf(parent?.subscription))
           const total = Math.round(num(d.total) ?? o.amount ?? 0)
           const subTotal = Math.round(num(d.subtotal) ?? total)
           const lineData = Array.isArray(obj(d.lines)?.data) ? (obj(d.lines)!.data as Array<unknown>).map((l) => obj(l) ?? {}) : []
@@ -433,7 +457,7 @@ export const makeImporter = Effect.gen(function*() {
           const amountPaid = minor(d.amount_paid ?? (paid ? total : 0))
           const transitions = obj(d.status_transitions) ?? {}
           const status = (["draft", "open", "paid", "void", "uncollectible"] as const).find((s) => s === invoiceStatus) ?? "open"
-          return yield* upsert(invoices, "invoice", connection, o.id, (id) => ({
+          return yield* upsert(of.invoices, connection, o.id, (id) => ({
             id,
             object: "invoice" as const,
             number: str(d.number),
@@ -474,15 +498,15 @@ export const makeImporter = Effect.gen(function*() {
           const metadata = obj(d.metadata) ?? {}
           if (str(metadata.billkit_payment) !== null || str(metadata.billkit_idempotency_key) !== null) return "skipped" as const
           if (o.paymentIntent !== null && takenPaymentRefs.has(o.paymentIntent)) return "skipped" as const
-          const customer = yield* lookup(customers, "customer", connection, o.customer)
+          const customer = yield* lookup(of.customers, connection, o.customer)
           if (Option.isNone(customer)) return `charge ${o.id}: it has no imported customer`
           const currency = currencyOf(o.currency)
           if (currency === null) return `charge ${o.id}: currency ${String(o.currency)} is not one Billkit knows`
-          const invoice = yield* lookup(invoices, "invoice", connection, idOf(d.invoice))
+          const invoice = yield* lookup(of.invoices, connection, idOf(d.invoice))
           const status = o.status === "succeeded" ? "succeeded" as const : o.status === "failed" ? "failed" as const : "pending" as const
           // The payment holds the intent from here on: a later charge of the page naming it is skipped, as a stored one would be.
           if (o.paymentIntent !== null) takenPaymentRefs.add(o.paymentIntent)
-          return yield* upsert(payments, "payment", connection, o.id, (id) => ({
+          return yield* upsert(of.payments, connection, o.id, (id) => ({
             id,
             object: "payment" as const,
             customer: customer.value.id,
@@ -510,9 +534,9 @@ export const makeImporter = Effect.gen(function*() {
           // A refund Billkit made, or recorded from a webhook: already Billkit's.
           const known = refundsByRef.get(o.id)
           if (known !== undefined && known.connection === null) return "skipped" as const
-          const payment = yield* lookup(payments, "payment", connection, o.charge)
+          const payment = yield* lookup(of.payments, connection, o.charge)
           if (Option.isNone(payment)) return `refund ${o.id}: its charge ${o.charge} was not imported`
-          return yield* upsert(refunds, "refund", connection, o.id, (id) => ({
+          return yield* upsert(of.refunds, connection, o.id, (id) => ({
             id,
             object: "refund" as const,
             payment: payment.value.id,
@@ -539,23 +563,23 @@ export const makeImporter = Effect.gen(function*() {
       const data = (o: ProviderObject) => o.data as Json
       switch (type) {
         case "customers":
-          return yield* prefetchExisting(customers, "customer", connection, own)
+          return yield* prefetchExisting(of.customers, connection, own)
         case "products":
-          yield* prefetchExisting(products, "product", connection, own)
-          return yield* prefetchExisting(plans, "plan", connection, own)
+          yield* prefetchExisting(of.products, connection, own)
+          return yield* prefetchExisting(of.plans, connection, own)
         case "prices": {
           const productIds = page.map((o) => idOf(data(o).product))
-          yield* prefetch(products, "product", connection, productIds)
-          yield* prefetch(plans, "plan", connection, productIds)
-          return yield* prefetchExisting(prices, "price", connection, own)
+          yield* prefetch(of.products, connection, productIds)
+          yield* prefetch(of.plans, connection, productIds)
+          return yield* prefetchExisting(of.prices, connection, own)
         }
         case "subscriptions": {
-          yield* prefetch(customers, "customer", connection, page.map((o) => idOf(data(o).customer)))
+          yield* prefetch(of.customers, connection, page.map((o) => idOf(data(o).customer)))
           const priceIds = page.map((o) => {
             const items = obj(data(o).items)?.data
             return Array.isArray(items) ? idOf(obj(items[0])?.price) : null
           })
-          yield* prefetch(prices, "price", connection, priceIds)
+          yield* prefetch(of.prices, connection, priceIds)
           // Each price's plan is found by its product's Stripe id: the products first, by Billkit id.
           const pagePrices = priceIds.flatMap((id) => {
             const price = id === null ? undefined : cache.get(`price|${providerKey(connection, id)}`) as { readonly product: string } | undefined
@@ -563,30 +587,30 @@ export const makeImporter = Effect.gen(function*() {
           })
           const unknownProducts = new Set(pagePrices.map((p) => p.product).filter((id) => !productsById.has(id)))
           for (const product of yield* products.findMany("id", [...unknownProducts])) productsById.set(product.id, product)
-          yield* prefetch(plans, "plan", connection, pagePrices.map((p) => productsById.get(p.product)?.providerIds?.stripe ?? null))
-          return yield* prefetchExisting(subscriptions, "subscription", connection, own)
+          yield* prefetch(of.plans, connection, pagePrices.map((p) => productsById.get(p.product)?.providerIds?.stripe ?? null))
+          return yield* prefetchExisting(of.subscriptions, connection, own)
         }
         case "invoices":
-          yield* prefetch(customers, "customer", connection, page.map((o) => idOf(data(o).customer)))
-          yield* prefetch(subscriptions, "subscription", connection, page.map((o) =>
+          yield* prefetch(of.customers, connection, page.map((o) => idOf(data(o).customer)))
+          yield* prefetch(of.subscriptions, connection, page.map((o) =>
             idOf(data(o).subscription) ?? idOf(obj(obj(data(o).parent)?.subscription_details)?.subscription)))
-          return yield* prefetchExisting(invoices, "invoice", connection, own)
+          return yield* prefetchExisting(of.invoices, connection, own)
         case "charges": {
           const intents = page.flatMap((o) => (o.paymentIntent === null ? [] : [o.paymentIntent]))
           for (const payment of yield* payments.findMany("provider_ref", intents)) {
             if (payment.providerRef !== null) takenPaymentRefs.add(payment.providerRef)
           }
-          yield* prefetch(customers, "customer", connection, page.map((o) => o.customer))
-          yield* prefetch(invoices, "invoice", connection, page.map((o) => idOf(data(o).invoice)))
-          return yield* prefetchExisting(payments, "payment", connection, own)
+          yield* prefetch(of.customers, connection, page.map((o) => o.customer))
+          yield* prefetch(of.invoices, connection, page.map((o) => idOf(data(o).invoice)))
+          return yield* prefetchExisting(of.payments, connection, own)
         }
         case "refunds": {
           // In id order: the first holding a reference is the one a lookup by it would answer.
           for (const refund of yield* refunds.findMany("provider_ref", own)) {
             if (refund.providerRef !== null && !refundsByRef.has(refund.providerRef)) refundsByRef.set(refund.providerRef, refund)
           }
-          yield* prefetch(payments, "payment", connection, page.map((o) => o.charge))
-          return yield* prefetchExisting(refunds, "refund", connection, own)
+          yield* prefetch(of.payments, connection, page.map((o) => o.charge))
+          return yield* prefetchExisting(of.refunds, connection, own)
         }
         case "balance_transactions":
           return
