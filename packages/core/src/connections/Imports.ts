@@ -17,8 +17,9 @@ import { IdGenerator } from "../kernel/IdGenerator.js"
 import type { IdKind } from "../kernel/Ids.js"
 import { isCurrency } from "../kernel/Currency.js"
 import { nthPeriod } from "../kernel/Period.js"
-import { providerKey } from "../kernel/ProviderLink.js"
+import { providerKey, providerLinkIndex } from "../kernel/ProviderLink.js"
 import { makeRepository } from "../kernel/Repository.js"
+import type { CurrentTenant } from "../kernel/Tenancy.js"
 import { isoAt } from "../kernel/Time.js"
 import { CustomerRecords } from "../customers/domain/index.js"
 import { PlanRecords, PriceRecords, ProductRecords } from "../catalog/domain/index.js"
@@ -63,7 +64,69 @@ export interface ImportOutcome {
   readonly skipped: ReadonlyArray<string>
 }
 
-/** Everything an import needs, made once per run: the repositories and a cache of provider id → Billkit id. */
+/** What the import needs of a repository: set-wise reads and writes (kernel/Repository.ts). */
+interface ImportRepository<A extends Linked> {
+  readonly findMany: (field: string, values: ReadonlyArray<string>, forUpdate?: boolean) => Effect.Effect<ReadonlyArray<A>, never, CurrentTenant>
+  readonly findBy: (field: string, value: string) => Effect.Effect<Option.Option<A>, never, CurrentTenant>
+  readonly insertMany: (records: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<string>, never, CurrentTenant>
+  readonly updateMany: (records: ReadonlyArray<A>) => Effect.Effect<void, never, CurrentTenant>
+}
+
+type Linked = { readonly id: string } & Parameters<typeof providerLinkIndex>[0]
+
+/**
+ * A collection the import writes: its repository, id kind, and what the run's cache keeps of a
+ * record. `locked`: the page reads its existing records locked, so that it decides on their latest
+ * committed state (a subscription another transaction is migrating or taking over).
+ */
+interface ImportCollection<A extends Linked, R> {
+  readonly repo: ImportRepository<A>
+  readonly kind: IdKind
+  readonly keep: (record: A) => R
+  readonly locked: boolean
+}
+
+const collection = <A extends Linked, R>(repo: ImportRepository<A>, kind: IdKind, keep: (record: A) => R, locked = false): ImportCollection<A, R> =>
+  ({ repo, kind, keep, locked })
+
+/** The `provider_key` a record is stored under (null for Billkit's own records). */
+const keyOf = (record: Linked): string | null => providerLinkIndex(record).provider_key
+
+/**
+ * One page's writes, held until the page is imported and then sent set-wise: one `insertMany`
+ * and one `updateMany` per collection, in the order the collections were first written (a
+ * product before its plan). A record inserted then changed in the same page goes out once.
+ */
+const makePageWrites = () => {
+  const byRepository = new Map<ImportRepository<any>, { readonly inserts: Map<string, Linked>; readonly updates: Map<string, Linked> }>()
+  const of = (repo: ImportRepository<any>) => {
+    let writes = byRepository.get(repo)
+    if (writes === undefined) byRepository.set(repo, writes = { inserts: new Map(), updates: new Map() })
+    return writes
+  }
+  return {
+    insert: <A extends Linked>(repo: ImportRepository<A>, record: A) => void of(repo).inserts.set(record.id, record),
+    update: <A extends Linked>(repo: ImportRepository<A>, record: A) => {
+      const writes = of(repo)
+      if (writes.inserts.has(record.id)) writes.inserts.set(record.id, record)
+      else writes.updates.set(record.id, record)
+    },
+    flush: Effect.forEach(byRepository, ([repo, { inserts, updates }]) =>
+      Effect.gen(function*() {
+        const inserted = yield* repo.insertMany([...inserts.values()])
+        // A clash means another writer made the same record since the page's lookup: the page's transaction must not commit.
+        if (inserted.length !== inserts.size) return yield* Effect.dieMessage(`${inserts.size - inserted.length} of a page's imported records clashed with stored ones`)
+        yield* repo.updateMany([...updates.values()])
+      }), { discard: true })
+  }
+}
+
+/**
+ * Everything an import needs, made once per run: the repositories and a cache of provider id →
+ * Billkit record. A page is imported set-wise: its existing records and every record it refers
+ * to are read with one `findMany` per collection before its objects are mapped, and its writes
+ * leave together at the end (see `makePageWrites`), inside the page's transaction.
+ */
 export const makeImporter = Effect.gen(function*() {
   const ids = yield* IdGenerator
   const customers = yield* makeRepository(CustomerRecords)
@@ -76,70 +139,107 @@ export const makeImporter = Effect.gen(function*() {
   const refunds = yield* makeRepository(RefundRecords)
 
   /**
-   * A reference (a subscription's customer, a refund's payment) by the provider id: the run's
-   * cache first (the customers were imported earlier in the same run), else the unique index.
-   * The importer lives for one worker's turn at a run: a page whose transaction fails ends that
-   * turn (and the cache with it), so the cache never names a record that was rolled back.
+   * Each collection with what the run keeps of its records for later pages to refer to: all of a
+   * catalogue record (a handful), only what a reference needs of the tens of thousands of
+   * customers, subscriptions, invoices and payments (whole records would hold the account in memory).
+   */
+  const of = {
+    customers: collection(customers, "customer", (c) => ({ id: c.id })),
+    products: collection(products, "product", (p) => p),
+    plans: collection(plans, "plan", (p) => p),
+    prices: collection(prices, "price", (p) => p),
+    subscriptions: collection(subscriptions, "subscription", (s) => ({ id: s.id }), true),
+    invoices: collection(invoices, "invoice", (i) => ({ id: i.id })),
+    payments: collection(payments, "payment", (p) => ({ id: p.id, customer: p.customer, invoice: p.invoice, currency: p.currency })),
+    refunds: collection(refunds, "refund", (r) => ({ id: r.id }))
+  }
+
+  /**
+   * Records by `<kind>|<provider key>`, and products by Billkit id: what earlier pages of the run
+   * imported or looked up. The importer lives for one worker's turn at a run: a page whose
+   * transaction fails ends that turn (and the cache with it), so the cache never names a record
+   * that was rolled back.
    */
   const cache = new Map<string, unknown>()
-  const lookup = <A extends { readonly id: string }>(
-    repo: { readonly findBy: (field: string, value: string) => Effect.Effect<Option.Option<A>, never, any> },
-    kind: IdKind,
-    connection: string,
-    providerId: string | null
-  ) =>
+  const productsById = new Map<string, Option.Option.Value<Effect.Effect.Success<ReturnType<typeof products.find>>>>()
+
+  // What the page being imported prefetched (set by `importPage`).
+  /** Provider ids of the page stored for the first time: their records cannot exist yet. */
+  let fresh: ReadonlySet<string> = new Set()
+  /** Cache keys looked up for this page and not found. */
+  let absent = new Set<string>()
+  /** The page's own records that exist, by cache key (new ones join as they are made). */
+  let existing = new Map<string, Linked>()
+  let writes = makePageWrites()
+
+  /** Reads the records of `kind` for `providerIds` not yet in the cache, in one query: references of a page. */
+  const prefetch = <A extends Linked, R>({ repo, kind, keep }: ImportCollection<A, R>, connection: string, providerIds: Iterable<string | null>) =>
     Effect.gen(function*() {
-      if (providerId === null) return Option.none<A>()
+      const wanted = new Set<string>()
+      for (const providerId of providerIds) {
+        if (providerId !== null && !cache.has(`${kind}|${providerKey(connection, providerId)}`)) wanted.add(providerKey(connection, providerId))
+      }
+      if (wanted.size === 0) return
+      for (const record of yield* repo.findMany("provider_key", [...wanted])) cache.set(`${kind}|${keyOf(record)}`, keep(record))
+      for (const key of wanted) if (!cache.has(`${kind}|${key}`)) absent.add(`${kind}|${key}`)
+    })
+
+  /** Reads which of the page's own objects already have a record of `kind`, in one query. */
+  const prefetchExisting = <A extends Linked, R>({ kind, locked, repo }: ImportCollection<A, R>, connection: string, providerIds: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const keys = providerIds.filter((id) => !fresh.has(id)).map((id) => providerKey(connection, id))
+      for (const record of yield* repo.findMany("provider_key", keys, locked)) existing.set(`${kind}|${keyOf(record)}`, record)
+    })
+
+  /**
+   * A reference (a subscription's customer, a refund's payment) by the provider id: the cache,
+   * which the page's prefetch filled, else (an object the prefetch did not foresee) the unique index.
+   */
+  const lookup = <A extends Linked, R>({ repo, kind, keep }: ImportCollection<A, R>, connection: string, providerId: string | null) =>
+    Effect.gen(function*() {
+      if (providerId === null) return Option.none<R>()
       const key = `${kind}|${providerKey(connection, providerId)}`
-      const cached = cache.get(key) as A | undefined
+      const cached = cache.get(key) as R | undefined
       if (cached !== undefined) return Option.some(cached)
-      const found = yield* repo.findBy("provider_key", providerKey(connection, providerId))
+      if (absent.has(key)) return Option.none<R>()
+      const found = Option.map(yield* repo.findBy("provider_key", providerKey(connection, providerId)), keep)
       if (Option.isSome(found)) cache.set(key, found.value)
       return found
     })
 
-  /**
-   * Inserts `make(id)` or updates the record the key already names; answers whether it was new.
-   * With `locked`, an existing record is read again locked, so that `make` decides on its latest
-   * committed state (a subscription another transaction is migrating or taking over).
-   */
-  const upsert = <A extends { readonly id: string }>(
-    repo: {
-      readonly findBy: (field: string, value: string) => Effect.Effect<Option.Option<A>, never, any>
-      readonly find?: (id: string, forUpdate?: boolean) => Effect.Effect<Option.Option<A>, never, any>
-      readonly insert: (a: A) => Effect.Effect<A, any, any>
-      readonly update: (a: A) => Effect.Effect<A, any, any>
-    },
-    kind: IdKind,
+  /** Stages `make(id)` as new, or as the update of the record the key already names; answers which. */
+  const upsert = <A extends Linked, R>(
+    { repo, kind, keep }: ImportCollection<A, R>,
     connection: string,
     providerId: string,
-    make: (id: string, existing: A | null) => A | null,
-    locked = false
+    make: (id: string, existing: A | null) => A | null
   ) =>
     Effect.gen(function*() {
-      // An object first seen in this page has no record yet: no need to look (one query less per object).
-      const found = fresh.has(providerId) ? Option.none<A>() : yield* repo.findBy("provider_key", providerKey(connection, providerId))
-      const existing = locked && Option.isSome(found) && repo.find !== undefined
-        ? Option.orElse(yield* repo.find(found.value.id, true), () => found)
-        : found
       const key = `${kind}|${providerKey(connection, providerId)}`
-      if (Option.isSome(existing)) {
-        const next = make(existing.value.id, existing.value)
-        if (next !== null && next !== existing.value) yield* Effect.orDie(repo.update(next))
-        cache.set(key, next ?? existing.value)
+      const found = existing.get(key) as A | undefined
+      if (found !== undefined) {
+        const next = make(found.id, found)
+        if (next !== null && next !== found) {
+          writes.update(repo, next)
+          existing.set(key, next)
+        }
+        cache.set(key, keep(next ?? found))
         return "updated" as const
       }
       const next = make(yield* ids.next(kind), null)
       if (next === null) return "skipped" as const
-      yield* Effect.orDie(repo.insert(next))
-      cache.set(key, next)
+      writes.insert(repo, next)
+      existing.set(key, next)
+      cache.set(key, keep(next))
       return "created" as const
     })
 
   const link = (connection: string, providerId: string) => ({ connection, providerIds: { stripe: providerId } })
 
-  /** Provider ids of the page being imported that were stored for the first time. */
-  let fresh: ReadonlySet<string> = new Set()
+  /** Payment provider references held by a record (the charge of a payment Billkit made): read per page. */
+  let takenPaymentRefs = new Set<string>()
+  /** The first refund (by id) holding each refund provider reference of the page. */
+  let refundsByRef = new Map<string, { readonly connection: string | null }>()
 
   const importOne = (connection: string, type: SyncedType, o: ProviderObject, now: string) =>
     Effect.gen(function*() {
@@ -149,7 +249,7 @@ export const makeImporter = Effect.gen(function*() {
         case "customers": {
           const address = obj(d.address) ?? {}
           const country = str(address.country)?.toUpperCase() ?? null
-          return yield* upsert(customers, "customer", connection, o.id, (id, existing) => ({
+          return yield* upsert(of.customers, connection, o.id, (id, existing) => ({
             id,
             object: "customer" as const,
             email: str(d.email) ?? "",
@@ -184,7 +284,7 @@ export const makeImporter = Effect.gen(function*() {
         }
         case "products": {
           const name = clip(d.name, 200) ?? o.id
-          const result = yield* upsert(products, "product", connection, o.id, (id, existing) => ({
+          const result = yield* upsert(of.products, connection, o.id, (id, existing) => ({
             id,
             object: "product" as const,
             name,
@@ -197,9 +297,9 @@ export const makeImporter = Effect.gen(function*() {
             createdAt: created,
             updatedAt: now
           }))
-          const product = (yield* lookup(products, "product", connection, o.id)).pipe(Option.getOrThrow)
+          const product = (yield* lookup(of.products, connection, o.id)).pipe(Option.getOrThrow)
           // One plan per product: what a subscription names, holding the product's prices.
-          yield* upsert(plans, "plan", connection, o.id, (id, existing) => ({
+          yield* upsert(of.plans, connection, o.id, (id, existing) => ({
             id,
             object: "plan" as const,
             name,
@@ -223,7 +323,7 @@ export const makeImporter = Effect.gen(function*() {
           return result
         }
         case "prices": {
-          const product = yield* lookup(products, "product", connection, idOf(d.product))
+          const product = yield* lookup(of.products, connection, idOf(d.product))
           const currency = currencyOf(d.currency)
           const recurring = obj(d.recurring)
           const interval = recurring === null ? null : str(recurring.interval)
@@ -232,7 +332,7 @@ export const makeImporter = Effect.gen(function*() {
           if (recurring !== null && (!intervals.includes(interval as Interval) || (num(recurring.interval_count) ?? 1) !== 1)) {
             return `price ${o.id}: every ${num(recurring.interval_count) ?? 1} ${interval} has no Billkit schedule`
           }
-          const result = yield* upsert(prices, "price", connection, o.id, (id) => ({
+          const result = yield* upsert(of.prices, connection, o.id, (id) => ({
             id,
             object: "price" as const,
             product: product.value.id,
@@ -246,28 +346,30 @@ export const makeImporter = Effect.gen(function*() {
             ...link(connection, o.id),
             createdAt: created
           }))
-          const price = (yield* lookup(prices, "price", connection, o.id)).pipe(Option.getOrThrow)
-          const plan = yield* lookup(plans, "plan", connection, idOf(d.product))
+          const price = (yield* lookup(of.prices, connection, o.id)).pipe(Option.getOrThrow)
+          const plan = yield* lookup(of.plans, connection, idOf(d.product))
           if (Option.isSome(plan) && !plan.value.prices.includes(price.id)) {
             const withPrice = { ...plan.value, prices: [...plan.value.prices, price.id], updatedAt: now }
-            yield* Effect.orDie(plans.update(withPrice))
+            writes.update(plans, withPrice)
             cache.set(`plan|${providerKey(connection, idOf(d.product)!)}`, withPrice)
           }
           return result
         }
         case "subscriptions": {
-          const customer = yield* lookup(customers, "customer", connection, idOf(d.customer))
+          const customer = yield* lookup(of.customers, connection, idOf(d.customer))
           const items = Array.isArray(obj(d.items)?.data) ? (obj(d.items)!.data as Array<unknown>) : []
           const item = obj(items[0]) ?? {}
-          const price = yield* lookup(prices, "price", connection, idOf(item.price))
+          const price = yield* lookup(of.prices, connection, idOf(item.price))
           if (Option.isNone(customer)) return `subscription ${o.id}: its customer ${idOf(d.customer)} was not imported`
           if (Option.isNone(price) || price.value.schedule === "one-off") {
             return `subscription ${o.id}: its price ${idOf(item.price)} was not imported as a recurring price`
           }
           // The price's plan is its product's: found by the product's Stripe id.
-          const product = yield* products.find(price.value.product)
+          const product = productsById.has(price.value.product)
+            ? Option.some(productsById.get(price.value.product)!)
+            : yield* products.find(price.value.product)
           const productStripeId = Option.isSome(product) ? product.value.providerIds?.stripe ?? null : null
-          const plan = yield* lookup(plans, "plan", connection, productStripeId)
+          const plan = yield* lookup(of.plans, connection, productStripeId)
           if (Option.isNone(plan)) return `subscription ${o.id}: no plan for its product`
           const interval = price.value.schedule as Interval
           // Stripe's API (2025-03-31 on) keeps the period on the item; older versions on the subscription.
@@ -277,7 +379,7 @@ export const makeImporter = Effect.gen(function*() {
           const periodStart = periodStartS === null ? isoAt(fallback.start) : isoAt(periodStartS * 1000)
           const periodEnd = periodEndS === null ? isoAt(fallback.end) : isoAt(periodEndS * 1000)
           const status = str(d.status) ?? o.status ?? "active"
-          return yield* upsert(subscriptions, "subscription", connection, o.id, (id, existing) => {
+          return yield* upsert(of.subscriptions, connection, o.id, (id, existing) => {
             // Billkit's own now (migrated off Stripe, or made by Billkit): Stripe's view of it is no longer the truth.
             if (existing !== null && existing.managedBy === "billkit") return existing
             return {
@@ -317,15 +419,15 @@ export const makeImporter = Effect.gen(function*() {
               createdAt: created,
               updatedAt: now
             }
-          }, true)
+          })
         }
         case "invoices": {
-          const customer = yield* lookup(customers, "customer", connection, idOf(d.customer))
+          const customer = yield* lookup(of.customers, connection, idOf(d.customer))
           if (Option.isNone(customer)) return `invoice ${o.id}: its customer ${idOf(d.customer)} was not imported`
           const currency = currencyOf(d.currency) ?? currencyOf(o.currency)
           if (currency === null) return `invoice ${o.id}: currency ${String(d.currency)} is not one Billkit knows`
           const parent = obj(obj(d.parent)?.subscription_details)
-          const subscription = yield* lookup(subscriptions, "subscription", connection, idOf(d.subscription) ?? idOf(parent?.subscription))
+          const subscription = yield* lookup(of.subscriptions, connection, idOf(d.subscription) ?? idOf(parent?.subscription))
           const total = Math.round(num(d.total) ?? o.amount ?? 0)
           const subTotal = Math.round(num(d.subtotal) ?? total)
           const lineData = Array.isArray(obj(d.lines)?.data) ? (obj(d.lines)!.data as Array<unknown>).map((l) => obj(l) ?? {}) : []
@@ -363,7 +465,7 @@ export const makeImporter = Effect.gen(function*() {
           const amountPaid = minor(d.amount_paid ?? (paid ? total : 0))
           const transitions = obj(d.status_transitions) ?? {}
           const status = (["draft", "open", "paid", "void", "uncollectible"] as const).find((s) => s === invoiceStatus) ?? "open"
-          return yield* upsert(invoices, "invoice", connection, o.id, (id) => ({
+          return yield* upsert(of.invoices, connection, o.id, (id) => ({
             id,
             object: "invoice" as const,
             number: str(d.number),
@@ -403,14 +505,16 @@ export const makeImporter = Effect.gen(function*() {
         case "charges": {
           const metadata = obj(d.metadata) ?? {}
           if (str(metadata.billkit_payment) !== null || str(metadata.billkit_idempotency_key) !== null) return "skipped" as const
-          if (o.paymentIntent !== null && Option.isSome(yield* payments.findBy("provider_ref", o.paymentIntent))) return "skipped" as const
-          const customer = yield* lookup(customers, "customer", connection, o.customer)
+          if (o.paymentIntent !== null && takenPaymentRefs.has(o.paymentIntent)) return "skipped" as const
+          const customer = yield* lookup(of.customers, connection, o.customer)
           if (Option.isNone(customer)) return `charge ${o.id}: it has no imported customer`
           const currency = currencyOf(o.currency)
           if (currency === null) return `charge ${o.id}: currency ${String(o.currency)} is not one Billkit knows`
-          const invoice = yield* lookup(invoices, "invoice", connection, idOf(d.invoice))
+          const invoice = yield* lookup(of.invoices, connection, idOf(d.invoice))
           const status = o.status === "succeeded" ? "succeeded" as const : o.status === "failed" ? "failed" as const : "pending" as const
-          return yield* upsert(payments, "payment", connection, o.id, (id) => ({
+          // The payment holds the intent from here on: a later charge of the page naming it is skipped, as a stored one would be.
+          if (o.paymentIntent !== null) takenPaymentRefs.add(o.paymentIntent)
+          return yield* upsert(of.payments, connection, o.id, (id) => ({
             id,
             object: "payment" as const,
             customer: customer.value.id,
@@ -436,11 +540,11 @@ export const makeImporter = Effect.gen(function*() {
         case "refunds": {
           if (str(obj(d.metadata)?.billkit_refund) !== null) return "skipped" as const
           // A refund Billkit made, or recorded from a webhook: already Billkit's.
-          const known = yield* refunds.findBy("provider_ref", o.id)
-          if (Option.isSome(known) && known.value.connection === null) return "skipped" as const
-          const payment = yield* lookup(payments, "payment", connection, o.charge)
+          const known = refundsByRef.get(o.id)
+          if (known !== undefined && known.connection === null) return "skipped" as const
+          const payment = yield* lookup(of.payments, connection, o.charge)
           if (Option.isNone(payment)) return `refund ${o.id}: its charge ${o.charge} was not imported`
-          return yield* upsert(refunds, "refund", connection, o.id, (id) => ({
+          return yield* upsert(of.refunds, connection, o.id, (id) => ({
             id,
             object: "refund" as const,
             payment: payment.value.id,
@@ -460,10 +564,80 @@ export const makeImporter = Effect.gen(function*() {
       }
     })
 
-  /** Imports one stored page into records (inside the page's transaction). */
+  /** The page's prefetch: its own existing records and, per collection, every record its objects refer to. */
+  const prefetchPage = (connection: string, type: SyncedType, page: ReadonlyArray<ProviderObject>) =>
+    Effect.gen(function*() {
+      const own = page.map((o) => o.id)
+      const data = (o: ProviderObject) => o.data as Json
+      switch (type) {
+        case "customers":
+          return yield* prefetchExisting(of.customers, connection, own)
+        case "products":
+          yield* prefetchExisting(of.products, connection, own)
+          return yield* prefetchExisting(of.plans, connection, own)
+        case "prices": {
+          const productIds = page.map((o) => idOf(data(o).product))
+          yield* prefetch(of.products, connection, productIds)
+          yield* prefetch(of.plans, connection, productIds)
+          return yield* prefetchExisting(of.prices, connection, own)
+        }
+        case "subscriptions": {
+          yield* prefetch(of.customers, connection, page.map((o) => idOf(data(o).customer)))
+          const priceIds = page.map((o) => {
+            const items = obj(data(o).items)?.data
+            return Array.isArray(items) ? idOf(obj(items[0])?.price) : null
+          })
+          yield* prefetch(of.prices, connection, priceIds)
+          // Each price's plan is found by its product's Stripe id: the products first, by Billkit id.
+          const pagePrices = priceIds.flatMap((id) => {
+            const price = id === null ? undefined : cache.get(`price|${providerKey(connection, id)}`) as { readonly product: string } | undefined
+            return price === undefined ? [] : [price]
+          })
+          const unknownProducts = new Set(pagePrices.map((p) => p.product).filter((id) => !productsById.has(id)))
+          for (const product of yield* products.findMany("id", [...unknownProducts])) productsById.set(product.id, product)
+          yield* prefetch(of.plans, connection, pagePrices.map((p) => productsById.get(p.product)?.providerIds?.stripe ?? null))
+          return yield* prefetchExisting(of.subscriptions, connection, own)
+        }
+        case "invoices":
+          yield* prefetch(of.customers, connection, page.map((o) => idOf(data(o).customer)))
+          yield* prefetch(of.subscriptions, connection, page.map((o) =>
+            idOf(data(o).subscription) ?? idOf(obj(obj(data(o).parent)?.subscription_details)?.subscription)))
+          return yield* prefetchExisting(of.invoices, connection, own)
+        case "charges": {
+          const intents = page.flatMap((o) => (o.paymentIntent === null ? [] : [o.paymentIntent]))
+          for (const payment of yield* payments.findMany("provider_ref", intents)) {
+            if (payment.providerRef !== null) takenPaymentRefs.add(payment.providerRef)
+          }
+          yield* prefetch(of.customers, connection, page.map((o) => o.customer))
+          yield* prefetch(of.invoices, connection, page.map((o) => idOf(data(o).invoice)))
+          return yield* prefetchExisting(of.payments, connection, own)
+        }
+        case "refunds": {
+          // In id order: the first holding a reference is the one a lookup by it would answer.
+          for (const refund of yield* refunds.findMany("provider_ref", own)) {
+            if (refund.providerRef !== null && !refundsByRef.has(refund.providerRef)) refundsByRef.set(refund.providerRef, refund)
+          }
+          yield* prefetch(of.payments, connection, page.map((o) => o.charge))
+          return yield* prefetchExisting(of.refunds, connection, own)
+        }
+        case "balance_transactions":
+          return
+      }
+    })
+
+  /**
+   * Imports one stored page into records (inside the page's transaction): one prefetch, the
+   * objects mapped in order, then the page's writes set-wise.
+   */
   const importPage = (connection: string, type: SyncedType, page: ReadonlyArray<ProviderObject>, now: string, firstSeen: ReadonlySet<string>) =>
     Effect.gen(function*() {
       fresh = firstSeen
+      absent = new Set()
+      existing = new Map()
+      writes = makePageWrites()
+      takenPaymentRefs = new Set()
+      refundsByRef = new Map()
+      yield* prefetchPage(connection, type, page)
       let created = 0
       let updated = 0
       const skipped: Array<string> = []
@@ -473,8 +647,9 @@ export const makeImporter = Effect.gen(function*() {
         else if (result === "updated") updated++
         else if (result !== "skipped") skipped.push(result)
       }
+      yield* writes.flush
       return { created, updated, skipped } satisfies ImportOutcome
     })
 
-  return { importPage, forget: () => cache.clear() } as const
+  return { importPage, forget: () => (cache.clear(), productsById.clear()) } as const
 })

@@ -144,7 +144,7 @@ export class Syncs extends Effect.Service<Syncs>()("@billkit/core/Syncs", {
           syncedAt: now
         }))
         const inserted = new Set(yield* objects.insertMany(records))
-        for (const record of records) if (!inserted.has(record.id)) yield* objects.update(record).pipe(Effect.orDie)
+        yield* objects.updateMany(records.filter((record) => !inserted.has(record.id)))
         // The provider ids seen for the first time: their records cannot exist yet (they commit together).
         return new Set(page.filter((o) => inserted.has(objectId(connection, o.id))).map((o) => o.id))
       })

@@ -1,6 +1,6 @@
 /** Single-record operations of the port: insert, update and the lookups. */
 import { Effect, Option } from "effect"
-import type { Kysely } from "kysely"
+import { sql, type Kysely } from "kysely"
 import {
   UniqueViolation,
   type CollectionSpec,
@@ -192,7 +192,8 @@ export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
         .where("project_id", "=", arg(0))
         .where("mode", "=", arg(1))
         .where(field, "=", arg(2))
-        .orderBy("id")
+        // `+id` on SQLite: filter by the field's index, not scan the tenant in id order (see findMany).
+        .orderBy(executor.dialect === "sqlite" ? sql`+${sql.ref("id")}` : sql.ref("id"))
         .limit(1))
     const row = (yield* statement([tenant.projectId, tenant.mode, value]).pipe(Effect.orDie)).rows[0] as { data: string } | undefined
     return Option.map(Option.fromNullable(row), (r): Json => decodeData(r.data))
