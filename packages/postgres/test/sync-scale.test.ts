@@ -70,7 +70,8 @@ const backends = [
   }
 ]
 
-describe("an import of 10,000 customers, 10,000 subscriptions and 50,000 invoices and charges", () => {
+// The two backends side by side: each test spends its time in child processes, one core each.
+describe.concurrent("an import of 10,000 customers, 10,000 subscriptions and 50,000 invoices and charges", () => {
   for (const backend of backends) {
     it(`${backend.name}: completes after a kill -9 part-way, counts exact, then re-runs without duplicating`, async () => {
       const base = { dialect: backend.name, database: await backend.fresh() }
