@@ -30,7 +30,7 @@ import { isoAt, msOf } from "../kernel/Time.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { traced } from "../kernel/Traced.js"
 import { BillingRunRecords } from "./domain/Records.js"
-import { moveTo } from "./domain/SubscriptionStatus.js"
+import { moveTo, nothingPending } from "./domain/SubscriptionStatus.js"
 
 const encodeSubscription = encoder(Subscription)
 
@@ -315,15 +315,7 @@ export class SubscriptionCycle extends Effect.Service<SubscriptionCycle>()("@bil
           ...s,
           managedBy: "billkit",
           status: "active",
-          cancelAtPeriodEnd: false,
-          cancelAt: null,
-          cancelRefundType: null,
-          cancelComment: null,
-          canceledAt: null,
-          endedAt: null,
-          pausedAt: null,
-          scheduledChange: null,
-          prepaid: null,
+          ...nothingPending,
           trialWillEndSent: true,
           migration: { ...s.migration, status: "completed", completedAt: isoAt(at) }
         }

@@ -28,7 +28,7 @@ import { Events } from "../events/index.js"
 import { encoder } from "../kernel/Encoder.js"
 import { isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
-import { moveTo } from "./domain/SubscriptionStatus.js"
+import { moveTo, nothingPending } from "./domain/SubscriptionStatus.js"
 import { notImported } from "../kernel/ProviderLink.js"
 
 const day = 86_400_000
@@ -156,15 +156,7 @@ export class Subscriptions extends Effect.Service<Subscriptions>()("@billkit/cor
           trialStart: trialDays > 0 ? isoAt(at) : null,
           trialEnd: trialDays > 0 ? isoAt(trialEnd) : null,
           trialWillEndSent: false,
-          cancelAtPeriodEnd: false,
-          cancelAt: null,
-          cancelRefundType: null,
-          cancelComment: null,
-          canceledAt: null,
-          endedAt: null,
-          pausedAt: null,
-          scheduledChange: null,
-          prepaid: null,
+          ...nothingPending,
           paymentMethod,
           latestInvoice: null,
           metadata: input.metadata ?? {},

@@ -57,3 +57,19 @@ export const moveTo = (sub: Subscription, status: SubscriptionStatus, now: strin
   if (!canMove(sub.status, status)) throw new Error(`subscription ${sub.id} cannot move from ${sub.status} to ${status}`)
   return { ...sub, status, ...(ends ? { canceledAt: now, endedAt: now } : {}), updatedAt: now }
 }
+
+/**
+ * A subscription with nothing pending: no cancellation, pause, scheduled change or prepaid
+ * period. What a new subscription starts with, and what a takeover from Stripe starts from.
+ */
+export const nothingPending = {
+  cancelAtPeriodEnd: false,
+  cancelAt: null,
+  cancelRefundType: null,
+  cancelComment: null,
+  canceledAt: null,
+  endedAt: null,
+  pausedAt: null,
+  scheduledChange: null,
+  prepaid: null
+} as const satisfies Partial<Subscription>
