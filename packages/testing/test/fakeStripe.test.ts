@@ -27,6 +27,16 @@ const caught = async (promise: Promise<unknown>): Promise<any> => {
 }
 
 describe("fake Stripe through the real SDK", () => {
+  it("stamps `created` from the wall clock it is given", async () => {
+    const pinned = await startFakeStripe({ wallClock: () => Date.parse("2030-01-02T03:04:05.678Z") })
+    try {
+      const customer = await pinned.client().customers.create({ email: "pinned@example.com" })
+      expect(customer.created).toBe(Date.parse("2030-01-02T03:04:05Z") / 1000)
+    } finally {
+      await pinned.close()
+    }
+  })
+
   it("creates, updates and deletes customers", async () => {
     const customer = await stripe.customers.create({ email: "a@example.com", metadata: { billkit_id: "cus_1" } })
     expect(customer.id).toMatch(/^cus_[A-Za-z0-9]{24}$/)

@@ -50,6 +50,11 @@ export interface FakeStripeOptions {
   readonly secretKey?: string
   /** The account id `GET /v1/account` answers. Default: a random `acct_…`. */
   readonly accountId?: string
+  /**
+   * Stripe's own clock, in milliseconds: `created`, webhook signatures' timestamps. Stripe runs on
+   * the wall clock, which Billkit's `Clock` does not govern. Default: `Date.now`.
+   */
+  readonly wallClock?: () => number
   /** More routes, matched before the built-in ones (another resource family, say). */
   readonly routes?: ReadonlyArray<Route>
   /**
@@ -104,7 +109,7 @@ const unauthorized = (key: string | undefined) =>
 
 export const startFakeStripe = async (options: FakeStripeOptions = {}): Promise<FakeStripe> => {
   const host = options.host ?? "127.0.0.1"
-  const store = new FakeStripeStore(options.accountId)
+  const store = new FakeStripeStore(options.accountId, options.wallClock)
   const secretKey = options.secretKey ?? `sk_test_${store.id("fake").slice(5)}`
   const webhooks = new FakeStripeWebhooks(() => store.now())
   for (const endpoint of options.webhooks ?? []) webhooks.register(endpoint)

@@ -40,7 +40,8 @@ export class FakeStripeStore {
   /** Added to the wall clock, in seconds: lets a test make the fake's time run ahead. */
   clockOffsetSeconds = 0
 
-  constructor(accountId?: string) {
+  /** `wallClock`: Stripe's time in ms, the wall clock unless a test pins it (see `FakeStripeOptions`). */
+  constructor(accountId?: string, private readonly wallClock: () => number = Date.now) {
     this.account = { id: accountId ?? this.id("acct"), livemode: false }
   }
 
@@ -54,7 +55,7 @@ export class FakeStripeStore {
 
   /** Unix seconds, as Stripe's `created`. */
   now(): number {
-    return Math.floor(Date.now() / 1000) + this.clockOffsetSeconds
+    return Math.floor(this.wallClock() / 1000) + this.clockOffsetSeconds
   }
 
   /** The next `times` requests of `method` to paths starting with `pathPrefix` fail with a 500 (Stripe failing), before they run. */
