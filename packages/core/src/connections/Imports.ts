@@ -14,12 +14,9 @@
  */
 import { BigDecimal, Effect, Option } from "effect"
 import { IdGenerator } from "../kernel/IdGenerator.js"
-import type { IdKind } from "../kernel/Ids.js"
-import { isCurrency } from "../kernel/Currency.js"
 import { nthPeriod } from "../kernel/Period.js"
-import { providerKey, providerLinkIndex } from "../kernel/ProviderLink.js"
+import { providerKey } from "../kernel/ProviderLink.js"
 import { makeRepository } from "../kernel/Repository.js"
-import type { CurrentTenant } from "../kernel/Tenancy.js"
 import { isoAt } from "../kernel/Time.js"
 import { CustomerRecords } from "../customers/domain/index.js"
 import { PlanRecords, PriceRecords, ProductRecords } from "../catalog/domain/index.js"
@@ -27,98 +24,15 @@ import { SubscriptionRecords } from "../subscriptions/domain/index.js"
 import { InvoiceRecords } from "../invoicing/domain/index.js"
 import { PaymentRecords, RefundRecords } from "../payments/domain/index.js"
 import type { ProviderObject, SyncedType } from "./ProviderAccounts.js"
+import { collection, keyOf, makePageWrites, type ImportCollection, type Linked } from "./ImportWrites.js"
+import { at, clip, currencyOf, idOf, type Interval, intervals, type Json, metadataOf, minor, num, obj, str, whole } from "./StripeJson.js"
 
-type Json = Record<string, unknown>
-
-const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null)
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null)
-const obj = (v: unknown): Json | null => (typeof v === "object" && v !== null && !Array.isArray(v) ? v as Json : null)
-const idOf = (v: unknown): string | null => str(v) ?? str(obj(v)?.id)
-const at = (seconds: unknown): string | null => (num(seconds) === null ? null : isoAt((seconds as number) * 1000))
-const clip = (v: unknown, max: number): string | null => (str(v) === null ? null : (v as string).slice(0, max))
-const minor = (v: unknown): number => Math.max(0, Math.round(num(v) ?? 0))
-const whole = (n: number) => BigDecimal.fromBigInt(BigInt(Math.round(n)))
-
-/** Stripe's metadata as Billkit keeps it: string values, Billkit's limits (50 keys, 40/500 characters). */
-const metadataOf = (v: unknown): Record<string, string> => {
-  const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries(obj(v) ?? {}).slice(0, 50)) {
-    if (key.length === 0 || key.length > 40 || value === null || value === undefined) continue
-    out[key] = String(value).slice(0, 500)
-  }
-  return out
-}
-
-const currencyOf = (v: unknown): string | null => {
-  const code = str(v)?.toUpperCase() ?? null
-  return code !== null && isCurrency(code) ? code : null
-}
-
-const intervals = ["week", "month", "year"] as const
-type Interval = (typeof intervals)[number]
 
 /** What one page's import did: records made, records updated, objects left out (with why). */
 export interface ImportOutcome {
   readonly created: number
   readonly updated: number
   readonly skipped: ReadonlyArray<string>
-}
-
-/** What the import needs of a repository: set-wise reads and writes (kernel/Repository.ts). */
-interface ImportRepository<A extends Linked> {
-  readonly findMany: (field: string, values: ReadonlyArray<string>, forUpdate?: boolean) => Effect.Effect<ReadonlyArray<A>, never, CurrentTenant>
-  readonly findBy: (field: string, value: string) => Effect.Effect<Option.Option<A>, never, CurrentTenant>
-  readonly insertMany: (records: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<string>, never, CurrentTenant>
-  readonly updateMany: (records: ReadonlyArray<A>) => Effect.Effect<void, never, CurrentTenant>
-}
-
-type Linked = { readonly id: string } & Parameters<typeof providerLinkIndex>[0]
-
-/**
- * A collection the import writes: its repository, id kind, and what the run's cache keeps of a
- * record. `locked`: the page reads its existing records locked, so that it decides on their latest
- * committed state (a subscription another transaction is migrating or taking over).
- */
-interface ImportCollection<A extends Linked, R> {
-  readonly repo: ImportRepository<A>
-  readonly kind: IdKind
-  readonly keep: (record: A) => R
-  readonly locked: boolean
-}
-
-const collection = <A extends Linked, R>(repo: ImportRepository<A>, kind: IdKind, keep: (record: A) => R, locked = false): ImportCollection<A, R> =>
-  ({ repo, kind, keep, locked })
-
-/** The `provider_key` a record is stored under (null for Billkit's own records). */
-const keyOf = (record: Linked): string | null => providerLinkIndex(record).provider_key
-
-/**
- * One page's writes, held until the page is imported and then sent set-wise: one `insertMany`
- * and one `updateMany` per collection, in the order the collections were first written (a
- * product before its plan). A record inserted then changed in the same page goes out once.
- */
-const makePageWrites = () => {
-  const byRepository = new Map<ImportRepository<any>, { readonly inserts: Map<string, Linked>; readonly updates: Map<string, Linked> }>()
-  const of = (repo: ImportRepository<any>) => {
-    let writes = byRepository.get(repo)
-    if (writes === undefined) byRepository.set(repo, writes = { inserts: new Map(), updates: new Map() })
-    return writes
-  }
-  return {
-    insert: <A extends Linked>(repo: ImportRepository<A>, record: A) => void of(repo).inserts.set(record.id, record),
-    update: <A extends Linked>(repo: ImportRepository<A>, record: A) => {
-      const writes = of(repo)
-      if (writes.inserts.has(record.id)) writes.inserts.set(record.id, record)
-      else writes.updates.set(record.id, record)
-    },
-    flush: Effect.forEach(byRepository, ([repo, { inserts, updates }]) =>
-      Effect.gen(function*() {
-        const inserted = yield* repo.insertMany([...inserts.values()])
-        // A clash means another writer made the same record since the page's lookup: the page's transaction must not commit.
-        if (inserted.length !== inserts.size) return yield* Effect.dieMessage(`${inserts.size - inserted.length} of a page's imported records clashed with stored ones`)
-        yield* repo.updateMany([...updates.values()])
-      }), { discard: true })
-  }
 }
 
 /**
