@@ -23,10 +23,6 @@ const server = await startServer(config).catch((error: unknown) => {
   process.exit(1)
 })
 
-if (server.createdApiKey !== undefined) printApiKeyOnce(server.createdApiKey)
-printListening(server.url, config.database)
-printPayments(config.stripe)
-
 const shutdown = (signal: NodeJS.Signals) => {
   // A second signal means the operator does not want to wait for in-flight requests.
   process.once(signal, () => process.exit(1))
@@ -39,5 +35,11 @@ const shutdown = (signal: NodeJS.Signals) => {
     }
   )
 }
+// Before the "listening" line: whoever reads it may signal at once, and a signal that comes
+// before its handler is installed kills the process without the clean shutdown.
 process.once("SIGTERM", shutdown)
 process.once("SIGINT", shutdown)
+
+if (server.createdApiKey !== undefined) printApiKeyOnce(server.createdApiKey)
+printListening(server.url, config.database)
+printPayments(config.stripe)

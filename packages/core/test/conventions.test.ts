@@ -281,6 +281,20 @@ describe("expand", () => {
     expect(unknown.status).toBe(400)
     expect(unknown.json.errors[0].field).toBe("expand")
   })
+
+  it("quotes only the start of a 100,000-character expand or path id in the problem", async () => {
+    const { call } = await makeApp()
+    const { plan } = await seedCatalog(call)
+    const huge = "9".repeat(100_000)
+    const expand = await call("GET", `/v1/plans/${plan.id}?expand=${huge}`)
+    expect(expand.status).toBe(400)
+    expect(expand.json.detail).toContain("… (100000 characters)")
+    expect(expand.json.errors[0]).toMatchObject({ field: "expand" })
+    expect(expand.text.length).toBeLessThan(2_000)
+    const id = await call("GET", `/v1/customers/cus_${huge}`)
+    expect(id.status).toBe(404)
+    expect(id.text.length).toBeLessThan(3_000)
+  })
 })
 
 describe("base path and docs", () => {

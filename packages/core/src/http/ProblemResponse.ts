@@ -82,12 +82,22 @@ export const internalError = (detail: string) => ({
   detail
 })
 
+/**
+ * Every problem leaves through here, so here its size is bounded: a detail, message or path that
+ * echoes a 100,000-character input quotes only its start, wherever the message was written.
+ */
 export const problemResponse = (
   problem: Omit<ProblemBody, "instance" | "request_id">,
   instance: string,
   requestId: string
 ) =>
   HttpServerResponse.unsafeJson(
-    { ...problem, instance, request_id: requestId },
+    {
+      ...problem,
+      detail: shorten(problem.detail, 1_000),
+      ...(problem.errors ? { errors: problem.errors.map((e) => ({ field: shorten(e.field, 200), message: shorten(e.message, 300) })) } : {}),
+      instance: shorten(instance, 1_000),
+      request_id: requestId
+    },
     { status: problem.status, contentType: "application/problem+json" }
   )
