@@ -150,7 +150,7 @@ const backends: ReadonlyArray<{ name: string; fresh: () => Promise<string> }> = 
 
 describe("kill -9 of a delivery worker mid-delivery", () => {
   for (const backend of backends) {
-    it(`${backend.name}: after a restart everything is delivered; only the one in flight twice`, async () => {
+    it(`${backend.name}: after a restart everything is delivered; only what was in flight twice`, async () => {
       let worker: ChildProcess | undefined
       let killAt = 3
       const receiver = await startReceiver(() => {
@@ -178,11 +178,16 @@ describe("kill -9 of a delivery worker mid-delivery", () => {
       const perEvent = new Map<string, number>()
       for (const h of receiver.hits) perEvent.set(h.id, (perEvent.get(h.id) ?? 0) + 1)
       expect(perEvent.size).toBe(12)
-      // Every event reached the receiver, each signature verified, and only the one in flight at
-      // the kill (a batch of one here; a batch's outcomes are recorded together) arrived twice.
+      // Every event reached the receiver, each signature verified, and only what was in flight at
+      // the kill arrived twice: the batch being sent (one delivery here) and, as a batch's outcomes
+      // are recorded while the next is sent, at most the batch before it. The first was recorded.
       expect(receiver.hits.every((h) => h.verified)).toBe(true)
-      expect([...perEvent.values()].sort()).toEqual([...Array(11).fill(1), 2])
-      expect(receiver.hits).toHaveLength(13)
+      const [first, second, third] = receiver.hits.slice(0, 3).map((h) => h.id)
+      expect(perEvent.get(first!)).toBe(1)
+      expect(perEvent.get(third!)).toBe(2)
+      expect(perEvent.get(second!)).toBeLessThanOrEqual(2)
+      expect([...perEvent.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(2)
+      expect(receiver.hits).toHaveLength(12 + [...perEvent.values()].filter((n) => n > 1).length)
     }, 120_000)
   }
 })

@@ -17,7 +17,7 @@
  * Time: due work and the schedule read the tenant's clock (`now`, the test clock in test mode);
  * signatures read the instance's real clock, which receivers compare with theirs.
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Fiber } from "effect"
 import { Events, type StoredEvent } from "../events/index.js"
 import { Conflict, NotFound } from "../kernel/Errors.js"
 import { IdGenerator } from "../kernel/IdGenerator.js"
@@ -142,15 +142,26 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
           report = add(report, { ...emptyReport, dispatched: n })
           if (n < 100) break
         }
+        // Pipelined: a batch's outcomes are recorded while the next batch is claimed and
+        // attempted, so the worker does not sit idle through the record transaction's round
+        // trips. The batches never share a delivery: the claimed ones are not due until their
+        // lease ends. At most one record is in flight, and it is awaited before the next.
+        let recording: Fiber.Fiber<DeliveryReport> | undefined
+        const recorded = Effect.suspend(() => {
+          const inFlight = recording
+          recording = undefined
+          return inFlight === undefined ? Effect.succeed(emptyReport) : Fiber.join(inFlight)
+        })
         for (let i = 0; i < (options.maxBatches ?? Infinity); i++) {
           const claimed = yield* leases.claim(now, config.batchSize)
           if (claimed.length === 0) break
           const prepared = yield* attempts.prepare(claimed, now)
           const results = yield* Effect.forEach(claimed, (d) => attempts.attempt(d, prepared), { concurrency: config.concurrency })
-          report = add(report, tally(yield* leases.record(results, now)))
+          report = add(report, yield* recorded)
+          recording = yield* Effect.fork(Effect.map(leases.record(results, now), tally))
           if (claimed.length < config.batchSize) break
         }
-        return report
+        return add(report, yield* recorded)
       })
 
     /** Claims one delivery now (if no attempt is in flight), attempts it, records it: test sends, manual retries. */
