@@ -59,3 +59,35 @@ describe("layerSqlite", () => {
     }
   })
 })
+
+describe("queue indexes", () => {
+  // The due query of every queue (packages/sql/src/internal/bulkRecords.ts, `due`) must read
+  // `limit` rows from an index in order. Sorting instead ("USE TEMP B-TREE FOR ORDER BY") reads
+  // every waiting row on each claim: draining N rows then costs O(N²) (migrations 0015, 0016).
+  const queues = [
+    ["billkit_subscriptions", "due_at"],
+    ["billkit_invoices", "due_at"],
+    ["billkit_webhook_deliveries", "due_at"],
+    ["billkit_events", "dispatch"],
+    ["billkit_syncs", "due_at"]
+  ] as const
+
+  it("claims each queue's next rows from an index in order, without sorting what waits", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "billkit-sqlite-plans-"))
+    const sqlite = makeSqliteStorage({ filename: join(dir, "plans.db") })
+    try {
+      await sqlite.migrate()
+      for (const [table, field] of queues) {
+        const plan = await sql<{ detail: string }>`explain query plan select data from ${sql.table(table)}
+          where project_id = ${"proj"} and mode = ${"test"} and ${sql.ref(field)} <= ${"9"}
+          order by ${sql.ref(field)}, id limit ${100}`.execute(sqlite.db)
+        const details = plan.rows.map((r) => r.detail).join(" | ")
+        expect(details, table).toContain(`${table}_${field}_order_idx`)
+        expect(details, table).not.toContain("TEMP B-TREE")
+      }
+    } finally {
+      await sqlite.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -54,7 +54,7 @@ export const ApiKeys = spec({
   globallyUnique: ["hash"]
 })
 
-// Imports from provider accounts (migration 0015): customers, products, prices, plans,
+// Imports from provider accounts (migration 0014): customers, products, prices, plans,
 // subscriptions, invoices, payments and refunds gain `connection` (the `connection=` list filter)
 // and `provider_key` (`<connection>:<provider id>`, unique: a re-run finds what it imported).
 

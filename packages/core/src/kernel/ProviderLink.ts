@@ -23,7 +23,7 @@ export const providerLinkFields = {
 export const notImported = { connection: null, providerIds: null } as const
 
 /**
- * The indexed columns every importable collection adds (migration 0015): `connection` for the
+ * The indexed columns every importable collection adds (migration 0014): `connection` for the
  * `connection=` list filter, and `provider_key` (`<connection>:<provider id>`, unique) by which a
  * re-run of an import finds the record it made before instead of adding another.
  */

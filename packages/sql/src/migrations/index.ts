@@ -14,6 +14,7 @@ import { entitlements } from "./0012_entitlements.js"
 import { providerRoutes } from "./0013_provider_routes.js"
 import { imports } from "./0014_imports.js"
 import { dueOrder } from "./0015_due_order.js"
+import { claimOrder } from "./0016_claim_order.js"
 
 /**
  * Every Billkit migration, bundled as code (a file provider breaks once bundled). Names sort in
@@ -34,5 +35,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0012_entitlements": entitlements,
   "0013_provider_routes": providerRoutes,
   "0014_imports": imports,
-  "0015_due_order": dueOrder
+  "0015_due_order": dueOrder,
+  "0016_claim_order": claimOrder
 }
