@@ -227,6 +227,26 @@ describe("delivery", () => {
     expect(other.received.map((x) => JSON.parse(x.body).type)).toEqual(["webhook_endpoint.disabled"])
   })
 
+  it("a success ends the failure streak the batch before it started, in one run", async () => {
+    // Batches of one: the first fails and starts a streak while the second, already claimed, is
+    // sent and succeeds. The success must end that streak, or a failure 5 days later would find
+    // the endpoint "failing for 5 days" and disable it.
+    const { app, call } = await allowing({ batchSize: 1, concurrency: 1, retry: { jitter: 0 } })
+    const r = await receiver("ok")
+    let failing = (n: number): boolean => n === 1
+    Object.defineProperty(r, "behaviour", { get: () => (failing(r.received.length) ? "error" : "ok") })
+    const endpoint = await endpointFor(call, r)
+    const start = Date.parse((await call("POST", "/v1/test-helpers/clock/advance", { seconds: 0 })).json.now)
+    for (const email of ["a@example.com", "b@example.com"]) await call("POST", "/v1/customers", { email })
+    expect(await app.runDeliveries()).toMatchObject({ attempted: 2, succeeded: 1, retrying: 1 })
+
+    failing = () => true
+    await call("POST", "/v1/test-helpers/clock/advance", { to: new Date(start + 5 * 24 * 3600_000 + 60_000).toISOString() })
+    await call("POST", "/v1/customers", { email: "c@example.com" })
+    await app.runDeliveries()
+    expect((await call("GET", `/v1/webhook-endpoints/${endpoint.id}`)).json.disabled).toBe(false)
+  })
+
   it("spreads retries with jitter within ±10 %", () => {
     for (let attempt = 1; attempt <= 8; attempt++) {
       for (const random of [0, 0.25, 0.5, 0.999]) {

@@ -132,8 +132,14 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
     /**
      * All delivery work of the current tenant due at `now` (its clock's time): dispatch, then
      * claim, attempt and record batch after batch until nothing is due.
+     *
+     * Pipelined, so the worker does not sit idle through storage round trips: while a batch is
+     * sent, the next one is claimed and the one before it recorded (at most one of each in
+     * flight). Batches never share a delivery: a claimed one is not due again until its lease
+     * ends. A kill therefore re-sends at most two batches (the one being sent, the one being
+     * recorded); one claimed ahead and never sent waits out its lease.
      */
-    const runTenant = (now: number, options: { readonly maxBatches?: number } = {}) =>
+    const runTenant = (now: number) =>
       Effect.gen(function*() {
         const config = yield* WebhookConfig
         let report = emptyReport
@@ -142,24 +148,27 @@ export class Deliveries extends Effect.Service<Deliveries>()("@billkit/core/Deli
           report = add(report, { ...emptyReport, dispatched: n })
           if (n < 100) break
         }
-        // Pipelined: a batch's outcomes are recorded while the next batch is claimed and
-        // attempted, so the worker does not sit idle through the record transaction's round
-        // trips. The batches never share a delivery: the claimed ones are not due until their
-        // lease ends. At most one record is in flight, and it is awaited before the next.
         let recording: Fiber.Fiber<DeliveryReport> | undefined
         const recorded = Effect.suspend(() => {
           const inFlight = recording
           recording = undefined
           return inFlight === undefined ? Effect.succeed(emptyReport) : Fiber.join(inFlight)
         })
-        for (let i = 0; i < (options.maxBatches ?? Infinity); i++) {
-          const claimed = yield* leases.claim(now, config.batchSize)
-          if (claimed.length === 0) break
+        // Endpoints that failed in the batch whose record may still be in flight: this batch read
+        // them before that record, so its `failing` may be stale. A success to one of them ends
+        // the streak that record starts (else it would stand until the endpoint's next success).
+        let failedBefore = new Set<string>()
+        let claimed = yield* leases.claim(now, config.batchSize)
+        while (claimed.length > 0) {
+          // A short batch was the last: nothing more is claimed, so nothing is leased and left.
+          const claiming = claimed.length < config.batchSize ? undefined : yield* Effect.fork(leases.claim(now, config.batchSize))
           const prepared = yield* attempts.prepare(claimed, now)
-          const results = yield* Effect.forEach(claimed, (d) => attempts.attempt(d, prepared), { concurrency: config.concurrency })
+          const results = (yield* Effect.forEach(claimed, (d) => attempts.attempt(d, prepared), { concurrency: config.concurrency }))
+            .map((r) => (r.delivery.endpoint !== null && failedBefore.has(r.delivery.endpoint) ? { ...r, failing: true } : r))
+          failedBefore = new Set(results.flatMap((r) => (r.outcome.ok || r.delivery.endpoint === null ? [] : [r.delivery.endpoint])))
           report = add(report, yield* recorded)
           recording = yield* Effect.fork(Effect.map(leases.record(results, now), tally))
-          if (claimed.length < config.batchSize) break
+          claimed = claiming === undefined ? [] : yield* Fiber.join(claiming)
         }
         return add(report, yield* recorded)
       })
