@@ -29,8 +29,9 @@ const fake = await startFakeStripe({
   secretKey: values["secret-key"],
   webhooks: values.webhook ? [{ url: values.webhook, secret: values["webhook-secret"]! }] : []
 })
-console.log(JSON.stringify({ url: fake.url, secret_key: fake.secretKey, webhook: values.webhook ?? null }))
-
+// Before the line that says it is ready: whoever reads it may signal at once.
 const stop = () => void fake.close().then(() => process.exit(0))
 process.on("SIGINT", stop)
 process.on("SIGTERM", stop)
+
+console.log(JSON.stringify({ url: fake.url, secret_key: fake.secretKey, webhook: values.webhook ?? null }))
