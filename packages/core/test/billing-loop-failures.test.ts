@@ -4,9 +4,9 @@
  * under a second key for the same attempt, nor paid twice; a step that dies rolls its batch back
  * before any money moved, and the redo charges each card once.
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
-import { fixedClock, IdempotencyKeyReused, makeMemoryStorage, type PaymentProviderService, type StoragePort } from "@billkit/core"
+import { Collections, fixedClock, IdempotencyKeyReused, makeMemoryStorage, type PaymentProviderService, type StoragePort } from "@billkit/core"
 import { makeApp, seedCatalog } from "./support.js"
 
 type Misbehaviour = "declines" | "fails" | "dies" | "hangs"
@@ -117,6 +117,41 @@ describe("billing loop failures", () => {
     expect((await t.call("GET", `/v1/subscriptions/${t.subs[2].id}`)).json.status).toBe("active")
     const paidEvents = (await t.call("GET", "/v1/events?type=invoice.paid")).json.data
     expect(paidEvents.map((e: any) => e.subject).sort()).toEqual([a.id, b.id, c.id].sort())
+  })
+
+  it("resumes its own pending charge however many imported pending charges (Stripe's to settle) come before it", async () => {
+    const { calls, provider } = countingProvider({ at: 2, how: "dies" })
+    const storage = makeMemoryStorage()
+    const t = await trialing(provider, 3, storage)
+    await t.advance("2024-01-16T00:00:00Z")
+    const c = (await t.invoicesOf(t.subs[2]))[0]
+    const [pending] = await t.paymentsOf(c)
+    expect(pending.status).toBe("pending")
+    // 150 pending charges imported from a connected Stripe account (a sync leaves them as Stripe
+    // had them), all listed before Billkit's own: more than a page of pending payments.
+    const [project] = await Effect.runPromise(storage.projects.all)
+    const tenant = { projectId: project!.id, mode: "test" as const }
+    const connection = `conn_${"0".repeat(25)}C`
+    const template = Option.getOrThrow(await Effect.runPromise(storage.get(Collections.Payments, tenant, pending.id)))
+    for (let i = 0; i < 150; i++) {
+      const id = `pay_00000000000000000000000${String(i).padStart(3, "0")}`
+      const ref = `ch_imported_${i}`
+      const data = { ...template, id, invoice: null, idempotency_key: null, provider_ref: ref, connection, provider_ids: { stripe: ref } }
+      const index = {
+        customer: pending.customer, invoice: null, status: "pending", pending_invoice: null, created_at: template.created_at as string,
+        provider_ref: ref, connection, provider_key: `${connection}:${ref}`
+      }
+      await Effect.runPromise(storage.insert(Collections.Payments, tenant, { id, data, index }))
+    }
+    const imported = await t.call("GET", `/v1/payments?limit=100&connection=${connection}`)
+    expect(imported.status, imported.text).toBe(200)
+    expect(imported.json.data[0]).toMatchObject({ status: "pending" })
+
+    // The next run still resumes c's attempt under its first key, and leaves the imported ones to Stripe.
+    expect((await t.advance("2024-01-16T00:01:00Z")).failed).toEqual([])
+    expect(calls).toHaveLength(4)
+    expect(calls.slice(2).map((call) => call.key)).toEqual([`${c.id}:attempt-1`, `${c.id}:attempt-1`])
+    expect((await t.invoicesOf(t.subs[2]))[0]).toMatchObject({ status: "paid", amount_paid: 2900 })
   })
 
   it("a step that dies rolls its batch back before any money moved; the redo charges each other card once", async () => {

@@ -16,7 +16,7 @@ import { IdGenerator } from "../kernel/IdGenerator.js"
 import { type ChargeOutcome, type ChargeRequest, PaymentProvider, type ProviderDisputeIn, type RefundOutcome, type RefundRequest } from "./PaymentProvider.js"
 import { BillingConfig } from "../kernel/BillingConfig.js"
 import { Events } from "../events/index.js"
-import type { PageRequest } from "../kernel/Page.js"
+import type { Page, PageRequest } from "../kernel/Page.js"
 import { PaymentMethods } from "./PaymentMethods.js"
 import { PaymentInvoices } from "./PaymentInvoices.js"
 import { type MoneyRecord, PaymentWrites } from "./PaymentWrites.js"
@@ -296,11 +296,34 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     })
 
     /** Payments and refunds still pending (oldest first, at most `limit` of each): work to resume. */
+    /**
+     * Up to `limit` pending records Billkit made, from `pageAfter` (pages of pending records in
+     * id order). Imported ones (a Stripe charge still pending) are Stripe's to settle, never asked
+     * again by Billkit: they are paged past, so that a page of them cannot hide Billkit's own.
+     */
+    const ownPending = <A extends { readonly connection: string | null }, R>(
+      pageAfter: (after: string | undefined) => Effect.Effect<Page<A>, never, R>,
+      limit: number
+    ) =>
+      Effect.gen(function*() {
+        const own: Array<A> = []
+        let after: string | undefined
+        for (;;) {
+          const page = yield* pageAfter(after)
+          own.push(...page.data.filter((r) => r.connection === null))
+          if (own.length >= limit || !page.hasMore || page.nextCursor === null) return own.slice(0, limit)
+          after = page.nextCursor
+        }
+      })
+    const pendingPage = (limit: number) => (after: string | undefined) =>
+      ({ limit, ...(after === undefined ? {} : { startingAfter: after }) })
+
     const pending = traced("Payments.pending")(function*(limit: number) {
-      const charges = yield* payments.list({ limit }, { where: { status: "pending" } })
-      const open = yield* refunds.list({ limit }, { where: { status: "pending" } })
-      // Imported ones (a Stripe charge still pending) are Stripe's to settle: never asked again by Billkit.
-      return { charges: charges.data.filter((p) => p.connection === null), refunds: open.data.filter((r) => r.connection === null) }
+      const page = pendingPage(limit)
+      return {
+        charges: yield* ownPending((after) => payments.list(page(after), { where: { status: "pending" } }), limit),
+        refunds: yield* ownPending((after) => refunds.list(page(after), { where: { status: "pending" } }), limit)
+      }
     })
 
     /**
