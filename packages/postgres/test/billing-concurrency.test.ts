@@ -13,18 +13,21 @@ const at = (iso: string) => fixedClock(Date.parse(iso), Clock.make())
 describe("billing loop on postgres, three workers at once", () => {
   let database: TestDatabase
   const pools: Array<ReturnType<typeof makePostgresStorage>> = []
-  const connect = async () => {
-    const pg = makePostgresStorage({ connectionString: database.url, max: 4 })
+  const databases: Array<TestDatabase> = []
+  const connectTo = async (url: string) => {
+    const pg = makePostgresStorage({ connectionString: url, max: 4 })
     await pg.migrate()
     pools.push(pg)
     return pg
   }
+  const connect = () => connectTo(database.url)
   beforeAll(async () => {
     database = await createTestDatabase()
   })
   afterAll(async () => {
     for (const pg of pools) await pg.close()
     await database.drop()
+    for (const own of databases) await own.drop()
   })
 
   it("bills each subscription's periods once, with gapless invoice numbers", async () => {
@@ -76,6 +79,68 @@ describe("billing loop on postgres, three workers at once", () => {
     // One invoice per subscription and period: none billed twice, none skipped.
     const periods = new Set(all.map((i) => `${i.subscription} ${i.period_start}`))
     expect(periods.size).toBe(subscriptions * 4)
+    for (const w of workers) await w.dispose()
+  }, 120_000)
+
+  it("in small batches over two currencies, workers that deadlock delay work, never bill twice", async () => {
+    // EUR and USD customers interleaved, three workers in batches of 3 catching up three months:
+    // a worker recording a payment's outcome and another renewing the same subscription lock
+    // the subscription and the day's rollup rows in opposite orders, and Postgres aborts one of
+    // them. What an abort leaves is redone (the batch, row by row) or left pending and asked
+    // again under its key; one more run finishes it.
+    const own = await createTestDatabase()
+    databases.push(own)
+    const connect = () => connectTo(own.url)
+    const setup = billkit({ storage: (await connect()).storage, clock: at("2024-01-01T00:00:00Z"), defaultRateLimits: [{ window: "second", max: 100_000 }] })
+    const { apiKey } = await setup.bootstrap()
+    const call = async (method: string, path: string, body?: unknown) => {
+      const r = await setup.handler(new Request(`http://billkit.test${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      }))
+      return r.json() as Promise<any>
+    }
+    const product = await call("POST", "/v1/products", { name: "Pro" })
+    const eur = await call("POST", `/v1/products/${product.id}/prices`, { amount: 1000, currency: "EUR", schedule: "month" })
+    const usd = await call("POST", `/v1/products/${product.id}/prices`, { amount: 1100, currency: "USD", schedule: "month" })
+    await call("POST", "/v1/plans", { name: "Pro", code_name: "pro2", product: product.id, prices: [eur.id, usd.id] })
+    const subscriptions = 40
+    for (let i = 0; i < subscriptions; i++) {
+      const customer = await call("POST", "/v1/customers", { email: `d${i}@example.com` })
+      await call("POST", `/v1/customers/${customer.id}/payment-methods`, { token: "tok_visa" })
+      const sub = await call("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: "pro2", price: i % 2 === 0 ? eur.id : usd.id })
+      expect(sub.status).toBe("active")
+    }
+    await setup.dispose()
+
+    const workers = await Promise.all([connect(), connect(), connect()]).then((pgs) =>
+      pgs.map((pg) => billkit({ storage: pg.storage, clock: at("2024-04-01T00:00:00Z") })))
+    await Promise.all(workers.flatMap((w) => [w.runBilling({ batchSize: 3 }), w.runBilling({ batchSize: 3 })]))
+    expect((await workers[0]!.runBilling()).failed).toEqual([])
+
+    const get = (path: string) =>
+      workers[0]!.handler(new Request(`http://billkit.test${path}`, { headers: { authorization: `Bearer ${apiKey}` } })).then((r) => r.json() as Promise<any>)
+    const all: Array<any> = []
+    for (let page = await get("/v1/invoices?limit=100"); ; page = await get(`/v1/invoices?limit=100&starting_after=${page.next_cursor}`)) {
+      all.push(...page.data)
+      if (!page.has_more) break
+    }
+    expect(all).toHaveLength(subscriptions * 4)
+    expect(new Set(all.map((i) => `${i.subscription} ${i.period_start}`)).size).toBe(subscriptions * 4)
+    expect(all.map((i) => i.number).sort()).toEqual(Array.from({ length: subscriptions * 4 }, (_, i) => `INV-${String(i + 1).padStart(6, "0")}`))
+    expect(all.every((i) => i.status === "paid" && i.amount_paid === i.total)).toBe(true)
+    // Each invoice paid by exactly one successful payment: none charged twice.
+    const payments: Array<any> = []
+    for (let page = await get("/v1/payments?limit=100"); ; page = await get(`/v1/payments?limit=100&starting_after=${page.next_cursor}`)) {
+      payments.push(...page.data)
+      if (!page.has_more) break
+    }
+    expect(payments.filter((p) => p.status === "pending")).toEqual([])
+    const paidPerInvoice = new Map<string, number>()
+    for (const p of payments.filter((p) => p.status === "succeeded")) paidPerInvoice.set(p.invoice, (paidPerInvoice.get(p.invoice) ?? 0) + 1)
+    expect([...paidPerInvoice.values()].every((n) => n === 1)).toBe(true)
+    expect(paidPerInvoice.size).toBe(subscriptions * 4)
     for (const w of workers) await w.dispose()
   }, 120_000)
 })

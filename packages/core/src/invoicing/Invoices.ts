@@ -220,7 +220,10 @@ export class Invoices extends Effect.Service<Invoices>()("@billkit/core/Invoices
         yield* repo.transaction(inBatch(storage, tenant, prefetch, events.batched(Effect.forEach(answered, record, { discard: true })))).pipe(
           Effect.catchAllCause(() =>
             Effect.forEach(answered, (a) =>
-              record(a).pipe(Effect.catchAllCause((cause) =>
+              // Retried at once, twice: recording is once per record, so a second try is safe,
+              // and what fails it here is mostly transient (Postgres aborting one side of a
+              // deadlock with another worker's batch that locks the same subscription).
+              record(a).pipe(Effect.sandbox, Effect.retry({ times: 2 }), Effect.unsandbox, Effect.catchAllCause((cause) =>
                 Effect.zipRight(Effect.logWarning(`recording the outcome of ${a.intent.request.idempotencyKey} failed; it stays pending`, cause), Effect.sync(() => pending.push(a.intent)))
               )), { discard: true })
           )
