@@ -10,6 +10,20 @@ import { createTestDatabase, type TestDatabase } from "@billkit/testing"
 
 const at = (iso: string) => fixedClock(Date.parse(iso), Clock.make())
 
+/** Bootstraps `app` and answers its key with a JSON caller through its handler. */
+const signedCall = async (app: ReturnType<typeof billkit>) => {
+  const { apiKey } = await app.bootstrap()
+  const call = async (method: string, path: string, body?: unknown) => {
+    const r = await app.handler(new Request(`http://billkit.test${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    }))
+    return r.json() as Promise<any>
+  }
+  return { apiKey, call }
+}
+
 describe("billing loop on postgres, three workers at once", () => {
   let database: TestDatabase
   const pools: Array<ReturnType<typeof makePostgresStorage>> = []
@@ -32,15 +46,7 @@ describe("billing loop on postgres, three workers at once", () => {
 
   it("bills each subscription's periods once, with gapless invoice numbers", async () => {
     const setup = billkit({ storage: (await connect()).storage, clock: at("2024-01-01T00:00:00Z"), defaultRateLimits: [{ window: "second", max: 100_000 }] })
-    const { apiKey } = await setup.bootstrap()
-    const call = async (method: string, path: string, body?: unknown) => {
-      const r = await setup.handler(new Request(`http://billkit.test${path}`, {
-        method,
-        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) })
-      }))
-      return r.json() as Promise<any>
-    }
+    const { apiKey, call } = await signedCall(setup)
     const product = await call("POST", "/v1/products", { name: "Pro" })
     const price = await call("POST", `/v1/products/${product.id}/prices`, { amount: 1000, currency: "EUR", schedule: "month" })
     await call("POST", "/v1/plans", { name: "Pro", code_name: "pro", product: product.id, prices: [price.id] })
@@ -92,15 +98,7 @@ describe("billing loop on postgres, three workers at once", () => {
     databases.push(own)
     const connect = () => connectTo(own.url)
     const setup = billkit({ storage: (await connect()).storage, clock: at("2024-01-01T00:00:00Z"), defaultRateLimits: [{ window: "second", max: 100_000 }] })
-    const { apiKey } = await setup.bootstrap()
-    const call = async (method: string, path: string, body?: unknown) => {
-      const r = await setup.handler(new Request(`http://billkit.test${path}`, {
-        method,
-        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) })
-      }))
-      return r.json() as Promise<any>
-    }
+    const { apiKey, call } = await signedCall(setup)
     const product = await call("POST", "/v1/products", { name: "Pro" })
     const eur = await call("POST", `/v1/products/${product.id}/prices`, { amount: 1000, currency: "EUR", schedule: "month" })
     const usd = await call("POST", `/v1/products/${product.id}/prices`, { amount: 1100, currency: "USD", schedule: "month" })
