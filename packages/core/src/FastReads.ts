@@ -27,6 +27,7 @@ import { ApiKeys } from "./access/index.js"
 import { holdsScope } from "./access/domain/index.js"
 import { IdGenerator } from "./kernel/IdGenerator.js"
 import { CurrentTenant } from "./kernel/Tenancy.js"
+import { encoder } from "./kernel/Encoder.js"
 import { TestClocks } from "./operations/index.js"
 import { Customers } from "./customers/index.js"
 import { Features, Metrics, Products } from "./catalog/index.js"
@@ -59,7 +60,7 @@ const retrieve = <G extends keyof Groups>(
   if (endpoint === undefined || endpoint.method !== "GET" || !endpoint.path.endsWith("/:id")) {
     throw new Error(`${String(group)}.retrieve is not a plain GET …/:id`)
   }
-  return { prefix: endpoint.path.slice(0, -":id".length), resource, read, encode: Schema.encodeSync(endpoint.successSchema) }
+  return { prefix: endpoint.path.slice(0, -":id".length), resource, read, encode: encoder(endpoint.successSchema) }
 }
 
 const routes: ReadonlyArray<RetrieveRoute> = [

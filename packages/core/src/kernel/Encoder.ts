@@ -8,6 +8,7 @@
  */
 import { Either, Schema } from "effect"
 import type { ParseError } from "effect/ParseResult"
+import { compile, Fail, Unknown } from "./CompiledCodec.js"
 
 interface Codec<A, I> {
   readonly encode: (value: A) => I
@@ -35,8 +36,20 @@ export const encoder = <A, I>(schema: Schema.Schema<A, I>): ((value: A) => I) =>
 export const decoder = <A, I>(schema: Schema.Schema<A, I>): ((json: unknown) => Either.Either<A, ParseError>) => codecOf(schema).decode
 
 const memoized = <A, I>(schema: Schema.Schema<A, I>): Codec<A, I> => {
-  const encodeSync = Schema.encodeSync(schema)
-  const decodeEither = Schema.decodeUnknownEither(schema)
+  // The compiled functions answer what the schema would; where they cannot (a failure, whose
+  // error only the interpreter writes, or an effectful step), the interpreter runs.
+  const fastEncode = compile(schema.ast, false)
+  const fastDecode = compile(schema.ast, true)
+  const interpretedEncode = Schema.encodeSync(schema)
+  const interpretedDecode = Schema.decodeUnknownEither(schema)
+  const encodeSync = (value: A): I => {
+    const json = fastEncode(value)
+    return json === Fail || json === Unknown ? interpretedEncode(value) : json as I
+  }
+  const decodeEither = (json: unknown): Either.Either<A, ParseError> => {
+    const value = fastDecode(json)
+    return value === Fail || value === Unknown ? interpretedDecode(json) : Either.right(value as A)
+  }
   const encoded = new WeakMap<object, I>()
   const decoded = new WeakMap<object, Either.Either<A, ParseError>>()
   const encode = (value: A): I => {

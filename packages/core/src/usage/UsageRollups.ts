@@ -62,6 +62,7 @@ import { CurrentTenant } from "../kernel/Tenancy.js"
 import { memoForRun } from "../kernel/RunMemo.js"
 import { isoAt, msOf } from "../kernel/Time.js"
 import { traced } from "../kernel/Traced.js"
+import { encoder } from "../kernel/Encoder.js"
 import { MetricRecords, PlanRecords, PriceRecords } from "../catalog/domain/index.js"
 import { SubscriptionRecords } from "../subscriptions/domain/index.js"
 
@@ -110,7 +111,7 @@ export interface Estimate {
 const decodePeriod = Schema.decodeUnknown(PeriodRollup)
 const decodeLevel = Schema.decodeUnknown(LevelRollup)
 const decodePending = Schema.decodeUnknown(PendingAdjustments)
-const encodeBilled = Schema.encodeSync(Billed)
+const encodeBilled = encoder(Billed)
 
 const dateOf = (ms: number) => isoAt(ms).slice(0, 10)
 const describePeriod = (p: Period) => `${dateOf(p.start)} – ${dateOf(p.end)}`

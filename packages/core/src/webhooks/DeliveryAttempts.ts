@@ -5,11 +5,12 @@
  * opened and its signers made once). Then each delivery is one signed POST (`Sender`) or one call
  * of an in-process subscriber.
  */
-import { Cause, Effect, Schema } from "effect"
+import { Cause, Effect } from "effect"
 import type { Webhook } from "standardwebhooks"
 import { Event, Events, type StoredEvent } from "../events/index.js"
 import { SecretBox } from "../kernel/SecretBox.js"
 import { CurrentTenant } from "../kernel/Tenancy.js"
+import { encoder } from "../kernel/Encoder.js"
 import { refusalOf } from "./AddressGuard.js"
 import type { StoredDelivery, StoredWebhookEndpoint } from "./domain/WebhookEndpoint.js"
 import { send, signersOf, type AttemptOutcome } from "./Sender.js"
@@ -47,7 +48,7 @@ export interface Prepared {
 
 const skip = (error: string, final: boolean): Target => ({ _tag: "Skip", error, final })
 
-const encodeEvent = Schema.encodeSync(Event)
+const encodeEvent = encoder(Event)
 
 export const makeDeliveryAttempts = Effect.gen(function*() {
   const events = yield* Events
