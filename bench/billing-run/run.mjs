@@ -34,6 +34,10 @@ const providerDelayMs = Number(option("provider-delay-ms", "0"))
 const batchSize = option("batch-size", undefined)
 // `--collect-concurrency 1`: payment calls one at a time (the baseline for the slow provider).
 const collectConcurrency = Number(option("collect-concurrency", "16"))
+// `--workers 3`: that many loops at once in the process (`runBilling()` called three times; on
+// Postgres each takes its own due rows, `SKIP LOCKED`), so one loop's batch is billed while
+// another's charges wait on the provider. SQLite runs one transaction at a time: keep 1 there.
+const workers = Number(option("workers", "1"))
 // Measure the first billing pass (trial end) only, skipping the renewal a month later: on a slow
 // backend it halves the run. Both passes do the same work per subscription (see the table).
 const firstPassOnly = args.includes("--first-pass-only")
@@ -59,9 +63,10 @@ const measure = async (storage, tenant, now, mode) => {
   const runOnce = async () => {
     const paymentProvider = slowProvider()
     const app = billkit({ storage, clock: fixedClock(now, Clock.make()), billing: { collectConcurrency }, ...(paymentProvider === undefined ? {} : { paymentProvider }) })
-    const done = await app.runBilling({ setWise: mode === "setwise", ...(batchSize === undefined ? {} : { batchSize: Number(batchSize) }) })
+    const options = { setWise: mode === "setwise", ...(batchSize === undefined ? {} : { batchSize: Number(batchSize) }) }
+    const reports = await Promise.all(Array.from({ length: workers }, () => app.runBilling(options)))
     await app.dispose()
-    return { steps: done.steps, failed: done.failed }
+    return { steps: reports.reduce((sum, r) => sum + r.steps, 0), failed: reports.flatMap((r) => r.failed) }
   }
   const report = await runOnce()
   const seconds = (performance.now() - began) / 1000
@@ -88,7 +93,7 @@ const openBackend = async (backend) => {
   }
   const server = process.env.BILLKIT_BENCH_DATABASE_URL === undefined ? await startPostgresServer() : undefined
   const url = process.env.BILLKIT_BENCH_DATABASE_URL ?? server.url
-  const pg = makePostgresStorage({ connectionString: url, max: 4 })
+  const pg = makePostgresStorage({ connectionString: url, max: Math.max(4, workers + 2) })
   await pg.migrate()
   return { storage: pg.storage, close: async () => { await pg.close(); await server?.stop() } }
 }
@@ -113,6 +118,7 @@ for (const backend of backends) {
         mode,
         providerDelayMs,
         collectConcurrency,
+        workers,
         seedSeconds: +seedSeconds.toFixed(1),
         trialEnd: {
           seconds: +first.seconds.toFixed(2),
@@ -151,15 +157,16 @@ const file = new URL("./results/latest.json", import.meta.url)
 const previous = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).results ?? [] : []
 const measuredAt = new Date().toISOString()
 const merged = [
-  ...previous.filter((r) => !results.some((n) => n.backend === r.backend && n.subscriptions === r.subscriptions && n.mode === r.mode && n.providerDelayMs === (r.providerDelayMs ?? 0) && n.collectConcurrency === (r.collectConcurrency ?? 16))),
+  ...previous.filter((r) => !results.some((n) => n.backend === r.backend && n.subscriptions === r.subscriptions && n.mode === r.mode && n.providerDelayMs === (r.providerDelayMs ?? 0) && n.collectConcurrency === (r.collectConcurrency ?? 16) && n.workers === (r.workers ?? 1))),
   ...results.map((r) => ({ ...r, measuredAt }))
 ].sort((a, b) => a.backend.localeCompare(b.backend) || a.subscriptions - b.subscriptions)
-writeFileSync(file, `${JSON.stringify({ machine, command: "node --expose-gc bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres] [--modes setwise,rowwise] [--provider-delay-ms 300] [--first-pass-only]", results: merged }, null, 2)}\n`)
+writeFileSync(file, `${JSON.stringify({ machine, command: "node --expose-gc bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres] [--modes setwise,rowwise] [--provider-delay-ms 300] [--collect-concurrency 16] [--workers 1] [--first-pass-only]", results: merged }, null, 2)}\n`)
 console.table(results.map((r) => ({
   backend: r.backend,
   subscriptions: r.subscriptions,
   mode: r.mode,
   "provider ms": r.providerDelayMs,
+  workers: r.workers,
   "renewal s": r.renewal?.seconds ?? "-",
   "subs/s": r.renewal?.perSecond ?? "-",
   "CPU ms/renewal": r.renewal?.cpuMsPerRenewal ?? r.trialEnd.cpuMsPerRenewal,
