@@ -14,7 +14,7 @@
  * caller asks the interpreter, which also writes the error. Only default parse options are
  * supported: no `exact`, excess properties ignored.
  */
-import { Either, Function, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
+import { Either, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
 
 /** The input fails the schema. */
 export const Fail: unique symbol = Symbol.for("@billkit/core/CompiledCodec/Fail")
@@ -118,8 +118,6 @@ const refinement = (ast: AST.Refinement, isDecoding: boolean): Compiled => {
 const withoutRefinements = (ast: AST.AST): AST.AST => AST.isRefinement(ast) ? withoutRefinements(ast.from) : ast
 
 const transformation = (ast: AST.Transformation, isDecoding: boolean): Compiled => {
-  const renamed = renamedStruct(ast, isDecoding)
-  if (renamed !== undefined) return renamed
   const from = isDecoding ? compile(ast.from, true) : compile(ast.to, false)
   const to = isDecoding ? compile(ast.to, true) : compile(ast.from, false)
   const step = transformationStep(ast, isDecoding)
@@ -174,47 +172,13 @@ const tuple = (ast: AST.TupleType, isDecoding: boolean): Compiled => {
   }
 }
 
-/**
- * A struct whose fields are only renamed (`wire("created_at", …)`: `fromKey`, no other property
- * transformation): the interpreter parses one side into a fresh object, moves each renamed key on
- * it, then parses that object as the other side. Here the second parse reads each field straight
- * from where the move would have put it, which answers the same without the moves.
- */
-const renamedStruct = (ast: AST.Transformation, isDecoding: boolean): Compiled | undefined => {
-  const kind = ast.transformation
-  if (kind._tag !== "TypeLiteralTransformation") return undefined
-  const first = isDecoding ? ast.from : ast.to
-  const second = isDecoding ? ast.to : ast.from
-  if (!AST.isTypeLiteral(first) || !AST.isTypeLiteral(second)) return undefined
-  if (first.indexSignatures.length > 0 || second.indexSignatures.length > 0) return undefined
-  const moves = kind.propertySignatureTransformations.map((pst) => isDecoding ? { from: pst.from, to: pst.to } : { from: pst.to, to: pst.from })
-  const froms = new Set(moves.map((m) => m.from))
-  const tos = new Set(moves.map((m) => m.to))
-  // Plain renames only, each key moved once and never moved on again: then where a field ends up
-  // does not depend on the order of the moves.
-  const plain = kind.propertySignatureTransformations.every((pst) => pst.decode === Function.identity && pst.encode === Function.identity) &&
-    froms.size === moves.length && tos.size === moves.length && moves.every((m) => !tos.has(m.from)) &&
-    !first.propertySignatures.some((ps) => tos.has(ps.name))
-  if (!plain) return undefined
-  const sourceOf = new Map(moves.map((m) => [m.to, m.from] as const))
-  // A field of the second side is read from the key moved onto it, or, if its own key was moved
-  // away, is missing; otherwise it is read under its own name.
-  const readFrom = (name: PropertyKey): PropertyKey | null => sourceOf.get(name) ?? (froms.has(name) ? null : name)
-  const parseFirst = compile(first, isDecoding)
-  const parseSecond = typeLiteral(second, isDecoding, readFrom)
-  return (u) => {
-    const a = parseFirst(u)
-    return failed(a) ? a : parseSecond(a)
-  }
-}
-
-const typeLiteral = (ast: AST.TypeLiteral, isDecoding: boolean, readFrom: (name: PropertyKey) => PropertyKey | null = (name) => name): Compiled => {
+const typeLiteral = (ast: AST.TypeLiteral, isDecoding: boolean): Compiled => {
   if (ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0) {
     return (u) => u !== null && u !== undefined ? u : Fail
   }
   // Index signatures keyed by plain strings (Record<string, …>); refined keys go to the interpreter.
   if (ast.indexSignatures.some((is) => is.parameter._tag !== "StringKeyword")) return interpreted(ast, isDecoding)
-  const properties = ast.propertySignatures.map((ps) => ({ name: ps.name, source: readFrom(ps.name), optional: ps.isOptional, parse: compile(ps.type, isDecoding) }))
+  const properties = ast.propertySignatures.map((ps) => ({ name: ps.name, optional: ps.isOptional, parse: compile(ps.type, isDecoding) }))
   const expected = new Set<PropertyKey>(ast.propertySignatures.map((ps) => ps.name))
   const indexValues = ast.indexSignatures.map((is) => compile(is.type, isDecoding))
   const hasOwn = Object.prototype.hasOwnProperty
@@ -222,9 +186,9 @@ const typeLiteral = (ast: AST.TypeLiteral, isDecoding: boolean, readFrom: (name:
     if (typeof u !== "object" || u === null || Array.isArray(u)) return Fail
     const input = u as Record<PropertyKey, unknown>
     const output: Record<PropertyKey, unknown> = {}
-    for (const { name, source, optional, parse } of properties) {
-      if (optional && (source === null || !hasOwn.call(input, source))) continue
-      const v = parse(source === null ? undefined : input[source])
+    for (const { name, optional, parse } of properties) {
+      if (optional && !hasOwn.call(input, name)) continue
+      const v = parse(input[name])
       if (failed(v)) return v
       output[name] = v
     }
