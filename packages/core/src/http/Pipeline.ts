@@ -105,7 +105,10 @@ export const pipeline = (options: PipelineOptions) =>
 
           const handled = Effect.gen(function*() {
             if (isPublic(path)) {
-              // Key-less, so anyone may call it: its body is still held to the size limit.
+              // Key-less, so anyone may call it: its path and query are held to every route's rules
+              // (a NUL byte is a 404, not a database error), its body to the size limit.
+              const hostile = hostileInputProblem(original.url, "")
+              if (Option.isSome(hostile)) return yield* Effect.fail(hostile.value)
               if (!hasBody) return yield* app
               const { request } = yield* withBodyRead(original, maxBodyBytes)
               return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, request)
