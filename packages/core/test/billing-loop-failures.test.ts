@@ -188,6 +188,70 @@ describe("billing loop failures", () => {
     expect(calls).toHaveLength(3)
   })
 
+  /**
+   * A memory storage whose batched recording of charge outcomes dies (its locked read of the
+   * batch's payments: what a Postgres deadlock with another worker aborts), and whose write of
+   * one customer's payment outcome dies `failWrites` times.
+   */
+  const failingRecording = () => {
+    const memory = makeMemoryStorage()
+    const trap = { batches: 0, customer: null as string | null, failWrites: 0 }
+    const failsWrite = (spec: { name: string }, record: { data: Record<string, unknown> }) =>
+      spec.name === "payments" && record.data.customer === trap.customer && record.data.status !== "pending" && trap.failWrites > 0
+    const storage: StoragePort = {
+      ...memory,
+      findMany: (spec, tenant, field, values, options) =>
+        spec.name === "payments" && field === "id" && options?.forUpdate === true && trap.batches > 0
+          ? Effect.suspend(() => (trap.batches--, Effect.dieMessage("deadlock detected")))
+          : memory.findMany(spec, tenant, field, values, options),
+      update: (spec, tenant, record) =>
+        failsWrite(spec, record) ? Effect.suspend(() => (trap.failWrites--, Effect.dieMessage("deadlock detected"))) : memory.update(spec, tenant, record),
+      updateMany: (spec, tenant, records) =>
+        records.some((r) => failsWrite(spec, r))
+          ? Effect.suspend(() => (trap.failWrites--, Effect.dieMessage("deadlock detected")))
+          : memory.updateMany(spec, tenant, records)
+    }
+    return { storage, trap }
+  }
+
+  it("when the batch's recording of outcomes is aborted, each outcome is recorded on its own: every card charged once, every invoice paid", async () => {
+    const { storage, trap } = failingRecording()
+    const { calls, outcomes, provider } = countingProvider({ at: -1, how: null })
+    const t = await trialing(provider, 3, storage)
+    trap.batches = 1
+    expect((await t.advance("2024-01-16T00:00:00Z")).failed).toEqual([])
+    expect(trap.batches).toBe(0)
+    const invoices = (await Promise.all(t.subs.map(t.invoicesOf))).map((l) => l[0])
+    expect(invoices.map((i: any) => [i.status, i.amount_paid, i.attempt_count])).toEqual([["paid", 2900, 1], ["paid", 2900, 1], ["paid", 2900, 1]])
+    expect(calls.map((c) => c.key)).toEqual(invoices.map((i: any) => `${i.id}:attempt-1`))
+    expect([...outcomes.values()].map((o) => o.status)).toEqual(["succeeded", "succeeded", "succeeded"])
+    for (const invoice of invoices) expect((await t.paymentsOf(invoice)).map((p: any) => [p.status, p.amount])).toEqual([["succeeded", 2900]])
+    expect((await t.call("GET", "/v1/events?type=invoice.paid")).json.data).toHaveLength(3)
+  })
+
+  it("an outcome whose own recording keeps failing stays pending, and the next run records it under the same key without charging again", async () => {
+    const { storage, trap } = failingRecording()
+    const { calls, outcomes, provider } = countingProvider({ at: -1, how: null })
+    const t = await trialing(provider, 3, storage)
+    // The batch's recording dies, then b's own recording dies on the first try and both retries.
+    trap.batches = 1
+    trap.customer = t.subs[1].customer
+    trap.failWrites = 3
+    const first = await t.advance("2024-01-16T00:00:00Z")
+    const [a, b, c] = (await Promise.all(t.subs.map(t.invoicesOf))).map((l) => l[0])
+    expect([trap.batches, trap.failWrites]).toEqual([0, 0])
+    expect(first.failed).toEqual([b.id])
+    expect([a, b, c].map((i: any) => i.status)).toEqual(["paid", "open", "paid"])
+    expect((await t.paymentsOf(b)).map((p: any) => [p.status, p.idempotency_key])).toEqual([["pending", `${b.id}:attempt-1`]])
+    // The money left b's card once; the next run asks again under the same key and records it.
+    expect(outcomes.get(`${b.id}:attempt-1`)?.status).toBe("succeeded")
+    expect((await t.advance("2024-01-16T00:01:00Z")).failed).toEqual([])
+    expect(calls.map((call) => call.key)).toEqual([`${a.id}:attempt-1`, `${b.id}:attempt-1`, `${c.id}:attempt-1`, `${b.id}:attempt-1`])
+    expect((await t.invoicesOf(t.subs[1]))[0]).toMatchObject({ status: "paid", amount_paid: 2900, attempt_count: 1 })
+    expect((await t.paymentsOf(b)).map((p: any) => [p.status, p.amount])).toEqual([["succeeded", 2900]])
+    expect((await t.call("GET", "/v1/events?type=invoice.paid")).json.data).toHaveLength(3)
+  })
+
   const hows: ReadonlyArray<Misbehaviour> = ["declines", "fails", "dies", "hangs"]
   for (const how of hows) {
     it(`a provider that ${how} at any position of a batch of four: one key per invoice attempt, paid at most once`, async () => {
