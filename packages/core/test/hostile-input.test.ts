@@ -1,5 +1,7 @@
 import { hostileInputScenarios } from "@billkit/testing"
+import fc from "fast-check"
 import { describe, expect, it, vi } from "vitest"
+import { jsonDepth } from "../src/http/HostileInput.js"
 import { makeApp, memoryUnderTest } from "./support.js"
 
 hostileInputScenarios("memory", memoryUnderTest)
@@ -27,5 +29,31 @@ describe("log amplification", () => {
     } finally {
       for (const spy of spies) spy.mockRestore()
     }
+  })
+})
+
+describe("jsonDepth", () => {
+  /** The nesting of a parsed value: what jsonDepth must read from its text. */
+  const depthOf = (value: unknown): number =>
+    Array.isArray(value) ? 1 + Math.max(0, ...value.map(depthOf))
+    : typeof value === "object" && value !== null ? 1 + Math.max(0, ...Object.values(value).map(depthOf))
+    : 0
+  // Strings full of quotes, backslashes and brackets, which must not count as nesting.
+  const tricky = fc.string({ unit: fc.constantFrom("\"", "\\", "[", "]", "{", "}", "a", "\\\"", "\\\\") })
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: "small" }, tricky, fc.integer(), fc.constant(null), fc.array(tie("node")), fc.dictionary(tricky, tie("node")))
+  })).node
+
+  it("is the nesting of the value the text holds, whatever its strings contain", () => {
+    fc.assert(fc.property(value, fc.boolean(), (v, spaced) => {
+      const text = JSON.stringify(v, null, spaced ? 1 : undefined)
+      expect(jsonDepth(text, 1_000)).toBe(depthOf(v))
+    }), { numRuns: 2_000 })
+  })
+
+  it("stops counting past the limit, and an unterminated string ends the text", () => {
+    expect(jsonDepth("[".repeat(100) + "]".repeat(100), 64)).toBe(65)
+    expect(jsonDepth("[[\"abc\\\"]]]]")).toBe(2)
+    expect(jsonDepth("[\"a\\\\\"]")).toBe(1)
   })
 })

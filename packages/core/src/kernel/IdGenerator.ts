@@ -10,6 +10,8 @@ export interface IdGeneratorService {
   readonly next: (kind: IdKind) => Effect.Effect<string>
   /** `bytes` cryptographically random bytes, as lower-case hex. */
   readonly secretHex: (bytes: number) => Effect.Effect<string>
+  /** `n` cryptographically random bytes. */
+  readonly randomBytes: (n: number) => Effect.Effect<Uint8Array>
 }
 
 export class IdGenerator extends Context.Tag("@billkit/core/IdGenerator")<IdGenerator, IdGeneratorService>() {}
@@ -28,7 +30,8 @@ export const makeIdGenerator = (randomBytes: (n: number) => Uint8Array): IdGener
         return makeId(kind, ms, lastRandom)
       }),
     secretHex: (bytes) =>
-      Effect.sync(() => Array.from(randomBytes(bytes), (b) => b.toString(16).padStart(2, "0")).join(""))
+      Effect.sync(() => Array.from(randomBytes(bytes), (b) => b.toString(16).padStart(2, "0")).join("")),
+    randomBytes: (n) => Effect.sync(() => randomBytes(n))
   }
 }
 

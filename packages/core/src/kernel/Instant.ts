@@ -9,9 +9,21 @@ const isoPattern = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?
 const unixPattern = /^-?\d{1,12}$/
 const message = "must be an ISO 8601 timestamp with a time zone (2025-01-31T12:00:00Z) or Unix seconds"
 
+// The last string parsed and its answer: a batch of usage events mostly shares one timestamp.
+let lastInput: string | undefined
+let lastMs: number | undefined
+
 /** Epoch milliseconds of an ISO 8601 string or Unix seconds (number or digits), if it is one. */
 export const parseInstant = (input: string | number): number | undefined => {
   if (typeof input === "number") return Number.isSafeInteger(input) && Math.abs(input) < 1e11 ? input * 1000 : undefined
+  if (input === lastInput) return lastMs
+  const ms = parseInstantText(input)
+  lastInput = input
+  lastMs = ms
+  return ms
+}
+
+const parseInstantText = (input: string): number | undefined => {
   const s = input.trim()
   if (unixPattern.test(s)) return parseInstant(Number(s))
   if (!isoPattern.test(s)) return undefined

@@ -77,18 +77,9 @@ export const schemaDecode = (raw: unknown): Either.Either<Decoded, ReadonlyArray
       })
   })
 
-const hexValue = new Map(Array.from({ length: 256 }, (_, b) => [b.toString(16).padStart(2, "0"), b] as const))
-
-/** 10 random bytes per event, from one draw of the IdGenerator's randomness. */
-export const randomParts = (hex: string, n: number): Array<string> => {
+/** The random part of `n` ids, 10 random bytes each (`bytes` holds 10 × n). */
+export const randomParts = (bytes: Uint8Array, n: number): Array<string> => {
   const out: Array<string> = new Array(n)
-  const bytes = new Uint8Array(10)
-  for (let i = 0; i < n; i++) {
-    for (let b = 0; b < 10; b++) {
-      const at = (i * 10 + b) * 2
-      bytes[b] = hexValue.get(hex.slice(at, at + 2))!
-    }
-    out[i] = encodeRandom(bytes)
-  }
+  for (let i = 0; i < n; i++) out[i] = encodeRandom(bytes.subarray(i * 10, i * 10 + 10))
   return out
 }

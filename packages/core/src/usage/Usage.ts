@@ -147,7 +147,7 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
       const nowIso = isoAt(now)
       const { checked, rejected } = precheck(inputs, now)
       const reject = (index: number, field: string, message: string) => rejected.push({ index, field, message })
-      const random = randomParts(yield* ids.secretHex(10 * checked.length), checked.length)
+      const random = randomParts(yield* ids.randomBytes(10 * checked.length), checked.length)
 
       const result = yield* storage.withTransaction(Effect.gen(function*() {
         const tenant = yield* CurrentTenant
@@ -178,6 +178,9 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
 
         // Each event, resolved: customer, metric, quantity, period (no storage from here).
         const ready: Array<Ready> = []
+        // A batch mostly repeats one value (the default 1) and one timestamp: format each once.
+        const valueText = onceEach((value: bigint) => plain(fromScaled(value)))
+        const timeText = onceEach(isoAt)
         let lastPeriod: { sub: Subscription | undefined; period: Period } | undefined
         checked.forEach((c, n) => {
           const metric = metricByCode.get(c.code)
@@ -220,9 +223,9 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
             subscription,
             code: metric.code,
             metric: metric.id,
-            value: plain(fromScaled(c.value)),
+            value: valueText(c.value),
             properties: c.properties,
-            timestamp: isoAt(c.timestamp),
+            timestamp: timeText(c.timestamp),
             received_at: nowIso
           }
           ready.push({
@@ -350,6 +353,17 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
   }),
   dependencies: [UsageRollups.Default, UsageLimits.Default]
 }) {}
+
+/** `f`, computed once per distinct argument. */
+const onceEach = <K, V>(f: (key: K) => V) => {
+  const known = new Map<K, V>()
+  return (key: K): V => {
+    if (known.has(key)) return known.get(key)!
+    const value = f(key)
+    known.set(key, value)
+    return value
+  }
+}
 
 /** Several periods' values as one (see CustomerUsage.value). */
 const combine = (

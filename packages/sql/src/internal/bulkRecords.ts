@@ -45,8 +45,9 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
     if (records.length === 0) return []
     const columns = ["id", "project_id", "mode", "data", ...spec.indexed]
     const valuesOf = (record: StoredRecord): Array<unknown> => {
-      const index = indexColumns(spec, record)
-      return [record.id, tenant.projectId, tenant.mode, encodeData(record.data), ...spec.indexed.map((f) => index[f])]
+      const values: Array<unknown> = [record.id, tenant.projectId, tenant.mode, encodeData(record.data)]
+      for (const field of spec.indexed) values.push(record.index[field] ?? null)
+      return values
     }
     if (executor.dialect === "postgres") {
       const statement = executor.prepare(`insertMany:${spec.name}`, (db, arg) =>
@@ -64,22 +65,14 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
       const rows = (yield* statement(byColumn).pipe(Effect.orDie)).rows
       return rows.map((r) => r.id as string)
     }
-    const statement = executor.prepare(`insertOne:${spec.name}`, (db, arg) =>
+    const statement = executor.prepareEach(`insertOne:${spec.name}`, (db, arg) =>
       db
         .insertInto(tableOf(spec))
         .values(Object.fromEntries(columns.map((c, i) => [c, arg(i)])))
         .onConflict((oc) => oc.doNothing()))
     // One transaction keeps the batch all-or-nothing.
-    return yield* executor.withTransaction(Effect.suspend(() => {
-      const inserted: Array<string> = []
-      return Effect.as(
-        Effect.forEach(records, (record) =>
-          Effect.map(Effect.orDie(statement(valuesOf(record))), (r) => {
-            if (r.changes === 1) inserted.push(record.id)
-          }), { discard: true }),
-        inserted
-      )
-    }))
+    const results = yield* executor.withTransaction(Effect.orDie(statement(records.map(valuesOf))))
+    return records.flatMap((record, i) => (results[i]!.changes === 1 ? [record.id] : []))
   })
 
   /**
@@ -159,16 +152,16 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
       if (changed !== records.length) return yield* Effect.dieMessage(`${spec.name}: updated ${changed} of ${records.length} records`)
       return
     }
-    const statement = executor.prepare(`updateEach:${spec.name}`, (db, arg) =>
+    const statement = executor.prepareEach(`updateEach:${spec.name}`, (db, arg) =>
       db
         .updateTable(tableOf(spec))
         .set(Object.fromEntries(columns.map((c, i) => [c, arg(i)])))
         .where("id", "=", arg(columns.length))
         .where("project_id", "=", arg(columns.length + 1))
         .where("mode", "=", arg(columns.length + 2)))
-    yield* executor.withTransaction(Effect.forEach(records, (record) =>
-      Effect.flatMap(Effect.orDie(statement([...columnsOf(record), record.id, tenant.projectId, tenant.mode])), (r) =>
-        r.changes === 1 ? Effect.void : Effect.dieMessage(`${spec.name}: no record ${record.id} to update`)), { discard: true }))
+    const results = yield* executor.withTransaction(Effect.orDie(statement(records.map((record) => [...columnsOf(record), record.id, tenant.projectId, tenant.mode]))))
+    const missing = records.find((_, i) => results[i]!.changes !== 1)
+    if (missing !== undefined) return yield* Effect.dieMessage(`${spec.name}: no record ${missing.id} to update`)
   })
 
   return { due, insertMany, findMany, updateMany }
