@@ -5,6 +5,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import type { CurrentTenant } from "../kernel/Tenancy.js"
+import type { Payment, Refund } from "./domain/Payment.js"
 
 /** What revenue needs of a payment or refund. */
 export interface MoneyRecord {
@@ -14,6 +15,9 @@ export interface MoneyRecord {
   readonly status: string
   readonly createdAt: string
 }
+
+/** A payment or refund as `written` reports it. */
+export const moneyOf = (kind: "payment" | "refund", r: Payment | Refund): MoneyRecord => ({ kind, currency: r.currency, amount: r.amount, status: r.status, createdAt: r.createdAt })
 
 export interface PaymentWritesService {
   /** A payment or refund went from `before` (undefined: just inserted) to `after`, in the transaction still open. */
