@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { serve } from "@hono/node-server"
 import { afterAll, describe, expect, it } from "vitest"
 import { billkit, makeMemoryStorage } from "@billkit/core"
+import { keyedClient } from "@billkit/testing"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const doc = readFileSync(join(here, "../../../docs/webhooks.md"), "utf8")
@@ -50,15 +51,7 @@ describe("docs/webhooks.md receivers", () => {
       const receiver = await listen(name)
       const app = billkit({ storage: makeMemoryStorage(), webhooks: { allowPrivateNetworks: true } })
       try {
-        const { apiKey } = await app.bootstrap()
-        const call = async (method: string, path: string, body?: unknown) => {
-          const response = await app.handler(new Request(`http://billkit.test${path}`, {
-            method,
-            headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) })
-          }))
-          return response.json() as Promise<any>
-        }
+        const { ok: call } = await keyedClient(app)
         const endpoint = await call("POST", "/v1/webhook-endpoints", { url: receiver.url, events: ["customer.created"] })
         process.env.BILLKIT_WEBHOOK_SECRET = endpoint.secret
         await call("POST", "/v1/customers", { email: "docs@example.com" })

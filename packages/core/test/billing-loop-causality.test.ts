@@ -6,17 +6,14 @@
 import { Clock } from "effect"
 import { describe, expect, it } from "vitest"
 import { billkit, fixedClock, makeMemoryStorage } from "@billkit/core"
+import { keyedClient } from "@billkit/testing"
 import { oneStepPerCustomer } from "../src/operations/BillingLoop.js"
 
 describe("billing loop: a customer's steps in due order, one per batch", () => {
   it("a final failed retry turns the subscription unpaid before its next renewal is due", async () => {
     const billing = billkit({ storage: makeMemoryStorage(), clock: fixedClock(Date.parse("2030-01-01T00:00:00Z"), Clock.make()) })
-    const { apiKey, projectId } = await billing.bootstrap()
-    const advance = (to: string) => billing.handler(new Request("http://test/v1/test-helpers/clock/advance", {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ to })
-    })).then((r) => r.json())
+    const { projectId, call } = await keyedClient(billing, "http://test")
+    const advance = async (to: string) => (await call("POST", "/v1/test-helpers/clock/advance", { to })).json
     await advance("2030-01-10T00:00:00Z")
     const project = billing.project(projectId)
     const product = await project.products.create({ name: "Pro" })

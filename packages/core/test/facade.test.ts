@@ -2,6 +2,7 @@
 import { BigDecimal, Clock } from "effect"
 import { describe, expect, it } from "vitest"
 import { Conflict, Invalid, NotFound, billkit, fixedClock, makeMemoryStorage } from "@billkit/core"
+import { keyedClient } from "@billkit/testing"
 
 /** A billkit whose real time stands at `iso`. */
 const at = (storage: ReturnType<typeof makeMemoryStorage>, iso: string) => billkit({ storage, clock: fixedClock(Date.parse(iso), Clock.make()) })
@@ -10,7 +11,7 @@ describe("Promise façade", () => {
   it("creates and reads records of one project, rejecting with domain errors", async () => {
     const storage = makeMemoryStorage()
     const billing = billkit({ storage })
-    const { projectId, apiKey } = await billing.bootstrap()
+    const { projectId, call } = await keyedClient(billing, "http://x")
     const project = billing.project(projectId)
 
     const customer = await project.customers.create({ email: "jane@example.com", standardTaxRate: BigDecimal.unsafeFromString("19.5") })
@@ -27,8 +28,7 @@ describe("Promise façade", () => {
     expect((await project.plans.retrieve("pro")).id).toBe(plan.id)
 
     // What the façade wrote, the REST surface serves.
-    const response = await billing.handler(new Request(`http://x/v1/customers/${customer.id}`, { headers: { authorization: `Bearer ${apiKey}` } }))
-    expect((await response.json()).email).toBe("jane@example.com")
+    expect((await call("GET", `/v1/customers/${customer.id}`)).json.email).toBe("jane@example.com")
     // Another mode of the same project sees nothing.
     expect((await billing.project(projectId, "live").customers.list()).data).toEqual([])
     await billing.dispose()
@@ -138,7 +138,7 @@ describe("Promise façade", () => {
 
   it("one-off invoices, credit notes, balances, vouchers, payment methods and usage", async () => {
     const billing = at(makeMemoryStorage(), "2024-05-06T09:00:00Z")
-    const { apiKey, projectId } = await billing.bootstrap()
+    const { projectId, call } = await keyedClient(billing, "http://x")
     const project = billing.project(projectId)
     const customer = await project.customers.create({
       email: "grace@example.com",
@@ -192,11 +192,7 @@ describe("Promise façade", () => {
     expect(await project.vouchers.retrieve(voucher.id)).toMatchObject({ status: "disabled" })
 
     // Usage: a metric (through REST: the façade has none), events in a batch with a duplicate and a bad one.
-    const metric = await billing.handler(new Request("http://x/v1/metrics", {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ code: "api_calls", name: "API calls", aggregation_method: "count" })
-    }))
+    const metric = await call("POST", "/v1/metrics", { code: "api_calls", name: "API calls", aggregation_method: "count" })
     expect(metric.status).toBe(201)
     const result = await project.usage.ingest([
       { eventId: "e1", customer: customer.id, code: "api_calls" },
@@ -214,12 +210,8 @@ describe("Promise façade", () => {
 
   it("runs at the project's test clock once it was advanced, like the REST surface", async () => {
     const billing = at(makeMemoryStorage(), "2024-01-01T00:00:00Z")
-    const { apiKey, projectId } = await billing.bootstrap()
-    const advance = await billing.handler(new Request("http://x/v1/test-helpers/clock/advance", {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ to: "2025-06-15T12:00:00Z" })
-    }))
+    const { projectId, call } = await keyedClient(billing, "http://x")
+    const advance = await call("POST", "/v1/test-helpers/clock/advance", { to: "2025-06-15T12:00:00Z" })
     expect(advance.status).toBe(200)
     const test = await billing.project(projectId).customers.create({ email: "later@example.com" })
     expect(test.createdAt).toBe("2025-06-15T12:00:00.000Z")

@@ -7,7 +7,7 @@
  */
 import { billkit, makeMemoryStorage, type StoragePort } from "@billkit/core"
 import { makeSqliteStorage } from "@billkit/sqlite"
-import { sendTo, type Reply } from "@billkit/testing"
+import { keyedClient, sendTo, type Reply } from "@billkit/testing"
 import { Effect, Tracer } from "effect"
 import { describe, expect, it } from "vitest"
 
@@ -34,13 +34,13 @@ describe.each(backends)("fast reads answer as the full stack does (%s)", (_name,
     const defaultRateLimits = [{ window: "hour" as const, max: 100_000 }]
     const fast = billkit({ storage, basePath, defaultRateLimits })
     const full = billkit({ storage, basePath, defaultRateLimits, fastReads: false })
-    const { apiKey } = await fast.bootstrap()
-    const other = await fast.createProject("Other")
     const base = `http://billkit.test${basePath}`
+    const { call } = await keyedClient(fast, base)
+    const other = await fast.createProject("Other")
     const sendFast = sendTo(fast, base)
     const sendFull = sendTo(full, base)
     const ok = async (method: string, path: string, body?: unknown) => {
-      const reply = await sendFast(apiKey!, method, path, body)
+      const reply = await call(method, path, body)
       expect(reply.status, `${method} ${path}: ${reply.text}`).toBeLessThan(300)
       return reply.json
     }
@@ -145,12 +145,10 @@ describe("fast reads", () => {
       },
       context: (f) => f()
     })
-    const billing = billkit({ storage: makeMemoryStorage(), tracer, fastReads })
-    const { apiKey } = await billing.bootstrap()
-    const send = sendTo(billing)
-    const customer = (await send(apiKey!, "POST", "/v1/customers", { email: "ada@example.com" })).json
+    const { call } = await keyedClient(billkit({ storage: makeMemoryStorage(), tracer, fastReads }))
+    const customer = (await call("POST", "/v1/customers", { email: "ada@example.com" })).json
     names.length = 0
-    expect((await send(apiKey!, "GET", `/v1/customers/${customer.id}`)).status).toBe(200)
+    expect((await call("GET", `/v1/customers/${customer.id}`)).status).toBe(200)
     return names
   }
 

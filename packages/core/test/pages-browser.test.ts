@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 import { BigDecimal, Clock } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { billkit, fixedClock, makeMemoryStorage } from "@billkit/core"
-import { sendTo } from "@billkit/testing"
+import { keyedClient } from "@billkit/testing"
 import { checkAccessibility, chromiumAvailable, launchBrowser, type LaunchedBrowser } from "@billkit/testing/browser"
 import type { Page } from "playwright-core"
 
@@ -55,14 +55,9 @@ describe.skipIf(!chromiumAvailable())("hosted pages in a browser", () => {
       billing: { defaultTaxRate: BigDecimal.unsafeFromString("19"), seller: { name: "Acme Cloud", address: ["Hauptstraße 1", "10115 Berlin"], taxId: "DE123456789" } },
       pages: { brandName: "Acme Cloud" }
     })
-    const { apiKey } = await app.bootstrap()
     server = await serve(app.handler)
-    const send = sendTo(app, server.origin)
-    call = async (method, path, body) => {
-      const reply = await send(apiKey!, method, path, body)
-      if (reply.status >= 300) throw new Error(`${method} ${path} → ${reply.status}: ${reply.text}`)
-      return reply.json
-    }
+    // Requests go to the handler directly; the server's origin makes the links they answer openable.
+    call = (await keyedClient(app, server.origin)).ok
     const product = await call("POST", "/v1/products", { name: "Cloud" })
     const team = await call("POST", `/v1/products/${product.id}/prices`, { amount: 2900, currency: "EUR", schedule: "month" })
     const business = await call("POST", `/v1/products/${product.id}/prices`, { amount: 9900, currency: "EUR", schedule: "month" })

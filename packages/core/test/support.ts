@@ -1,18 +1,14 @@
 /** A billkit handler on memory storage with a bootstrap key, and a tiny JSON client for tests. */
 import { billkit, makeMemoryStorage, type BillkitOptions, type StoragePort } from "@billkit/core"
-import { sendTo, type StorageUnderTest } from "@billkit/testing"
+import { keyedClient, sendTo, type StorageUnderTest } from "@billkit/testing"
 
 export type { Reply } from "@billkit/testing"
 
 export const makeApp = async (options: Partial<BillkitOptions> = {}) => {
   const storage = options.storage ?? makeMemoryStorage()
-  const app = billkit({ ...options, storage })
-  const { apiKey, projectId } = await app.bootstrap()
   const base = `http://billkit.test${(options.basePath ?? "").replace(/\/+$/, "")}`
-  const request = sendTo(app, base)
-  const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-    request(apiKey!, method, path, body, headers)
-  return { app, key: apiKey!, projectId, storage, call, request }
+  const { app, apiKey, projectId, call } = await keyedClient(billkit({ ...options, storage }), base)
+  return { app, key: apiKey, projectId, storage, call, request: sendTo(app, base) }
 }
 
 /** A product with a monthly EUR price, a feature and a plan using them. */

@@ -1,6 +1,7 @@
 import { Effect, Tracer } from "effect"
 import { describe, expect, it } from "vitest"
 import { billkit, makeMemoryStorage } from "@billkit/core"
+import { keyedClient } from "@billkit/testing"
 
 describe("tracing", () => {
   it("sends a span per request and per service call to the host's tracer", async () => {
@@ -13,13 +14,8 @@ describe("tracing", () => {
       },
       context: (f) => f()
     })
-    const billing = billkit({ storage: makeMemoryStorage(), tracer })
-    const { apiKey } = await billing.bootstrap()
-    const response = await billing.handler(new Request("http://x/v1/customers", {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ email: "traced@example.com" })
-    }))
+    const { call } = await keyedClient(billkit({ storage: makeMemoryStorage(), tracer }), "http://x")
+    const response = await call("POST", "/v1/customers", { email: "traced@example.com" })
     expect(response.status).toBe(201)
     expect(names).toContain("Customers.create")
     expect(names.some((n) => n.startsWith("http.server"))).toBe(true)

@@ -6,23 +6,9 @@ import { Clock } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { billkit, fixedClock } from "@billkit/core"
 import { makePostgresStorage } from "@billkit/postgres"
-import { createTestDatabase, type TestDatabase } from "@billkit/testing"
+import { createTestDatabase, keyedClient, sendTo, type TestDatabase } from "@billkit/testing"
 
 const at = (iso: string) => fixedClock(Date.parse(iso), Clock.make())
-
-/** Bootstraps `app` and answers its key with a JSON caller through its handler. */
-const signedCall = async (app: ReturnType<typeof billkit>) => {
-  const { apiKey } = await app.bootstrap()
-  const call = async (method: string, path: string, body?: unknown) => {
-    const r = await app.handler(new Request(`http://billkit.test${path}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    }))
-    return r.json() as Promise<any>
-  }
-  return { apiKey, call }
-}
 
 describe("billing loop on postgres, three workers at once", () => {
   let database: TestDatabase
@@ -46,7 +32,7 @@ describe("billing loop on postgres, three workers at once", () => {
 
   it("bills each subscription's periods once, with gapless invoice numbers", async () => {
     const setup = billkit({ storage: (await connect()).storage, clock: at("2024-01-01T00:00:00Z"), defaultRateLimits: [{ window: "second", max: 100_000 }] })
-    const { apiKey, call } = await signedCall(setup)
+    const { apiKey, ok: call } = await keyedClient(setup)
     const product = await call("POST", "/v1/products", { name: "Pro" })
     const price = await call("POST", `/v1/products/${product.id}/prices`, { amount: 1000, currency: "EUR", schedule: "month" })
     await call("POST", "/v1/plans", { name: "Pro", code_name: "pro", product: product.id, prices: [price.id] })
@@ -66,19 +52,15 @@ describe("billing loop on postgres, three workers at once", () => {
     expect(reports.reduce((n, r) => n + r.steps, 0)).toBeGreaterThanOrEqual(subscriptions * 3)
     expect(reports.flatMap((r) => r.failed)).toEqual([])
 
-    const reader = workers[0]
-    const invoices = (await reader.handler(new Request("http://billkit.test/v1/invoices?limit=100&include_total=true", {
-      headers: { authorization: `Bearer ${apiKey}` }
-    })).then((r) => r.json())) as any
+    const get = async (path: string) => (await sendTo(workers[0]!)(apiKey, "GET", path)).json
+    const invoices = await get("/v1/invoices?limit=100&include_total=true")
     expect(invoices.total).toBe(subscriptions * 4)
     const all: Array<any> = []
     let page = invoices
     for (;;) {
       all.push(...page.data)
       if (!page.has_more) break
-      page = await reader.handler(new Request(`http://billkit.test/v1/invoices?limit=100&starting_after=${page.next_cursor}`, {
-        headers: { authorization: `Bearer ${apiKey}` }
-      })).then((r) => r.json())
+      page = await get(`/v1/invoices?limit=100&starting_after=${page.next_cursor}`)
     }
     const expected = Array.from({ length: subscriptions * 4 }, (_, i) => `INV-${String(i + 1).padStart(6, "0")}`)
     expect(all.map((i) => i.number).sort()).toEqual(expected)
@@ -98,7 +80,7 @@ describe("billing loop on postgres, three workers at once", () => {
     databases.push(own)
     const connect = () => connectTo(own.url)
     const setup = billkit({ storage: (await connect()).storage, clock: at("2024-01-01T00:00:00Z"), defaultRateLimits: [{ window: "second", max: 100_000 }] })
-    const { apiKey, call } = await signedCall(setup)
+    const { apiKey, ok: call } = await keyedClient(setup)
     const product = await call("POST", "/v1/products", { name: "Pro" })
     const eur = await call("POST", `/v1/products/${product.id}/prices`, { amount: 1000, currency: "EUR", schedule: "month" })
     const usd = await call("POST", `/v1/products/${product.id}/prices`, { amount: 1100, currency: "USD", schedule: "month" })
@@ -117,8 +99,7 @@ describe("billing loop on postgres, three workers at once", () => {
     await Promise.all(workers.flatMap((w) => [w.runBilling({ batchSize: 3 }), w.runBilling({ batchSize: 3 })]))
     expect((await workers[0]!.runBilling()).failed).toEqual([])
 
-    const get = (path: string) =>
-      workers[0]!.handler(new Request(`http://billkit.test${path}`, { headers: { authorization: `Bearer ${apiKey}` } })).then((r) => r.json() as Promise<any>)
+    const get = async (path: string) => (await sendTo(workers[0]!)(apiKey, "GET", path)).json
     const all: Array<any> = []
     for (let page = await get("/v1/invoices?limit=100"); ; page = await get(`/v1/invoices?limit=100&starting_after=${page.next_cursor}`)) {
       all.push(...page.data)

@@ -8,7 +8,7 @@ import { Clock, Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { billkit } from "@billkit/core"
 import { makePostgresStorage, type PostgresStorage } from "@billkit/postgres"
-import { createTestDatabase, entitlementsConformance, sendTo, type TestDatabase } from "@billkit/testing"
+import { createTestDatabase, entitlementsConformance, keyedClient, type TestDatabase } from "@billkit/testing"
 import { postgresUnderTest } from "./support.js"
 
 entitlementsConformance("postgres", () => postgresUnderTest())
@@ -40,13 +40,7 @@ describe("entitlement checks across two processes over one Postgres", () => {
     }
     const [a, b] = pools.map((p) => billkit({ storage: p.storage, clock, entitlements: { versionCheckMs: 1000 } }))
     try {
-      const { apiKey, projectId } = await a.bootstrap()
-      const send = sendTo(a, "http://billkit.test")
-      const ok = async (method: string, path: string, body?: unknown) => {
-        const reply = await send(apiKey!, method, path, body)
-        if (reply.status >= 300) throw new Error(`${method} ${path} → ${reply.status}: ${JSON.stringify(reply.json)}`)
-        return reply.json
-      }
+      const { projectId, ok } = await keyedClient(a)
       const product = await ok("POST", "/v1/products", { name: "Pro" })
       const price = await ok("POST", `/v1/products/${product.id}/prices`, { amount: 2900, currency: "EUR", schedule: "month" })
       await ok("POST", "/v1/features", { code: "api_access", name: "API access" })

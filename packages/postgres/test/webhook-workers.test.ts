@@ -17,7 +17,7 @@ import { Webhook } from "standardwebhooks"
 import { billkit } from "@billkit/core"
 import { makePostgresStorage } from "@billkit/postgres"
 import { makeSqliteStorage } from "@billkit/sqlite"
-import { createTestDatabase } from "@billkit/testing"
+import { createTestDatabase, keyedClient } from "@billkit/testing"
 
 const child = fileURLToPath(new URL("./fixture/webhook-child.mjs", import.meta.url))
 
@@ -74,13 +74,7 @@ describe("two delivery workers over one Postgres", () => {
     const options = { webhooks: { allowPrivateNetworks: true, batchSize: 7, concurrency: 4 } }
     const [a, b] = pools.map((p) => billkit({ storage: p.storage, ...options }))
     cleanup.push(() => a!.dispose(), () => b!.dispose())
-    const { apiKey } = await a!.bootstrap()
-    const call = async (method: string, path: string, body?: unknown) =>
-      (await a!.handler(new Request(`http://billkit.test${path}`, {
-        method,
-        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) })
-      }))).json() as Promise<any>
+    const { ok: call } = await keyedClient(a!)
     const endpoints = []
     for (let i = 0; i < 2; i++) endpoints.push(await call("POST", "/v1/webhook-endpoints", { url: `${receiver.url}?e=${i}`, events: ["customer.*"] }))
     // Both endpoints share one receiver; each has its own secret, so verify against either.

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net"
 import { billkit } from "@billkit/core"
 import { makeStripeAccounts, makeStripePaymentProvider } from "@billkit/stripe"
 import { startFakeStripe, type LoggedCall } from "@billkit/testing/stripe"
-import type { StorageUnderTest } from "@billkit/testing"
+import { keyedClient, type KeyedClient, type StorageUnderTest } from "@billkit/testing"
 import Stripe from "stripe"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { postgresUnderTest, sqliteUnderTest } from "./support.js"
@@ -23,7 +23,7 @@ afterAll(() => fake.close())
 const stripe = fake.client()
 
 let app: ReturnType<typeof billkit>
-let apiKey: string
+let call: KeyedClient["call"]
 let webhookPath: string
 const server = createServer(async (req, res) => {
   const chunks: Array<Buffer> = []
@@ -40,15 +40,6 @@ await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
-const call = async (method: string, path: string, body?: unknown) => {
-  const response = await app.handler(new Request(`http://billkit.test${path}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  }))
-  return { status: response.status, json: (await response.json()) as any }
-}
-
 const startApp = async (storage: StorageUnderTest["storage"], providerTimeoutMs?: number) => {
   app = billkit({
     storage,
@@ -58,7 +49,7 @@ const startApp = async (storage: StorageUnderTest["storage"], providerTimeoutMs?
     paymentProvider: makeStripePaymentProvider({ secretKey: fake.secretKey, apiBase: fake.url, maxNetworkRetries: 0, returnUrl: "https://shop.example/return" }),
     providerAccounts: { stripe: makeStripeAccounts({ apiBase: fake.url, maxNetworkRetries: 0 }) }
   })
-  apiKey = (await app.bootstrap()).apiKey!
+  call = (await keyedClient(app)).call
   const connection = await call("POST", "/v1/connections", { provider: "stripe", secret_key: fake.secretKey, webhook_secret: webhookSecret })
   expect(connection.status).toBe(201)
   webhookPath = `/v1/providers/stripe/webhook/${connection.json.id}`

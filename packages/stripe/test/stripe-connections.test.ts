@@ -6,7 +6,7 @@
 import { Effect } from "effect"
 import { billkit, type ProviderAccountsService } from "@billkit/core"
 import { makeStripeAccounts } from "@billkit/stripe"
-import { connectionsConformance, sendTo, type AccountsUnderTest } from "@billkit/testing"
+import { connectionsConformance, keyedClient, type AccountsUnderTest } from "@billkit/testing"
 import { listRoutes, listSeeds, seedList, startFakeStripe, type FakeStripe } from "@billkit/testing/stripe"
 import type Stripe from "stripe"
 import { describe, expect, it } from "vitest"
@@ -92,13 +92,12 @@ describe("an import through the stripe SDK", () => {
       seedList(fake.store, "invoices", [{ id: "in_a", created: 1_700_000_000 }, { id: "in_b", created: 1_700_000_005 }])
       seedList(fake.store, "balance_transactions", [{ id: "txn_a", created: 1_700_000_000 }])
 
-      const { apiKey } = await app.bootstrap()
-      const send = sendTo(app)
-      const connection = (await send(apiKey, "POST", "/v1/connections", { provider: "stripe", secret_key: fake.secretKey })).json
+      const { call } = await keyedClient(app)
+      const connection = (await call("POST", "/v1/connections", { provider: "stripe", secret_key: fake.secretKey })).json
       expect(connection).toMatchObject({ provider_account_id: fake.store.account.id, livemode: false, default: true })
-      const sync = (await send(apiKey, "POST", `/v1/connections/${connection.id}/sync`)).json
+      const sync = (await call("POST", `/v1/connections/${connection.id}/sync`)).json
       await app.runSyncs({ pageSize: 50 })
-      const done = (await send(apiKey, "GET", `/v1/connections/${connection.id}/syncs/${sync.id}`)).json
+      const done = (await call("GET", `/v1/connections/${connection.id}/syncs/${sync.id}`)).json
       expect(done).toMatchObject({
         status: "succeeded",
         counts: { customers: 120, products: 2, prices: 1, subscriptions: 1, invoices: 2, charges: 3, refunds: 1, balance_transactions: 1 },
@@ -113,13 +112,13 @@ describe("an import through the stripe SDK", () => {
         "subscription sub_a: its customer null was not imported"
       ])
       // The charges made through the SDK became payments of the imported customer, the refund a refund.
-      const payments = (await send(apiKey, "GET", `/v1/payments?connection=${connection.id}`)).json.data
+      const payments = (await call("GET", `/v1/payments?connection=${connection.id}`)).json.data
       expect(payments.map((p: { amount: number }) => p.amount).sort()).toEqual([1000, 2000, 3000])
-      expect((await send(apiKey, "GET", `/v1/refunds?connection=${connection.id}`)).json.data).toMatchObject([{ amount: 500, status: "succeeded" }])
-      const charges = (await send(apiKey, "GET", `/v1/connections/${connection.id}/objects?type=charges`)).json.data
+      expect((await call("GET", `/v1/refunds?connection=${connection.id}`)).json.data).toMatchObject([{ amount: 500, status: "succeeded" }])
+      const charges = (await call("GET", `/v1/connections/${connection.id}/objects?type=charges`)).json.data
       expect(charges.map((c: { amount: number }) => c.amount).sort()).toEqual([1000, 2000, 3000])
       expect(charges.find((c: { provider_id: string }) => c.provider_id === charge)).toMatchObject({ refunded: 500, status: "succeeded", currency: "eur" })
-      const total = (await send(apiKey, "GET", `/v1/connections/${connection.id}/objects?limit=1&include_total=true`)).json.total
+      const total = (await call("GET", `/v1/connections/${connection.id}/objects?limit=1&include_total=true`)).json.total
       expect(total).toBe(131)
       // Three pages of customers went through the SDK's list call.
       expect(fake.store.calls.filter((c) => c.method === "GET" && c.path.startsWith("/v1/customers")).length).toBe(3)

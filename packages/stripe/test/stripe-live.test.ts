@@ -6,6 +6,7 @@
  */
 import { billkit, makeMemoryStorage } from "@billkit/core"
 import { makeStripePaymentProvider } from "@billkit/stripe"
+import { keyedClient } from "@billkit/testing"
 import { describe, expect, it } from "vitest"
 
 const key = process.env.STRIPE_TEST_SECRET_KEY?.trim() ?? ""
@@ -22,15 +23,8 @@ describe.skipIf(!usable)("Stripe test mode (live)", () => {
   it("stores a card, charges an invoice, reads a decline, refunds", async () => {
     const app = billkit({ storage: makeMemoryStorage(), paymentProvider: makeStripePaymentProvider({ secretKey: key }) })
     try {
-      const { apiKey } = await app.bootstrap()
-      const call = async (method: string, path: string, body?: unknown) => {
-        const response = await app.handler(new Request(`http://billkit.test${path}`, {
-          method,
-          headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) })
-        }))
-        return (await response.json()) as any
-      }
+      const client = await keyedClient(app)
+      const call = async (method: string, path: string, body?: unknown) => (await client.call(method, path, body)).json
       const charge = async (token: string) => {
         const customer = await call("POST", "/v1/customers", { email: `live-check+${Date.now()}@example.com` })
         const card = await call("POST", `/v1/customers/${customer.id}/payment-methods`, { token })

@@ -4,6 +4,7 @@
  * key, 3-D Secure as `requires_action` with Stripe's page, declines with Billkit's codes, refunds).
  */
 import { billkit, makeMemoryStorage } from "@billkit/core"
+import { keyedClient, type KeyedClient } from "@billkit/testing"
 import { startFakeStripe } from "@billkit/testing/stripe"
 import { afterAll, beforeEach, describe, expect, it } from "vitest"
 import { stripeProviderFor } from "./support.js"
@@ -12,23 +13,9 @@ const fake = await startFakeStripe()
 const stripe = fake.client()
 afterAll(() => fake.close())
 
-const makeApp = async () => {
-  const app = billkit({ storage: makeMemoryStorage(), paymentProvider: stripeProviderFor(fake) })
-  const { apiKey } = await app.bootstrap()
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await app.handler(new Request(`http://billkit.test${path}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    }))
-    return { status: response.status, json: (await response.json()) as any }
-  }
-  return { app, call }
-}
-
-let h: Awaited<ReturnType<typeof makeApp>>
+let h: KeyedClient
 beforeEach(async () => {
-  h = await makeApp()
+  h = await keyedClient(billkit({ storage: makeMemoryStorage(), paymentProvider: stripeProviderFor(fake) }))
   return () => h.app.dispose()
 })
 

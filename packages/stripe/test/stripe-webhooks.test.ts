@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net"
 import { billkit, makeMemoryStorage } from "@billkit/core"
 import { makeStripePaymentProvider } from "@billkit/stripe"
 import { startFakeStripe } from "@billkit/testing/stripe"
-import type { StorageUnderTest } from "@billkit/testing"
+import { keyedClient, type KeyedClient, type StorageUnderTest } from "@billkit/testing"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { postgresUnderTest, sqliteUnderTest } from "./support.js"
 
@@ -18,7 +18,7 @@ const fake = await startFakeStripe()
 afterAll(() => fake.close())
 
 let app: ReturnType<typeof billkit>
-let apiKey: string
+let call: KeyedClient["call"]
 // Stripe posts to a real URL: a node server handing each request to the current app.
 const server = createServer(async (req, res) => {
   const chunks: Array<Buffer> = []
@@ -43,17 +43,8 @@ const startApp = async (storage: StorageUnderTest["storage"]) => {
     storage,
     paymentProvider: makeStripePaymentProvider({ secretKey: fake.secretKey, apiBase: fake.url, maxNetworkRetries: 0, webhookSecret })
   })
-  apiKey = (await app.bootstrap()).apiKey!
+  call = (await keyedClient(app)).call
   fake.webhooks.hold()
-}
-
-const call = async (method: string, path: string, body?: unknown) => {
-  const response = await app.handler(new Request(`http://billkit.test${path}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  }))
-  return { status: response.status, json: (await response.json()) as any }
 }
 
 /** A finalized invoice charged to a card that needs 3-D Secure: its payment `requires_action`. */

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { billkit, type Billkit, type WebhookOptions } from "@billkit/core"
 import type { StorageUnderTest } from "./conformance/fixtures.js"
-import { sendTo } from "./auth/client.js"
+import { keyedClient } from "./billing/harness.js"
 
 const DAY = 24 * 60 * 60 * 1000
 
@@ -60,13 +60,7 @@ export const webhooksConformance = (name: string, make: () => Promise<StorageUnd
       await underTest.reset()
       const app: Billkit = billkit({ storage: underTest.storage, webhooks: { allowPrivateNetworks: true, ...webhooks } })
       cleanup.push(() => app.dispose())
-      const { apiKey, projectId } = await app.bootstrap()
-      const send = sendTo(app)
-      const call = async (method: string, path: string, body?: unknown) => {
-        const reply = await send(apiKey, method, path, body)
-        if (reply.status >= 300) throw new Error(`${method} ${path} → ${reply.status}: ${reply.text}`)
-        return reply.json
-      }
+      const { projectId, ok: call } = await keyedClient(app)
       const receiver = async (status: number) => {
         const r = await startReceiver(status)
         cleanup.push(r.close)

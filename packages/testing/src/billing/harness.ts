@@ -1,15 +1,11 @@
 /**
- * A Billkit instance for billing scenarios: REST calls with a test key, a catalog in one call,
- * and the test clock. Real time is pinned to `start`, so test mode begins there and scenarios
+ * A Billkit instance for billing scenarios: REST calls with a test key (`keyedClient`, which any
+ * test can use on its own instance), a catalog in one call, and the test clock. Real time is pinned to `start`, so test mode begins there and scenarios
  * can use fixed dates (a leap-year February) whenever they run.
  */
 import { Clock } from "effect"
-import { billkit, fixedClock, type BillingSettings, type PaymentProviderService, type StoragePort } from "@billkit/core"
-
-export interface Reply {
-  readonly status: number
-  readonly json: any
-}
+import { billkit, fixedClock, type Billkit, type BillingSettings, type PaymentProviderService, type StoragePort } from "@billkit/core"
+import { sendTo } from "../auth/client.js"
 
 export interface CatalogOptions {
   readonly currency: string
@@ -24,29 +20,38 @@ export interface CatalogOptions {
 
 export const ms = (iso: string) => Date.parse(iso)
 
+/**
+ * Bootstraps `app` (its storage must have no project yet) and answers a client that sends every
+ * request with the bootstrap key, through `app.handler`: JSON in and out, as `sendTo` does. Build
+ * `app` with whatever options the test needs (clock, rate limits, payment provider, …).
+ */
+export const keyedClient = async (app: Billkit, base = "http://billkit.test") => {
+  const { apiKey, projectId } = await app.bootstrap()
+  if (apiKey === undefined) throw new Error("keyedClient: the storage already holds a project, so bootstrap made no key")
+  const send = sendTo(app, base)
+  /** Any request with the key; the answer whatever its status. */
+  const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+    send(apiKey, method, path, body, headers)
+  /** Calls and insists on a 2xx answer, returning its body. */
+  const ok = async (method: string, path: string, body?: unknown) => {
+    const reply = await call(method, path, body)
+    if (reply.status >= 300) throw new Error(`${method} ${path} → ${reply.status}: ${reply.text}`)
+    return reply.json
+  }
+  return { app, apiKey, projectId, call, ok }
+}
+
+export type KeyedClient = Awaited<ReturnType<typeof keyedClient>>
+
 export const makeHarness = async (
   storage: StoragePort,
   start: string,
   billing: Partial<BillingSettings> = {},
   paymentProvider?: PaymentProviderService
 ) => {
-  const app = billkit({ storage, clock: fixedClock(ms(start), Clock.make()), billing, ...(paymentProvider ? { paymentProvider } : {}) })
-  const { apiKey } = await app.bootstrap()
-  const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
-    const response = await app.handler(new Request(`http://billkit.test${path}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    }))
-    const text = await response.text()
-    return { status: response.status, json: text.length > 0 ? JSON.parse(text) : undefined }
-  }
-  /** Calls and insists on a 2xx answer, returning its body. */
-  const ok = async (method: string, path: string, body?: unknown) => {
-    const reply = await call(method, path, body)
-    if (reply.status >= 300) throw new Error(`${method} ${path} → ${reply.status}: ${JSON.stringify(reply.json)}`)
-    return reply.json
-  }
+  const { app, apiKey, call, ok } = await keyedClient(
+    billkit({ storage, clock: fixedClock(ms(start), Clock.make()), billing, ...(paymentProvider ? { paymentProvider } : {}) })
+  )
   let plans = 0
   let customers = 0
   /** A product with one price and a plan on it. */
