@@ -227,10 +227,20 @@ export const makeInvoiceIssuing = (collection: InvoiceCollection) =>
       }))
     })
 
-    /** A customer's pending items in one currency, oldest first (at most 1,000 per invoice). */
-    const pendingItems = traced("Invoices.pendingItems")(function*(customer: string, subscription: string | null, currency: string) {
-      const page = yield* items.list({ limit: 1000 }, { where: { customer, status: "pending" } })
-      return page.data.filter((i) => i.currency === currency && (subscription === null || i.subscription === subscription))
+    /**
+     * A subscription's pending items in one currency, oldest first, all of them: a final invoice
+     * that left some pending would strand them. The subscription is in the query, not filtered
+     * after a page, so that another subscription's items cannot crowd these out.
+     */
+    const pendingItems = traced("Invoices.pendingItems")(function*(customer: string, subscription: string, currency: string) {
+      const all: Array<InvoiceItem> = []
+      let after: string | undefined
+      do {
+        const page = yield* items.list({ limit: 1000, ...(after === undefined ? {} : { startingAfter: after }) }, { where: { customer, subscription, status: "pending" } })
+        all.push(...page.data)
+        after = page.nextCursor ?? undefined
+      } while (after !== undefined)
+      return all.filter((i) => i.currency === currency)
     })
 
     const addItem = (item: InvoiceItem) => items.insert(item).pipe(Effect.orDie)

@@ -4,7 +4,7 @@
  * can use fixed dates (a leap-year February) whenever they run.
  */
 import { Clock } from "effect"
-import { billkit, fixedClock, type Billkit, type BillingSettings, type PaymentProviderService, type StoragePort } from "@billkit/core"
+import { billkit, fixedClock, type Billkit, type BillingSettings, type BillkitOptions, type PaymentProviderService, type StoragePort } from "@billkit/core"
 import { sendTo } from "../auth/client.js"
 
 export interface CatalogOptions {
@@ -47,11 +47,15 @@ export const makeHarness = async (
   storage: StoragePort,
   start: string,
   billing: Partial<BillingSettings> = {},
-  paymentProvider?: PaymentProviderService
+  options: { readonly paymentProvider?: PaymentProviderService | undefined; readonly defaultRateLimits?: BillkitOptions["defaultRateLimits"] } = {}
 ) => {
-  const { app, apiKey, call, ok } = await keyedClient(
-    billkit({ storage, clock: fixedClock(ms(start), Clock.make()), billing, ...(paymentProvider ? { paymentProvider } : {}) })
-  )
+  const { app, apiKey, call, ok } = await keyedClient(billkit({
+    storage,
+    clock: fixedClock(ms(start), Clock.make()),
+    billing,
+    ...(options.paymentProvider ? { paymentProvider: options.paymentProvider } : {}),
+    ...(options.defaultRateLimits ? { defaultRateLimits: options.defaultRateLimits } : {})
+  }))
   let plans = 0
   let customers = 0
   /** A product with one price and a plan on it. */
@@ -89,7 +93,7 @@ export const makeHarness = async (
   const invoicesOf = async (subscription: string) =>
     (await ok("GET", `/v1/invoices?subscription=${subscription}&limit=100`)).data as Array<any>
   const subscription = (id: string) => ok("GET", `/v1/subscriptions/${id}`)
-  return { app, apiKey, storage, paymentProvider, call, ok, catalog, addPrice, customer, advance, invoicesOf, subscription, dispose: () => app.dispose() }
+  return { app, apiKey, storage, paymentProvider: options.paymentProvider, call, ok, catalog, addPrice, customer, advance, invoicesOf, subscription, dispose: () => app.dispose() }
 }
 
 export type Harness = Awaited<ReturnType<typeof makeHarness>>

@@ -34,7 +34,7 @@ export const scenarioContext = (
     harness: async (start: string, billing: Partial<BillingSettings> = {}) => {
       if (underTest === undefined) throw new Error(`${suite}: make() has not completed`)
       await underTest.reset()
-      const h = await makeHarness(underTest.storage, start, billing, options.paymentProvider?.())
+      const h = await makeHarness(underTest.storage, start, billing, { paymentProvider: options.paymentProvider?.() })
       open.push(h)
       return h
     }
