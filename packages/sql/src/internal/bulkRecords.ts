@@ -8,6 +8,23 @@ import { traced, type CollectionSpec, type DueQuery, type Json, type StoredRecor
 import type { SqlExecutor } from "./SqlExecutor.js"
 import { decodeData, encodeData, indexColumns, requireIndexed, tableOf } from "./tables.js"
 
+/**
+ * Postgres: rows given column by column, zipped into a table `v` by `rows from (…)`: one
+ * parameter per column however many rows, one statement text. Each column is a `text[]`, but for
+ * `data`, which is sent as one JSON array of the records' JSON (`dataColumn`): node-postgres
+ * escapes every element of a `text[]` in JavaScript, two regular expressions over each record's
+ * JSON. `json_array_elements` answers each element's own text, byte for byte.
+ */
+const columnsTable = (columns: ReadonlyArray<string>, param: (i: number) => unknown) =>
+  sql<any>`rows from (${sql.join(columns.map((c, i) => c === "data" ? sql`json_array_elements(${param(i)}::json)` : sql`unnest(${param(i)}::text[])`))})`
+    .as(sql`v(${sql.join(columns.map((c) => sql.id(c)))})`)
+
+/** A column of `columnsTable`: `data` values are JSON texts already, the array is their join. */
+const columnValue = (column: string, values: Array<unknown>): unknown => column === "data" ? `[${values.join(",")}]` : values
+
+/** A column of `v` as the text it stores. */
+const stored = (column: string) => column === "data" ? sql`${sql.ref("v.data")}::text` : sql.ref(`v.${column}`)
+
 export const makeBulkRecords = (executor: SqlExecutor) => {
 
   const due = traced("SqlStorage.due")(function* (spec: CollectionSpec, tenant: Tenant, q: DueQuery) {
@@ -31,8 +48,8 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
   /**
    * Inserts what is new and answers the ids that went in; duplicates of ids and unique fields are
    * skipped without aborting the transaction. Each backend takes its cheapest shape (measured in
-   * docs/performance.md, "Usage ingestion"): Postgres one `insert … select from unnest(…)` with
-   * one array per column — 5 + indexed parameters however many rows, one statement text, one
+   * docs/performance.md, "Usage ingestion"): Postgres one `insert … select` from one array per
+   * column (`columnsTable`) — 4 + indexed parameters however many rows, one statement text, one
    * round trip; SQLite, in-process, one prepared single-row insert per record, whose `changes`
    * says whether it went in (a thousand-row `values` list with `returning` is slower to bind and
    * read back than a thousand runs of one prepared statement).
@@ -55,14 +72,14 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
           .insertInto(tableOf(spec))
           .columns(columns)
           .expression(
-            db.selectFrom(sql<any>`unnest(${sql.join(columns.map((_, i) => sql`${arg(i)}::text[]`))})`.as(sql`v(${sql.join(columns.map((c) => sql.id(c)))})` as any))
-              .select(columns.map((c) => sql.ref(`v.${c}`).as(c)))
+            db.selectFrom(columnsTable(columns, (i) => arg(i)) as any)
+              .select(columns.map((c) => stored(c).as(c)))
           )
           .onConflict((oc) => oc.doNothing())
           .returning("id"))
       const byColumn: Array<Array<unknown>> = columns.map(() => [])
       for (const record of records) valuesOf(record).forEach((v, i) => byColumn[i]!.push(v))
-      const rows = (yield* statement(byColumn).pipe(Effect.orDie)).rows
+      const rows = (yield* statement(byColumn.map((values, i) => columnValue(columns[i]!, values))).pipe(Effect.orDie)).rows
       return rows.map((r) => r.id as string)
     }
     const statement = executor.prepareEach(`insertOne:${spec.name}`, (db, arg) =>
@@ -123,7 +140,7 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
   })
 
   /**
-   * Postgres: one `update … from unnest(…)` per collection (one array per column), so a batch's
+   * Postgres: one `update … from` the rows as one array per column (`columnsTable`), so a batch's
    * updates cost one round trip. SQLite runs in-process: a prepared update per record is as fast.
    */
   const updateMany = traced("SqlStorage.updateMany")(function* (
@@ -141,14 +158,14 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
       const statement = executor.prepare(`updateMany:${spec.name}`, (db, arg) =>
         db
           .updateTable(`${tableOf(spec)} as t`)
-          .from(sql<any>`unnest(${sql.join(["id", ...columns].map((_, i) => sql`${arg(2 + i)}::text[]`))})`.as(sql`v(${sql.join(["id", ...columns].map((c) => sql.id(c)))})`))
-          .set(Object.fromEntries(columns.map((c) => [c, sql.ref(`v.${c}`)])))
+          .from(columnsTable(["id", ...columns], (i) => arg(2 + i)))
+          .set(Object.fromEntries(columns.map((c) => [c, stored(c)])))
           .whereRef("t.id", "=", "v.id")
           .where("t.project_id", "=", arg(0))
           .where("t.mode", "=", arg(1)))
       const byColumn: Array<Array<unknown>> = [records.map((r) => r.id), ...columns.map(() => [] as Array<unknown>)]
       for (const record of records) columnsOf(record).forEach((v, i) => byColumn[1 + i].push(v))
-      const changed = (yield* statement([tenant.projectId, tenant.mode, ...byColumn]).pipe(Effect.orDie)).changes
+      const changed = (yield* statement([tenant.projectId, tenant.mode, ...byColumn.map((values, i) => columnValue(["id", ...columns][i]!, values))]).pipe(Effect.orDie)).changes
       if (changed !== records.length) return yield* Effect.dieMessage(`${spec.name}: updated ${changed} of ${records.length} records`)
       return
     }

@@ -1,5 +1,5 @@
 /** Set-wise operations: the billing loop's due query and deduplicating batch inserts. */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { Collections, type StoredRecord } from "@billkit/core"
 import { type CurrentStorage, run, tenantA, tenantB } from "./fixtures.js"
@@ -78,6 +78,36 @@ export const bulkTests = (storage: CurrentStorage) =>
       // The same event_id in another tenant is a different event.
       expect(await run(s.insertMany(UsageEvents, tenantB, [usageEvent("ue_5", "evt-a")]))).toEqual(["ue_5"])
       expect(await run(s.insertMany(UsageEvents, tenantA, []))).toEqual([])
+    })
+
+    it("insertMany and updateMany keep every character of data and index values: quotes, backslashes, escapes, newlines, emoji, nulls", async () => {
+      const s = storage()
+      const texts = ["quote \" and \\\"", "back\\slash \\u0041 \\n", "line\nbreak\ttab\r", "ünïcödé 😀 \u2028", "{\"json\": [1, \"two\"]}", "", "null", "NULL", "{a,b}", "'single'"]
+      const records = texts.map((text, i): StoredRecord => ({
+        id: `ue_${i}`,
+        data: { id: `ue_${i}`, event_id: text, properties: { text, nested: [text, null, { text }] } },
+        index: { event_id: `${i}:${text}`, customer: i % 2 === 0 ? null : text, code: text }
+      }))
+      expect([...(await run(s.insertMany(UsageEvents, tenantA, records)))].sort()).toEqual(records.map((r) => r.id).sort())
+      const read = async () => (await run(s.list(UsageEvents, tenantA, { limit: 20 }))).data
+      expect(await read()).toEqual(records.map((r) => r.data))
+      for (const r of records) expect(await run(s.findOne(UsageEvents, tenantA, "event_id", r.index.event_id!))).toEqual(Option.some(r.data))
+      // The same texts through updateMany, reversed, and found again by their new index values.
+      const updated = records.map((r, i): StoredRecord => ({ ...r, data: { ...r.data, properties: { text: texts[texts.length - 1 - i] } }, index: { ...r.index, event_id: `u${i}:${texts[texts.length - 1 - i]}` } }))
+      await run(s.withTransaction(s.updateMany(UsageEvents, tenantA, updated)))
+      expect(await read()).toEqual(updated.map((r) => r.data))
+      for (const r of updated) expect(await run(s.findOne(UsageEvents, tenantA, "event_id", r.index.event_id!))).toEqual(Option.some(r.data))
+    })
+
+    it("insertMany and updateMany take a lone surrogate (a JSON body may hold one): kept exactly in data, never a failed write", async () => {
+      const s = storage()
+      const lone = "a\ud800b\udc00"
+      const record: StoredRecord = { id: "ue_lone", data: { id: "ue_lone", event_id: lone, properties: { lone } }, index: { event_id: lone, customer: lone, code: "c" } }
+      expect(await run(s.insertMany(UsageEvents, tenantA, [record]))).toEqual(["ue_lone"])
+      expect(await run(s.get(UsageEvents, tenantA, "ue_lone"))).toEqual(Option.some(record.data))
+      const changed = { ...record, data: { ...record.data, properties: { lone: `${lone}!` } } }
+      await run(s.withTransaction(s.updateMany(UsageEvents, tenantA, [changed])))
+      expect(await run(s.get(UsageEvents, tenantA, "ue_lone"))).toEqual(Option.some(changed.data))
     })
 
     it("insertMany takes a batch larger than one statement's parameters", async () => {
