@@ -36,7 +36,6 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const charging = yield* makePaymentCharges
     const refunding = yield* makePaymentRefunds(paymentsOfInvoice)
 
-    /** Payments and refunds still pending (oldest first, at most `limit` of each): work to resume. */
     /**
      * Up to `limit` pending records Billkit made, from `pageAfter` (pages of pending records in
      * id order). Imported ones (a Stripe charge still pending) are Stripe's to settle, never asked
@@ -59,6 +58,7 @@ export class Payments extends Effect.Service<Payments>()("@billkit/core/Payments
     const pendingPage = (limit: number) => (after: string | undefined) =>
       ({ limit, ...(after === undefined ? {} : { startingAfter: after }) })
 
+    /** Payments and refunds still pending (oldest first, at most `limit` of each): work to resume. */
     const pending = traced("Payments.pending")(function*(limit: number) {
       const page = pendingPage(limit)
       return {
