@@ -36,6 +36,23 @@ export const makePaymentRefunds = (paymentsOfInvoice: (invoiceId: string) => Eff
     // Revenue rollups learn of every status a payment or refund is written with.
     const writes = yield* PaymentWrites
 
+    /** A new refund of `payment`, as Billkit makes it (not imported). */
+    const refundOf = (payment: Payment, fields: Pick<Refund, "amount" | "reason" | "status" | "providerRef">) =>
+      Effect.gen(function*() {
+        const refund: Refund = {
+          id: yield* ids.next("refund"),
+          object: "refund",
+          ...notImported,
+          payment: payment.id,
+          customer: payment.customer,
+          invoice: payment.invoice,
+          currency: payment.currency,
+          ...fields,
+          createdAt: yield* nowIso
+        }
+        return refund
+      })
+
     /**
      * Commits (in a transaction of its own, or the caller's) a pending refund of up to the
      * unrefunded remainder of a payment, 409 beyond it. The amount is reserved on the payment at
@@ -63,20 +80,7 @@ export const makePaymentRefunds = (paymentsOfInvoice: (invoiceId: string) => Eff
             message: `only ${remainder} (minor units of ${payment.currency}) of this payment is left to refund`
           })
         }
-        const refund: Refund = {
-          id: yield* ids.next("refund"),
-          object: "refund",
-          ...notImported,
-          payment: payment.id,
-          customer: payment.customer,
-          invoice: payment.invoice,
-          amount,
-          currency: payment.currency,
-          reason: input.reason ?? null,
-          status: "pending",
-          providerRef: null,
-          createdAt: yield* nowIso
-        }
+        const refund = yield* refundOf(payment, { amount, reason: input.reason ?? null, status: "pending", providerRef: null })
         yield* refunds.insert(refund).pipe(Effect.orDie)
         yield* writes.written(undefined, moneyOf("refund", refund))
         yield* payments.update({ ...payment, amountRefunded: payment.amountRefunded + amount }).pipe(Effect.orDie)
@@ -168,20 +172,7 @@ export const makePaymentRefunds = (paymentsOfInvoice: (invoiceId: string) => Eff
         yield* Effect.logWarning(`provider refund ${made.providerRef} of ${made.amount} does not fit payment ${payment.id}; not recorded`)
         return Option.none<Refund>()
       }
-      const refund: Refund = {
-        id: yield* ids.next("refund"),
-        object: "refund",
-        ...notImported,
-        payment: payment.id,
-        customer: payment.customer,
-        invoice: payment.invoice,
-        amount: made.amount,
-        currency: payment.currency,
-        reason: "made at the payment provider",
-        status: "succeeded",
-        providerRef: made.providerRef,
-        createdAt: yield* nowIso
-      }
+      const refund = yield* refundOf(payment, { amount: made.amount, reason: "made at the payment provider", status: "succeeded", providerRef: made.providerRef })
       yield* refunds.insert(refund).pipe(Effect.orDie)
       yield* writes.written(undefined, moneyOf("refund", refund))
       yield* payments.update({ ...payment, amountRefunded: payment.amountRefunded + made.amount }).pipe(Effect.orDie)
