@@ -11,7 +11,7 @@ import { decodeData, encodeData, indexColumns, requireIndexed, tableOf } from ".
 /**
  * Postgres: rows given column by column, zipped into a table `v` by `rows from (…)`: one
  * parameter per column however many rows, one statement text. Each column is a `text[]`, but for
- * `data`, which is sent as one JSON array of the records' JSON (`dataColumn`): node-postgres
+ * `data`, which is sent as one JSON array of the records' JSON (`columnValue`): node-postgres
  * escapes every element of a `text[]` in JavaScript, two regular expressions over each record's
  * JSON. `json_array_elements` answers each element's own text, byte for byte.
  */
