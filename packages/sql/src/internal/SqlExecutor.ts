@@ -60,6 +60,12 @@ const placeholderPattern = /^\u0000billkit-arg-(\d+)\u0000$/
 /** Where each compiled parameter comes from: an argument, or a constant Kysely put there. */
 type ParameterSource = { readonly arg: number } | { readonly value: unknown }
 
+/** A statement compiled once: its SQL, and where each of its parameters comes from. */
+interface Compiled {
+  readonly sql: string
+  readonly sources: ReadonlyArray<ParameterSource>
+}
+
 const attempt = <A>(run: () => Promise<A>): Effect.Effect<A, SqlError> =>
   Effect.tryPromise({ try: run, catch: (cause) => new SqlError({ cause }) })
 
@@ -84,8 +90,8 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: 
         : serialized(Effect.acquireUseRelease(begin, (trx) => Effect.locally(self, current, Option.some(trx)), end))
     )
 
-  const statements = new Map<string, { readonly sql: string; readonly sources: ReadonlyArray<ParameterSource> }>()
-  const compile = (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>) => {
+  const statements = new Map<string, Compiled>()
+  const compile = (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>): Compiled => {
     let statement = statements.get(key)
     if (statement === undefined) {
       const compiled = build(db, placeholder).compile()
@@ -101,18 +107,26 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: 
     return statement
   }
 
+  /** The statement of `key`, compiled on first use. */
+  const lazily = (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>) => {
+    let statement: Compiled | undefined
+    return (): Compiled => (statement ??= compile(key, build))
+  }
+  const parametersOf = ({ sources }: Compiled, args: ReadonlyArray<unknown>) => sources.map((s) => ("arg" in s ? args[s.arg] : s.value))
+
+  /** Synchronous work on the one connection: inside a transaction it is ours; outside, wait for any open one to end. */
+  const onConnection = <A>(work: () => A): Effect.Effect<A, SqlError> => {
+    const run = Effect.try({ try: work, catch: (cause) => new SqlError({ cause }) })
+    return Effect.flatMap(FiberRef.get(current), (trx) => (Option.isSome(trx) ? run : serialized(run)))
+  }
+
   const prepare = (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>): Prepared => {
-    let statement: { readonly sql: string; readonly sources: ReadonlyArray<ParameterSource> } | undefined
+    const statement = lazily(key, build)
     return (args) => {
-      statement ??= compile(key, build)
-      const { sources, sql } = statement
-      const parameters = sources.map((s) => ("arg" in s ? args[s.arg] : s.value))
-      if (runSync !== undefined) {
-        // One connection: inside a transaction it is ours; outside, wait for any open one to end.
-        const run = Effect.try({ try: () => runSync(sql, parameters), catch: (cause) => new SqlError({ cause }) })
-        return Effect.flatMap(FiberRef.get(current), (trx) => (Option.isSome(trx) ? run : serialized(run)))
-      }
-      return query((conn) => conn.executeQuery(CompiledQuery.raw(sql, parameters as Array<unknown>))).pipe(
+      const compiled = statement()
+      const parameters = parametersOf(compiled, args)
+      if (runSync !== undefined) return onConnection(() => runSync(compiled.sql, parameters))
+      return query((conn) => conn.executeQuery(CompiledQuery.raw(compiled.sql, parameters as Array<unknown>))).pipe(
         Effect.map((result) => ({
           rows: result.rows as ReadonlyArray<Record<string, unknown>>,
           changes: Number(result.numAffectedRows ?? 0n)
@@ -126,15 +140,10 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: 
       const one = prepare(key, build)
       return (argsList) => Effect.forEach(argsList, one)
     }
-    let statement: { readonly sql: string; readonly sources: ReadonlyArray<ParameterSource> } | undefined
+    const statement = lazily(key, build)
     return (argsList) => {
-      statement ??= compile(key, build)
-      const { sources, sql } = statement
-      const run = Effect.try({
-        try: () => argsList.map((args) => runSync(sql, sources.map((s) => ("arg" in s ? args[s.arg] : s.value)))),
-        catch: (cause) => new SqlError({ cause })
-      })
-      return Effect.flatMap(FiberRef.get(current), (trx) => (Option.isSome(trx) ? run : serialized(run)))
+      const compiled = statement()
+      return onConnection(() => argsList.map((args) => runSync(compiled.sql, parametersOf(compiled, args))))
     }
   }
 

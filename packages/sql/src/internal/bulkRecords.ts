@@ -62,9 +62,8 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
     if (records.length === 0) return []
     const columns = ["id", "project_id", "mode", "data", ...spec.indexed]
     const valuesOf = (record: StoredRecord): Array<unknown> => {
-      const values: Array<unknown> = [record.id, tenant.projectId, tenant.mode, encodeData(record.data)]
-      for (const field of spec.indexed) values.push(record.index[field] ?? null)
-      return values
+      const index = indexColumns(spec, record)
+      return [record.id, tenant.projectId, tenant.mode, encodeData(record.data), ...spec.indexed.map((f) => index[f])]
     }
     if (executor.dialect === "postgres") {
       const statement = executor.prepare(`insertMany:${spec.name}`, (db, arg) =>
