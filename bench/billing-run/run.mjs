@@ -27,6 +27,8 @@ const sizes = option("sizes", "10000,100000").split(",").map(Number)
 const backends = option("backends", "sqlite,postgres").split(",")
 // `--modes setwise,rowwise`: the set-wise loop (default) and, as the baseline measured in the same
 // run, the same loop reading and writing row by row (`setWise: false`), each on its own seed.
+// `settle-first`: set-wise, each batch's charges settled before the next batch is billed
+// (`overlapCollection: false`, the loop before the overlap).
 const modes = option("modes", "setwise").split(",")
 // `--provider-delay-ms 300`: the fake provider answers each charge after this long (a real
 // provider's round trip), so collection's concurrency (`billing.collectConcurrency`) shows.
@@ -63,7 +65,7 @@ const measure = async (storage, tenant, now, mode) => {
   const runOnce = async () => {
     const paymentProvider = slowProvider()
     const app = billkit({ storage, clock: fixedClock(now, Clock.make()), billing: { collectConcurrency }, ...(paymentProvider === undefined ? {} : { paymentProvider }) })
-    const options = { setWise: mode === "setwise", ...(batchSize === undefined ? {} : { batchSize: Number(batchSize) }) }
+    const options = { setWise: mode !== "rowwise", overlapCollection: mode !== "settle-first", ...(batchSize === undefined ? {} : { batchSize: Number(batchSize) }) }
     const reports = await Promise.all(Array.from({ length: workers }, () => app.runBilling(options)))
     await app.dispose()
     return { steps: reports.reduce((sum, r) => sum + r.steps, 0), failed: reports.flatMap((r) => r.failed) }
@@ -160,7 +162,7 @@ const merged = [
   ...previous.filter((r) => !results.some((n) => n.backend === r.backend && n.subscriptions === r.subscriptions && n.mode === r.mode && n.providerDelayMs === (r.providerDelayMs ?? 0) && n.collectConcurrency === (r.collectConcurrency ?? 16) && n.workers === (r.workers ?? 1))),
   ...results.map((r) => ({ ...r, measuredAt }))
 ].sort((a, b) => a.backend.localeCompare(b.backend) || a.subscriptions - b.subscriptions)
-writeFileSync(file, `${JSON.stringify({ machine, command: "node --expose-gc bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres] [--modes setwise,rowwise] [--provider-delay-ms 300] [--collect-concurrency 16] [--workers 1] [--first-pass-only]", results: merged }, null, 2)}\n`)
+writeFileSync(file, `${JSON.stringify({ machine, command: "node --expose-gc bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres] [--modes setwise,settle-first,rowwise] [--provider-delay-ms 300] [--collect-concurrency 16] [--workers 1] [--first-pass-only]", results: merged }, null, 2)}\n`)
 console.table(results.map((r) => ({
   backend: r.backend,
   subscriptions: r.subscriptions,

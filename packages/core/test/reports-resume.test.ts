@@ -4,27 +4,13 @@
  * then takes it up after its last committed chunk: the file ends up exactly what an unbroken run
  * writes, no row twice, none lost. Time moves on a clock the test turns. Memory, SQLite, Postgres.
  */
-import { Clock, Duration, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import { makeMemoryStorage, type StoragePort } from "@billkit/core"
 import { makePostgresStorage } from "@billkit/postgres"
 import { makeSqliteStorage } from "@billkit/sqlite"
 import { createTestDatabase } from "@billkit/testing"
 import { afterAll, describe, expect, it } from "vitest"
-import { makeApp } from "./support.js"
-
-/** A clock the test moves by hand. */
-const turnedClock = (start: number) => {
-  let now = start
-  const clock: Clock.Clock = {
-    [Clock.ClockTypeId]: Clock.ClockTypeId,
-    unsafeCurrentTimeMillis: () => now,
-    unsafeCurrentTimeNanos: () => BigInt(now) * 1_000_000n,
-    currentTimeMillis: Effect.sync(() => now),
-    currentTimeNanos: Effect.sync(() => BigInt(now) * 1_000_000n),
-    sleep: (d: Duration.Duration) => Effect.sleep(d).pipe(Effect.withClock(Clock.make()))
-  }
-  return { clock, advance: (ms: number) => void (now += ms) }
-}
+import { makeApp, turnedClock } from "./support.js"
 
 const Payments = { name: "payments", indexed: ["customer", "invoice", "status", "pending_invoice", "created_at"], unique: ["pending_invoice"] }
 const Reports = { name: "reports", indexed: ["status"], unique: [] }

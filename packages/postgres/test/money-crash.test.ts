@@ -116,6 +116,37 @@ describe("kill -9 between the provider call and the record", () => {
         }, 60_000)
       }
 
+      // Four trials end on 15 Jan; the loop runs at 16 Jan in batches of two, so while the first
+      // batch's charges are out, the second batch is billed. Killed after the 1st charge (the
+      // second batch billed, or being billed) and after the 3rd (the second batch's money out).
+      for (const killAfter of [1, 3]) {
+        it(`runBilling() overlapping batches, killed after charge ${killAfter} of 4: after a restart each invoice is paid once, under one key`, async () => {
+          const base = { dialect: backend.name, database: await backend.fresh(), ledger: tempLedger() }
+          const { apiKey } = await run({ ...base, command: "setup", trialDays: 14, customers: 4 })
+          const loop = { ...base, apiKey, command: "run", now: "2024-01-16T00:00:00Z", batchSize: 2 }
+          expect(await run({ ...loop, hangAfter: killAfter })).toBe("killed")
+          expect(ledgerOf(base.ledger)).toHaveLength(killAfter)
+
+          const restarted = await run(loop)
+          expect(restarted.failed).toEqual([])
+          const state = await run({ ...base, apiKey, command: "state" })
+          const charges = ledgerOf(base.ledger).filter((e) => e.kind === "charge")
+          expect(state.invoices).toHaveLength(4)
+          for (const invoice of state.invoices) {
+            expect(invoice).toMatchObject({ status: "paid", total: 2900, amount_paid: 2900, amount_remaining: 0 })
+            const mine = charges.filter((e) => e.key.startsWith(`${invoice.id}:`))
+            expect([...new Set(mine.map((e) => e.key))]).toEqual([`${invoice.id}:attempt-1`])
+            expect(mine.filter((e) => e.first)).toHaveLength(1)
+            const payments = state.payments.filter((p: any) => p.invoice === invoice.id)
+            expect(payments.map((p: any) => [p.status, p.amount, p.idempotency_key])).toEqual([["succeeded", 2900, `${invoice.id}:attempt-1`]])
+          }
+          expect(charges.filter((e) => e.first)).toHaveLength(4)
+          // Nothing left due: a third run bills nothing and charges no one.
+          expect(await run(loop)).toEqual({ steps: 0, failed: [], batchesRedone: 0 })
+          expect(ledgerOf(base.ledger).filter((e) => e.kind === "charge")).toHaveLength(charges.length)
+        }, 60_000)
+      }
+
       it("a refund (cancel with refund_type full), killed after the provider refunded: after a restart it is refunded once, recorded once", async () => {
         const base = { dialect: backend.name, database: await backend.fresh(), ledger: tempLedger() }
         // No trial: each subscription is charged 2900 at creation.

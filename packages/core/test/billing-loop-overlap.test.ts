@@ -1,0 +1,105 @@
+/**
+ * The billing loop bills the next batch while the last batch's charges are with the provider
+ * (`overlapCollection`, on by default outside test clocks), and still never steps a customer
+ * whose last outcome is not recorded: the next batch stops before that customer, as it stops
+ * before a customer's second step. Each card is charged once per invoice, every invoice paid.
+ */
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { type PaymentProviderService } from "@billkit/core"
+import { makeApp, turnedClock } from "./support.js"
+
+const day = 86_400_000
+const jan1 = Date.parse("2024-01-01T00:00:00Z")
+
+/** What the loop's provider saw when a charge answered, some milliseconds after it was asked. */
+interface Answer {
+  readonly key: string
+  readonly subscription: string
+  /** Renewal invoices of this charge's own subscription that existed by then. */
+  readonly ownRenewals: number
+  /** Renewal invoices of all subscriptions that existed by then. */
+  readonly allRenewals: number
+}
+
+/**
+ * Four customers on a monthly plan (2,900) from 1 Jan, each with a card; the loop then runs on
+ * 2 Mar, with February's and March's renewals due. The provider answers each of the loop's charges
+ * 30 ms after it is asked, noting which renewal invoices exist by then.
+ */
+const twoPeriodsDue = async (overlapCollection: boolean | undefined) => {
+  const { clock, advance } = turnedClock(jan1)
+  const answers: Array<Answer> = []
+  let loopRunning = false
+  let app!: Awaited<ReturnType<typeof makeApp>>
+  const renewals = async () =>
+    ((await app.call("GET", "/v1/invoices?limit=100")).json.data as Array<any>).filter((i) => i.billing_reason === "subscription_cycle")
+  const provider: PaymentProviderService = {
+    createPaymentMethod: (token) => Effect.succeed({ providerRef: token, brand: "visa", last4: "4242", expMonth: 12, expYear: 2040 }),
+    charge: (request) =>
+      !loopRunning
+        ? Effect.succeed({ status: "succeeded" as const, providerRef: `ch_${request.idempotencyKey}` })
+        : Effect.promise(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 30))
+          const all = await renewals()
+          const invoice = all.find((i) => request.idempotencyKey.startsWith(`${i.id}:`))
+          answers.push({
+            key: request.idempotencyKey,
+            subscription: invoice.subscription,
+            ownRenewals: all.filter((i) => i.subscription === invoice.subscription).length,
+            allRenewals: all.length
+          })
+          return { status: "succeeded" as const, providerRef: `ch_${request.idempotencyKey}` }
+        }),
+    refund: (request) => Effect.succeed({ status: "succeeded" as const, providerRef: `re_${request.idempotencyKey}` })
+  }
+  app = await makeApp({ clock, paymentProvider: provider })
+  const product = (await app.call("POST", "/v1/products", { name: "Pro" })).json
+  const price = (await app.call("POST", `/v1/products/${product.id}/prices`, { amount: 2900, currency: "EUR", schedule: "month" })).json
+  await app.call("POST", "/v1/plans", { name: "Pro", code_name: "pro", product: product.id, prices: [price.id] })
+  const subs: Array<any> = []
+  for (const name of ["a", "b", "c", "d"]) {
+    const customer = (await app.call("POST", "/v1/customers", { email: `${name}@example.com` })).json
+    await app.call("POST", `/v1/customers/${customer.id}/payment-methods`, { token: `card-${name}` })
+    subs.push((await app.call("POST", `/v1/customers/${customer.id}/subscriptions`, { plan: "pro" })).json)
+  }
+  advance(61 * day) // 2 Mar
+  loopRunning = true
+  // Batches of three: a, b, c in the first; d's February renewal and then a's March one are next.
+  const report = await app.app.runBilling({ batchSize: 3, ...(overlapCollection === undefined ? {} : { overlapCollection }) })
+  loopRunning = false
+  return { app, subs, answers, report, renewals }
+}
+
+describe("billing loop: the next batch billed while the last one's money is with the provider", () => {
+  it("overlaps, never steps a customer whose outcome is unrecorded, and charges each invoice once", async () => {
+    const { app, subs, answers, report, renewals } = await twoPeriodsDue(undefined)
+    expect(report).toEqual({ steps: 8, failed: [], batchesRedone: 0 })
+
+    // Eight renewals, each charged under one key, once, and paid in full.
+    const invoices = await renewals()
+    expect(invoices).toHaveLength(8)
+    expect(answers.map((a) => a.key).sort()).toEqual(invoices.map((i) => `${i.id}:attempt-1`).sort())
+    expect(invoices.map((i) => [i.status, i.total, i.amount_paid])).toEqual(invoices.map(() => ["paid", 2900, 2900]))
+    for (const sub of subs) {
+      const now = (await app.call("GET", `/v1/subscriptions/${sub.id}`)).json
+      expect([now.status, now.current_period_start]).toEqual(["active", "2024-03-01T00:00:00.000Z"])
+    }
+
+    // Overlap: while a, b and c's February charges were out, d's February renewal was billed.
+    const feb = answers.slice(0, 3)
+    expect(new Set(feb.map((a) => a.subscription))).toEqual(new Set(subs.slice(0, 3).map((s) => s.id)))
+    expect(feb.map((a) => a.allRenewals)).toEqual([4, 4, 4])
+    // …but no one's March renewal while their February charge was out.
+    const februaryCharges = new Map<string, Answer>()
+    for (const a of answers) if (!februaryCharges.has(a.subscription)) februaryCharges.set(a.subscription, a)
+    expect([...februaryCharges.values()].map((a) => a.ownRenewals)).toEqual([1, 1, 1, 1])
+  })
+
+  it("with overlapCollection false, each batch's money is settled before the next batch is billed", async () => {
+    const { answers, report } = await twoPeriodsDue(false)
+    expect(report).toEqual({ steps: 8, failed: [], batchesRedone: 0 })
+    expect(answers.slice(0, 3).map((a) => a.allRenewals)).toEqual([3, 3, 3])
+    expect(answers).toHaveLength(8)
+  })
+})
