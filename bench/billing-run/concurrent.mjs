@@ -9,7 +9,9 @@
 //   before: 100 rows per transaction and no yield between batches (what the loop did until the
 //           fix, reproduced with `runBilling({ batchSize: 100, yieldBetweenBatches: false })`);
 //   after:  the defaults (`sqliteBatchSize` rows per transaction, the event loop's turn between
-//           batches).
+//           batches, each batch's money settled before the next batch on SQLite);
+//   overlapped: the next batch billed while the last one's money is out (`overlapCollection:
+//           true`, Postgres's default), to show why it is not SQLite's.
 // The measured pass is the first one (trial end: every subscription's first invoice, charged).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -112,10 +114,12 @@ try {
   await sqlite.close() // checkpoints the WAL into the file, so a plain copy is complete
   copyFileSync(seeded, join(dir, "before.db"))
   copyFileSync(seeded, join(dir, "after.db"))
+  copyFileSync(seeded, join(dir, "overlapped.db"))
 
   const results = [
     await runCase("before", join(dir, "before.db"), { batchSize: 100, yieldBetweenBatches: false }),
-    await runCase("after", join(dir, "after.db"), {})
+    await runCase("after", join(dir, "after.db"), {}),
+    await runCase("overlapped", join(dir, "overlapped.db"), { overlapCollection: true })
   ]
   const command = "node bench/billing-run/concurrent.mjs [--subscriptions N]"
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true })

@@ -1,12 +1,16 @@
 /**
  * The billing loop bills the next batch while the last batch's charges are with the provider
- * (`overlapCollection`, on by default outside test clocks), and still never steps a customer
- * whose last outcome is not recorded: the next batch stops before that customer, as it stops
- * before a customer's second step. Each card is charged once per invoice, every invoice paid.
+ * (`overlapCollection`: by default on Postgres, outside test clocks), and still never steps a
+ * customer whose last outcome is not recorded: the next batch stops before that customer, as it
+ * stops before a customer's second step. Each card is charged once per invoice, every invoice
+ * paid. On SQLite the default settles each batch first: its one connection serves every request.
  */
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { type PaymentProviderService } from "@billkit/core"
+import { type PaymentProviderService, type StoragePort } from "@billkit/core"
+import { makePostgresStorage } from "@billkit/postgres"
+import { makeSqliteStorage } from "@billkit/sqlite"
+import { createTestDatabase } from "@billkit/testing"
 import { makeApp, turnedClock } from "./support.js"
 
 const day = 86_400_000
@@ -27,7 +31,7 @@ interface Answer {
  * 2 Mar, with February's and March's renewals due. The provider answers each of the loop's charges
  * 30 ms after it is asked, noting which renewal invoices exist by then.
  */
-const twoPeriodsDue = async (overlapCollection: boolean | undefined) => {
+const twoPeriodsDue = async (overlapCollection: boolean | undefined, storage?: StoragePort) => {
   const { clock, advance } = turnedClock(jan1)
   const answers: Array<Answer> = []
   let loopRunning = false
@@ -53,7 +57,7 @@ const twoPeriodsDue = async (overlapCollection: boolean | undefined) => {
         }),
     refund: (request) => Effect.succeed({ status: "succeeded" as const, providerRef: `re_${request.idempotencyKey}` })
   }
-  app = await makeApp({ clock, paymentProvider: provider })
+  app = await makeApp({ clock, paymentProvider: provider, ...(storage === undefined ? {} : { storage }) })
   const product = (await app.call("POST", "/v1/products", { name: "Pro" })).json
   const price = (await app.call("POST", `/v1/products/${product.id}/prices`, { amount: 2900, currency: "EUR", schedule: "month" })).json
   await app.call("POST", "/v1/plans", { name: "Pro", code_name: "pro", product: product.id, prices: [price.id] })
@@ -73,7 +77,7 @@ const twoPeriodsDue = async (overlapCollection: boolean | undefined) => {
 
 describe("billing loop: the next batch billed while the last one's money is with the provider", () => {
   it("overlaps, never steps a customer whose outcome is unrecorded, and charges each invoice once", async () => {
-    const { app, subs, answers, report, renewals } = await twoPeriodsDue(undefined)
+    const { app, subs, answers, report, renewals } = await twoPeriodsDue(true)
     expect(report).toEqual({ steps: 8, failed: [], batchesRedone: 0 })
 
     // Eight renewals, each charged under one key, once, and paid in full.
@@ -101,5 +105,37 @@ describe("billing loop: the next batch billed while the last one's money is with
     expect(report).toEqual({ steps: 8, failed: [], batchesRedone: 0 })
     expect(answers.slice(0, 3).map((a) => a.allRenewals)).toEqual([3, 3, 3])
     expect(answers).toHaveLength(8)
+  })
+
+  it("on Postgres, by default, overlaps (its due query skipping the rows the recording holds), and cuts before unsettled customers", async () => {
+    const database = await createTestDatabase()
+    const postgres = makePostgresStorage({ connectionString: database.url })
+    await postgres.migrate()
+    try {
+      const { answers, report, renewals } = await twoPeriodsDue(undefined, postgres.storage)
+      expect(report).toEqual({ steps: 8, failed: [], batchesRedone: 0 })
+      expect(answers.slice(0, 3).map((a) => a.allRenewals)).toEqual([4, 4, 4])
+      const februaryCharges = new Map<string, Answer>()
+      for (const a of answers) if (!februaryCharges.has(a.subscription)) februaryCharges.set(a.subscription, a)
+      expect([...februaryCharges.values()].map((a) => a.ownRenewals)).toEqual([1, 1, 1, 1])
+      const invoices = await renewals()
+      expect(invoices.map((i) => [i.status, i.amount_paid])).toEqual(invoices.map(() => ["paid", 2900]))
+      expect(answers.map((a) => a.key).sort()).toEqual(invoices.map((i) => `${i.id}:attempt-1`).sort())
+    } finally {
+      await postgres.close()
+      await database.drop()
+    }
+  })
+
+  it("on SQLite, by default, each batch's money is settled before the next batch is billed", async () => {
+    const sqlite = makeSqliteStorage({ filename: ":memory:" })
+    await sqlite.migrate()
+    try {
+      const { answers, report } = await twoPeriodsDue(undefined, sqlite.storage)
+      expect(report).toEqual({ steps: 8, failed: [], batchesRedone: 0 })
+      expect(answers.slice(0, 3).map((a) => a.allRenewals)).toEqual([3, 3, 3])
+    } finally {
+      await sqlite.close()
+    }
   })
 })

@@ -11,10 +11,11 @@
  * refunds as `pending`, each with an idempotency key derived from its record. Once the batch has
  * committed, they go to the provider, `collectConcurrency` at a time, outside any transaction, and their outcomes
  * are recorded (dunning included) in a transaction of their own. A batch that rolls back never
- * reached the provider. While one batch's money is with the provider, the next batch is billed
- * (`overlapCollection`), leaving out the customers whose outcome is not recorded yet. Attempts a
- * crash, a timeout or a failing provider left pending are resumed at the start of each run with
- * their original key, so the provider answers with the first outcome instead of charging again.
+ * reached the provider. On Postgres, while one batch's money is with the provider, the next
+ * batch is billed (`overlapCollection`), leaving out the customers whose outcome is not recorded
+ * yet. Attempts a crash, a timeout or a failing provider left pending are resumed at the start of
+ * each run with their original key, so the provider answers with the first outcome instead of
+ * charging again.
  */
 import { Clock, Effect, Either, Fiber } from "effect"
 import { Subscription } from "../subscriptions/domain/index.js"
@@ -71,12 +72,15 @@ export interface LoopOptions {
    */
   readonly setWise?: boolean
   /**
-   * Bill the next batch while the last one's charges are with the provider (default true), so a
-   * provider's 200–500 ms per charge and the loop's own work overlap. One batch's money is in
-   * flight at a time (so at most `collectConcurrency` calls), and the next batch stops before the
-   * first customer whose outcome is still unrecorded, as it stops before a customer's second step.
-   * False: each batch's money is settled before the next batch is taken, as it always is on a
-   * test clock (`atDueTime`), which must bill in due order exactly.
+   * Bill the next batch while the last one's charges are with the provider, so a provider's
+   * 200–500 ms per charge and the loop's own work overlap. One batch's money is in flight at a
+   * time (so at most `collectConcurrency` calls), and the next batch stops before the first
+   * customer whose outcome is still unrecorded, as it stops before a customer's second step.
+   * Default: on Postgres only. SQLite's one connection serves every request, and the recording
+   * transaction queued behind each batch kept other requests from it until the run ended;
+   * memory storage, the test double, behaves like SQLite. False: each batch's money is settled
+   * before the next batch is taken, as it always is on a test clock (`atDueTime`), which must
+   * bill in due order exactly.
    */
   readonly overlapCollection?: boolean
 }
@@ -193,7 +197,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
       const setWise = options.setWise ?? true
       // Not on test clocks: there a run must bill in due order exactly, and on Postgres the due
       // query skips the rows the last batch's recording transaction holds locked.
-      const overlapCollection = (options.overlapCollection ?? true) && !atDueTime
+      const overlapCollection = (options.overlapCollection ?? storage.dialect === "postgres") && !atDueTime
       const failed = new Set<string>()
       let steps = 0
       let batchesRedone = 0
