@@ -10,8 +10,8 @@ import { describe, expect, it } from "vitest"
 import { type PaymentProviderService, type StoragePort } from "@billkit/core"
 import { makePostgresStorage } from "@billkit/postgres"
 import { makeSqliteStorage } from "@billkit/sqlite"
-import { createTestDatabase } from "@billkit/testing"
-import { makeApp, turnedClock } from "./support.js"
+import { createTestDatabase, turnedClock } from "@billkit/testing"
+import { makeApp } from "./support.js"
 
 const day = 86_400_000
 const jan1 = Date.parse("2024-01-01T00:00:00Z")

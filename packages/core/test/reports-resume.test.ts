@@ -8,9 +8,9 @@ import { Effect, Option } from "effect"
 import { makeMemoryStorage, type StoragePort } from "@billkit/core"
 import { makePostgresStorage } from "@billkit/postgres"
 import { makeSqliteStorage } from "@billkit/sqlite"
-import { createTestDatabase } from "@billkit/testing"
+import { createTestDatabase, turnedClock } from "@billkit/testing"
 import { afterAll, describe, expect, it } from "vitest"
-import { makeApp, turnedClock } from "./support.js"
+import { makeApp } from "./support.js"
 
 const Payments = { name: "payments", indexed: ["customer", "invoice", "status", "pending_invoice", "created_at"], unique: ["pending_invoice"] }
 const Reports = { name: "reports", indexed: ["status"], unique: [] }

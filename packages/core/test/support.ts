@@ -1,5 +1,4 @@
 /** A billkit handler on memory storage with a bootstrap key, and a tiny JSON client for tests. */
-import { Clock, Duration, Effect } from "effect"
 import { billkit, makeMemoryStorage, type BillkitOptions, type StoragePort } from "@billkit/core"
 import { keyedClient, sendTo, type StorageUnderTest } from "@billkit/testing"
 
@@ -10,20 +9,6 @@ export const makeApp = async (options: Partial<BillkitOptions> = {}) => {
   const base = `http://billkit.test${(options.basePath ?? "").replace(/\/+$/, "")}`
   const { app, apiKey, projectId, call } = await keyedClient(billkit({ ...options, storage }), base)
   return { app, key: apiKey, projectId, storage, call, request: sendTo(app, base) }
-}
-
-/** A clock the test moves by hand. */
-export const turnedClock = (start: number) => {
-  let now = start
-  const clock: Clock.Clock = {
-    [Clock.ClockTypeId]: Clock.ClockTypeId,
-    unsafeCurrentTimeMillis: () => now,
-    unsafeCurrentTimeNanos: () => BigInt(now) * 1_000_000n,
-    currentTimeMillis: Effect.sync(() => now),
-    currentTimeNanos: Effect.sync(() => BigInt(now) * 1_000_000n),
-    sleep: (d: Duration.Duration) => Effect.sleep(d).pipe(Effect.withClock(Clock.make()))
-  }
-  return { clock, advance: (ms: number) => void (now += ms) }
 }
 
 /** A product with a monthly EUR price, a feature and a plan using them. */

@@ -4,11 +4,10 @@
  * is seen by the other's cache within `versionCheckMs`, never later, driven here by a clock the
  * test moves.
  */
-import { Clock, Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { billkit } from "@billkit/core"
 import { makePostgresStorage, type PostgresStorage } from "@billkit/postgres"
-import { createTestDatabase, entitlementsConformance, keyedClient, type TestDatabase } from "@billkit/testing"
+import { createTestDatabase, entitlementsConformance, keyedClient, turnedClock, type TestDatabase } from "@billkit/testing"
 import { postgresUnderTest } from "./support.js"
 
 entitlementsConformance("postgres", () => postgresUnderTest())
@@ -29,15 +28,7 @@ describe("entitlement checks across two processes over one Postgres", () => {
   })
 
   it("see each other's changes within versionCheckMs, and not before", async () => {
-    let now = Date.parse("2024-01-01T00:00:00Z")
-    const clock: Clock.Clock = {
-      [Clock.ClockTypeId]: Clock.ClockTypeId,
-      unsafeCurrentTimeMillis: () => now,
-      unsafeCurrentTimeNanos: () => BigInt(now) * 1_000_000n,
-      currentTimeMillis: Effect.sync(() => now),
-      currentTimeNanos: Effect.sync(() => BigInt(now) * 1_000_000n),
-      sleep: (d) => Clock.make().sleep(d)
-    }
+    const { clock, advance } = turnedClock(Date.parse("2024-01-01T00:00:00Z"))
     const [a, b] = pools.map((p) => billkit({ storage: p.storage, clock, entitlements: { versionCheckMs: 1000 } }))
     try {
       const { projectId, ok } = await keyedClient(a)
@@ -63,17 +54,17 @@ describe("entitlement checks across two processes over one Postgres", () => {
       // lifetime of metered answers: versionCheckMs.
       await ok("POST", "/v1/usage-events", { events: [{ event_id: "e1", customer: customer.id, code: "calls" }, { event_id: "e2", customer: customer.id, code: "calls" }] })
       expect(await inA.entitlements.check(customer.id, "calls")).toMatchObject({ reason: "limit_reached", used: 2, remaining: 0 })
-      now += 999
+      advance(999)
       expect(await inB.entitlements.check(customer.id, "calls")).toMatchObject({ reason: "ok", used: 0 })
-      now += 1
+      advance(1)
       expect(await inB.entitlements.check(customer.id, "calls")).toMatchObject({ allowed: false, reason: "limit_reached", used: 2, remaining: 0 })
 
       // A cancels: A sees it at once; B keeps its answer until the version check is due, then drops it.
       await ok("POST", `/v1/subscriptions/${sub.id}/cancel`, { when: "instantly" })
       expect(await inA.entitlements.check(customer.id, "api_access")).toMatchObject({ allowed: false, reason: "no_subscription" })
-      now += 999
+      advance(999)
       expect(inB.entitlements.checkSync(customer.id, "api_access")).toMatchObject({ allowed: true, reason: "ok" })
-      now += 1
+      advance(1)
       expect(inB.entitlements.checkSync(customer.id, "api_access")).toBeUndefined()
       expect(await inB.entitlements.check(customer.id, "api_access")).toMatchObject({ allowed: false, reason: "no_subscription" })
       expect(inB.entitlements.checkSync(customer.id, "api_access")).toMatchObject({ reason: "no_subscription" })
@@ -84,7 +75,7 @@ describe("entitlement checks across two processes over one Postgres", () => {
       await inB.plans.update(plan.id, { features: [] })
       expect(await inB.entitlements.check(customer.id, "api_access")).toMatchObject({ reason: "not_in_plan" })
       expect(await inA.entitlements.check(customer.id, "api_access")).toMatchObject({ reason: "ok" })
-      now += 1000
+      advance(1000)
       expect(await inA.entitlements.check(customer.id, "api_access")).toMatchObject({ allowed: false, reason: "not_in_plan" })
     } finally {
       await Promise.all([a.dispose(), b.dispose()])
