@@ -68,7 +68,7 @@ const measure = async (storage, tenant, now, mode) => {
     const options = { setWise: mode !== "rowwise", overlapCollection: mode !== "settle-first", ...(batchSize === undefined ? {} : { batchSize: Number(batchSize) }) }
     const reports = await Promise.all(Array.from({ length: workers }, () => app.runBilling(options)))
     await app.dispose()
-    return { steps: reports.reduce((sum, r) => sum + r.steps, 0), failed: reports.flatMap((r) => r.failed) }
+    return { steps: reports.reduce((sum, r) => sum + r.steps, 0), failed: reports.flatMap((r) => r.failed), batchesRedone: reports.reduce((sum, r) => sum + r.batchesRedone, 0) }
   }
   const report = await runOnce()
   const seconds = (performance.now() - began) / 1000
@@ -80,7 +80,7 @@ const measure = async (storage, tenant, now, mode) => {
   // With `node --expose-gc`: what stays on the heap once the run's garbage is collected.
   global.gc?.()
   const heapUsedAfterGcMb = global.gc === undefined ? null : Math.round(process.memoryUsage().heapUsed / 2 ** 20)
-  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, loadBefore, steps: report.steps, failed: report.failed.length, rssBeforeMb: rssBefore / 2 ** 20, peakRssMb: peak / 2 ** 20, heapUsedAfterGcMb }
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, loadBefore, steps: report.steps, failed: report.failed.length, batchesRedone: report.batchesRedone, rssBeforeMb: rssBefore / 2 ** 20, peakRssMb: peak / 2 ** 20, heapUsedAfterGcMb }
 }
 
 const countInvoices = (storage, tenant) =>
@@ -128,6 +128,8 @@ for (const backend of backends) {
           cpuSeconds: +first.cpuSeconds.toFixed(2),
           cpuMsPerRenewal: +(1000 * first.cpuSeconds / n).toFixed(3),
           loadBefore: first.loadBefore,
+          // Batches that failed (a deadlock, a bad row) and were redone row by row: 0 when healthy.
+          batchesRedone: first.batchesRedone,
           heapUsedAfterGcMb: first.heapUsedAfterGcMb,
           rssBeforeMb: Math.round(first.rssBeforeMb),
           peakRssMb: Math.round(first.peakRssMb)
@@ -138,6 +140,7 @@ for (const backend of backends) {
           cpuSeconds: +run.cpuSeconds.toFixed(2),
           cpuMsPerRenewal: +(1000 * run.cpuSeconds / n).toFixed(3),
           loadBefore: run.loadBefore,
+          batchesRedone: run.batchesRedone,
           heapUsedAfterGcMb: run.heapUsedAfterGcMb,
           rssBeforeMb: Math.round(run.rssBeforeMb),
           peakRssMb: Math.round(run.peakRssMb),
