@@ -50,6 +50,21 @@ const run = (config: Record<string, unknown>): Promise<any> =>
 const ledgerOf = (file: string): Array<Entry> =>
   existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)) : []
 
+/**
+ * Every invoice of `state` paid 2,900 in full (and matching `more`); at the provider, one key for
+ * it and one charge that moved money; in Billkit, one payment, succeeded, recorded once.
+ */
+const expectEachPaidOnce = (state: { invoices: Array<any>; payments: Array<any> }, charges: ReadonlyArray<Entry>, more: Record<string, unknown> = {}) => {
+  for (const invoice of state.invoices) {
+    expect(invoice).toMatchObject({ status: "paid", total: 2900, amount_paid: 2900, amount_remaining: 0, ...more })
+    const mine = charges.filter((e) => e.key.startsWith(`${invoice.id}:`))
+    expect([...new Set(mine.map((e) => e.key))]).toEqual([`${invoice.id}:attempt-1`])
+    expect(mine.filter((e) => e.first)).toHaveLength(1)
+    const payments = state.payments.filter((p) => p.invoice === invoice.id)
+    expect(payments.map((p) => [p.status, p.amount, p.idempotency_key])).toEqual([["succeeded", 2900, `${invoice.id}:attempt-1`]])
+  }
+}
+
 const cleanup: Array<() => Promise<void> | void> = []
 afterAll(async () => {
   for (const step of cleanup.reverse()) await step()
@@ -97,16 +112,7 @@ describe("kill -9 between the provider call and the record", () => {
           const state = await run({ ...base, apiKey, command: "state" })
           const charges = ledgerOf(base.ledger).filter((e) => e.kind === "charge")
           expect(state.invoices).toHaveLength(3)
-          for (const invoice of state.invoices) {
-            expect(invoice).toMatchObject({ status: "paid", total: 2900, amount_paid: 2900, amount_remaining: 0, paid_at: "2024-01-15T00:00:00.000Z" })
-            // The provider: one key for this invoice, one charge that moved money.
-            const mine = charges.filter((e) => e.key.startsWith(`${invoice.id}:`))
-            expect([...new Set(mine.map((e) => e.key))]).toEqual([`${invoice.id}:attempt-1`])
-            expect(mine.filter((e) => e.first)).toHaveLength(1)
-            // Billkit: one payment, succeeded, recorded once.
-            const payments = state.payments.filter((p: any) => p.invoice === invoice.id)
-            expect(payments.map((p: any) => [p.status, p.amount, p.idempotency_key])).toEqual([["succeeded", 2900, `${invoice.id}:attempt-1`]])
-          }
+          expectEachPaidOnce(state, charges, { paid_at: "2024-01-15T00:00:00.000Z" })
           // Outcomes are recorded after the batch's calls, so the kill left all three pending:
           // the calls made before it were asked again under their own keys (the provider
           // answered with the first outcome), the others for the first time.
@@ -132,14 +138,7 @@ describe("kill -9 between the provider call and the record", () => {
           const state = await run({ ...base, apiKey, command: "state" })
           const charges = ledgerOf(base.ledger).filter((e) => e.kind === "charge")
           expect(state.invoices).toHaveLength(4)
-          for (const invoice of state.invoices) {
-            expect(invoice).toMatchObject({ status: "paid", total: 2900, amount_paid: 2900, amount_remaining: 0 })
-            const mine = charges.filter((e) => e.key.startsWith(`${invoice.id}:`))
-            expect([...new Set(mine.map((e) => e.key))]).toEqual([`${invoice.id}:attempt-1`])
-            expect(mine.filter((e) => e.first)).toHaveLength(1)
-            const payments = state.payments.filter((p: any) => p.invoice === invoice.id)
-            expect(payments.map((p: any) => [p.status, p.amount, p.idempotency_key])).toEqual([["succeeded", 2900, `${invoice.id}:attempt-1`]])
-          }
+          expectEachPaidOnce(state, charges)
           expect(charges.filter((e) => e.first)).toHaveLength(4)
           // Nothing left due: a third run bills nothing and charges no one.
           expect(await run(loop)).toEqual({ steps: 0, failed: [], batchesRedone: 0 })

@@ -228,7 +228,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
           steps += work.filter((w) => !failed.has(w.id)).length
         })
       /** The last batch's money on its way: the provider's answers and their recording. */
-      let collecting: { readonly fiber: Fiber.RuntimeFiber<void, Effect.Effect.Error<ReturnType<typeof collect>>>; readonly customers: ReadonlySet<unknown> } | undefined
+      let collecting: { readonly fiber: Fiber.RuntimeFiber<void>; readonly customers: ReadonlySet<unknown> } | undefined
       /** Waits for the last batch's money to be settled (a failure there fails the run, as before). */
       const collected = Effect.suspend(() => {
         const last = collecting
