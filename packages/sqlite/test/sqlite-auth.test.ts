@@ -1,4 +1,4 @@
 import { authConformance } from "@billkit/testing"
-import { sqliteUnderTest } from "./support.js"
+import { sqliteFileUnderTest } from "./support.js"
 
-authConformance("sqlite", () => sqliteUnderTest())
+authConformance("sqlite", sqliteFileUnderTest)

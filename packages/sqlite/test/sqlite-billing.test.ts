@@ -1,4 +1,4 @@
 import { billingScenarios } from "@billkit/testing"
-import { sqliteUnderTest } from "./support.js"
+import { sqliteFileUnderTest } from "./support.js"
 
-billingScenarios("sqlite", () => sqliteUnderTest())
+billingScenarios("sqlite", sqliteFileUnderTest)

@@ -1,4 +1,4 @@
 import { connectionsConformance } from "@billkit/testing"
-import { sqliteUnderTest } from "./support.js"
+import { sqliteFileUnderTest } from "./support.js"
 
-connectionsConformance("sqlite", () => sqliteUnderTest())
+connectionsConformance("sqlite", sqliteFileUnderTest)

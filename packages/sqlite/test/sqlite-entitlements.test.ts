@@ -1,4 +1,4 @@
 import { entitlementsConformance } from "@billkit/testing"
-import { sqliteUnderTest } from "./support.js"
+import { sqliteFileUnderTest } from "./support.js"
 
-entitlementsConformance("sqlite", () => sqliteUnderTest())
+entitlementsConformance("sqlite", sqliteFileUnderTest)

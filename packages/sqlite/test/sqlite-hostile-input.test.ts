@@ -1,4 +1,4 @@
 import { hostileInputScenarios } from "@billkit/testing"
-import { sqliteUnderTest } from "./support.js"
+import { sqliteFileUnderTest } from "./support.js"
 
-hostileInputScenarios("sqlite", () => sqliteUnderTest())
+hostileInputScenarios("sqlite", sqliteFileUnderTest)

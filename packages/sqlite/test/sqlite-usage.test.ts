@@ -1,4 +1,4 @@
 import { usageConformance } from "@billkit/testing"
-import { sqliteUnderTest } from "./support.js"
+import { sqliteFileUnderTest } from "./support.js"
 
-usageConformance("sqlite", () => sqliteUnderTest())
+usageConformance("sqlite", sqliteFileUnderTest)

@@ -1,4 +1,4 @@
 import { webhooksConformance } from "@billkit/testing"
-import { sqliteUnderTest } from "./support.js"
+import { sqliteFileUnderTest } from "./support.js"
 
-webhooksConformance("sqlite", () => sqliteUnderTest())
+webhooksConformance("sqlite", sqliteFileUnderTest)
