@@ -5,17 +5,13 @@
 //   node bench/billing-run/concurrent.mjs                        # 10,000 subscriptions
 //   node bench/billing-run/concurrent.mjs --subscriptions 2000
 //
-// One run measures the loops side by side, on copies of one seeded database:
+// One run measures both loops side by side, on two copies of one seeded database:
 //   before: 100 rows per transaction and no yield between batches (what the loop did until the
 //           fix, reproduced with `runBilling({ batchSize: 100, yieldBetweenBatches: false })`);
-//   one connection: the loop's defaults (`sqliteBatchSize` rows per transaction, the event loop's
-//           turn between batches, each batch's money settled before the next batch on SQLite),
-//           with every statement on the one connection (`readConnection: false`), so a read
-//           waits for the batch's transaction;
-//   after:  the defaults, storage's too: reads outside a transaction go to the read connection;
-//   overlapped (one connection, and with the read connection): the next batch billed while the
-//           last one's money is out (`overlapCollection: true`, Postgres's default), to show why
-//           it is not SQLite's.
+//   after:  the defaults (`sqliteBatchSize` rows per transaction, the event loop's turn between
+//           batches, each batch's money settled before the next batch on SQLite);
+//   overlapped: the next batch billed while the last one's money is out (`overlapCollection:
+//           true`, Postgres's default), to show why it is not SQLite's.
 // The measured pass is the first one (trial end: every subscription's first invoice, charged).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -53,8 +49,8 @@ const repeatedly = async (done, gapMs, probe) => {
   return waits
 }
 
-const runCase = async (name, file, loopOptions, storageOptions = {}) => {
-  const sqlite = makeSqliteStorage({ filename: file, ...storageOptions })
+const runCase = async (name, file, loopOptions) => {
+  const sqlite = makeSqliteStorage({ filename: file })
   await sqlite.migrate()
   // The loop's host stands at the trial end; the other tenant's requests run on real time (their
   // rate limits count per real second), through a second instance over the same storage.
@@ -90,7 +86,6 @@ const runCase = async (name, file, loopOptions, storageOptions = {}) => {
     const row = {
       case: name,
       loopOptions,
-      storageOptions,
       subscriptions: n,
       loopSeconds: +seconds.toFixed(2),
       steps: report.steps,
@@ -117,17 +112,14 @@ try {
   await seed(sqlite.storage, n)
   console.log(`seeded ${n} subscriptions in ${((performance.now() - seedBegan) / 1000).toFixed(1)} s`)
   await sqlite.close() // checkpoints the WAL into the file, so a plain copy is complete
-  const copy = (name) => {
-    copyFileSync(seeded, join(dir, `${name}.db`))
-    return join(dir, `${name}.db`)
-  }
-  const oneConnection = { readConnection: false }
+  copyFileSync(seeded, join(dir, "before.db"))
+  copyFileSync(seeded, join(dir, "after.db"))
+  copyFileSync(seeded, join(dir, "overlapped.db"))
+
   const results = [
-    await runCase("before", copy("before"), { batchSize: 100, yieldBetweenBatches: false }, oneConnection),
-    await runCase("one connection", copy("one-connection"), {}, oneConnection),
-    await runCase("after", copy("after"), {}),
-    await runCase("overlapped, one connection", copy("overlapped-one"), { overlapCollection: true }, oneConnection),
-    await runCase("overlapped", copy("overlapped"), { overlapCollection: true })
+    await runCase("before", join(dir, "before.db"), { batchSize: 100, yieldBetweenBatches: false }),
+    await runCase("after", join(dir, "after.db"), {}),
+    await runCase("overlapped", join(dir, "overlapped.db"), { overlapCollection: true })
   ]
   const command = "node bench/billing-run/concurrent.mjs [--subscriptions N]"
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true })

@@ -1,16 +1,12 @@
-// CPU per plain retrieve (GET /v1/customers/{id}) inside one process, no sockets, on a SQLite file
-// as the example server runs it: the handler with its short path for plain retrieves
-// (FastReads.ts), the same with every statement on SQLite's one connection (`readConnection:
-// false`: a read waits its turn on the writer's semaphore), and without the short path
-// (`fastReads: false`), in alternating rounds so that load from elsewhere falls on all alike,
-// beside a handler that does no work at all (the cost of making the Request and reading the
-// Response).
+// CPU per plain retrieve (GET /v1/customers/{id}) inside one process, no sockets: the handler with
+// its short path for plain retrieves (FastReads.ts) and without it (`fastReads: false`), in
+// alternating rounds so that load from elsewhere falls on both alike, beside a handler that does
+// no work at all (the cost of making the Request and reading the Response).
 //
 //   node bench/http/in-process.mjs [--requests 10000] [--rounds 3]
 import { billkit } from "@billkit/core"
 import { makeSqliteStorage } from "@billkit/sqlite"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { machine } from "../shared/machine.mjs"
 import os from "node:os"
@@ -31,9 +27,8 @@ const cpuPerRequest = async (handler, makeRequest) => {
   return (used.user + used.system) / requests
 }
 
-const billkitRound = async (fastReads, readConnection = true) => {
-  const dir = mkdtempSync(join(os.tmpdir(), "billkit-bench-reads-"))
-  const sqlite = makeSqliteStorage({ filename: join(dir, "billkit.db"), readConnection })
+const billkitRound = async (fastReads) => {
+  const sqlite = makeSqliteStorage({ filename: ":memory:" })
   await sqlite.migrate()
   // Limits the load cannot reach: authentication and counting still run on every request.
   const billing = billkit({ storage: sqlite.storage, fastReads, defaultRateLimits: [{ window: "second", max: 1e9 }] })
@@ -50,7 +45,6 @@ const billkitRound = async (fastReads, readConnection = true) => {
   const us = await cpuPerRequest(billing.handler, makeRequest)
   await billing.dispose()
   await sqlite.close()
-  rmSync(dir, { recursive: true, force: true })
   return us
 }
 
@@ -65,10 +59,9 @@ const floorRound = () => {
 }
 
 const load = os.loadavg()[0]
-const samples = { fast: [], fastOneConnection: [], full: [], nothing: [] }
+const samples = { fast: [], full: [], nothing: [] }
 for (let round = 0; round < rounds; round++) {
   samples.fast.push(await billkitRound(true))
-  samples.fastOneConnection.push(await billkitRound(true, false))
   samples.full.push(await billkitRound(false))
   samples.nothing.push(await floorRound())
 }
@@ -77,9 +70,9 @@ const result = {
   machine: machine(),
   load_average_1m_before: load,
   command: `node bench/http/in-process.mjs --requests ${requests} --rounds ${rounds}`,
-  cpu_us_per_request: { fast_reads: median(samples.fast), fast_reads_one_connection: median(samples.fastOneConnection), full_stack: median(samples.full), request_and_response_only: median(samples.nothing) },
+  cpu_us_per_request: { fast_reads: median(samples.fast), full_stack: median(samples.full), request_and_response_only: median(samples.nothing) },
   samples,
   measuredAt: new Date().toISOString()
 }
-console.log(`CPU per GET /v1/customers/{id}, median of ${rounds}: short path ${result.cpu_us_per_request.fast_reads.toFixed(0)} µs (one connection: ${result.cpu_us_per_request.fast_reads_one_connection.toFixed(0)} µs), full stack ${result.cpu_us_per_request.full_stack.toFixed(0)} µs, Request+Response alone ${result.cpu_us_per_request.request_and_response_only.toFixed(0)} µs`)
+console.log(`CPU per GET /v1/customers/{id}, median of ${rounds}: short path ${result.cpu_us_per_request.fast_reads.toFixed(0)} µs, full stack ${result.cpu_us_per_request.full_stack.toFixed(0)} µs, Request+Response alone ${result.cpu_us_per_request.request_and_response_only.toFixed(0)} µs`)
 writeFileSync(fileURLToPath(new URL("./results/in-process.json", import.meta.url)), `${JSON.stringify(result, null, 2)}\n`)

@@ -24,16 +24,11 @@ export interface SqlTraits {
    * statements skip Kysely's async driver. Without it they go through Kysely.
    */
   readonly runSync?: RunSync
-  /**
-   * Runs a `select` on a read-only connection of its own (SQLite on a file), for reads outside any
-   * transaction: they see the last committed state without waiting for an open transaction.
-   */
-  readonly readSync?: RunSync
 }
 
 /** Storage on `db`, whose schema `migrate` has brought up to date. */
 export const makeSqlStorage = (db: Kysely<any>, traits: SqlTraits): StoragePort => {
-  const executor = makeSqlExecutor(db, traits.dialect, traits.runSync, traits.readSync)
+  const executor = makeSqlExecutor(db, traits.dialect, traits.runSync)
   return {
     dialect: traits.dialect,
     sharedAcrossProcesses: traits.sharedAcrossProcesses,

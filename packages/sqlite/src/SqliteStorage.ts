@@ -7,18 +7,11 @@ import { layerStorage, makeSqlStorage, migrate, type MigrationError, type RunSyn
 import { ImmediateSqliteDialect } from "./internal/ImmediateSqliteDialect.js"
 import { withStatementCache } from "./internal/StatementCache.js"
 
-export type SqliteOptions = (
+export type SqliteOptions =
   /** A file path, or ":memory:". */
   | { readonly filename: string }
   /** An open database; `close()` closes it. */
   | { readonly database: Database.Database }
-) & {
-  /**
-   * A second, read-only connection to the file for reads outside transactions, so that they never
-   * wait for one (a billing or ingestion batch) to end. Default true; never for ":memory:".
-   */
-  readonly readConnection?: boolean
-}
 
 export interface SqliteStorage {
   readonly storage: StoragePort
@@ -43,24 +36,8 @@ const configure = (database: Database.Database): Database.Database => {
   return database
 }
 
-/**
- * A read-only second connection to the same file. Reads outside a transaction run on it, so a
- * request's read never waits for a billing batch or an ingestion batch holding the writer: WAL
- * gives it the last committed state. An in-memory database has no file to share (`undefined`).
- */
-const openReader = (database: Database.Database): Database.Database | undefined => {
-  if (database.memory || database.name === "") return undefined
-  const reader = new Database(database.name, { readonly: true, fileMustExist: true })
-  reader.pragma("busy_timeout = 5000")
-  reader.pragma("mmap_size = 1073741824")
-  reader.pragma("cache_size = -16384")
-  return reader
-}
-
 export const makeSqliteStorage = (options: SqliteOptions): SqliteStorage => {
   const database = configure("database" in options ? options.database : new Database(options.filename))
-  const reader = options.readConnection === false ? undefined : openReader(database)
-  const readerCache = reader === undefined ? undefined : withStatementCache(reader)
   const cached = withStatementCache(database)
   const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: cached }) })
   // better-sqlite3 is synchronous: Billkit's hot statements run on it directly, on the same
@@ -70,18 +47,12 @@ export const makeSqliteStorage = (options: SqliteOptions): SqliteStorage => {
     if (statement.reader) return { rows: statement.all(...parameters) as Array<Record<string, unknown>>, changes: 0 }
     return { rows: [], changes: statement.run(...parameters).changes }
   }
-  const readSync: RunSync | undefined = readerCache === undefined
-    ? undefined
-    : (sql, parameters) => ({ rows: (readerCache.prepare(sql) as unknown as Database.Statement).all(...parameters) as Array<Record<string, unknown>>, changes: 0 })
   return {
     // One process owns the file: rate limits may be counted in memory.
-    storage: makeSqlStorage(db, { dialect: "sqlite", sharedAcrossProcesses: false, runSync, ...(readSync === undefined ? {} : { readSync }) }),
+    storage: makeSqlStorage(db, { dialect: "sqlite", sharedAcrossProcesses: false, runSync }),
     db,
     migrate: () => migrate(db),
-    close: async () => {
-      await db.destroy()
-      readerCache?.close()
-    }
+    close: () => db.destroy()
   }
 }
 

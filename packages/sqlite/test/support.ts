@@ -12,10 +12,7 @@ export const sqliteUnderTest = async (filename = ":memory:"): Promise<StorageUnd
   return { storage: sqlite.storage, reset: () => deleteAllRows(sqlite.db), close: sqlite.close }
 }
 
-/**
- * The same on a file in a fresh directory, removed on close: as the example server runs it, with
- * its second, read-only connection answering reads outside transactions.
- */
+/** The same on a file in a fresh directory, removed on close: as the example server runs it. */
 export const sqliteFileUnderTest = async (): Promise<StorageUnderTest> => {
   const dir = mkdtempSync(join(tmpdir(), "billkit-sqlite-"))
   const sqlite = await sqliteUnderTest(join(dir, "billkit.db"))

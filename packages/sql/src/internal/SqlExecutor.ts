@@ -4,10 +4,7 @@
  *
  * better-sqlite3 has one connection, so on SQLite one semaphore serializes transactions, and
  * calls outside a transaction wait for it too: no read ever sees another fiber's uncommitted
- * writes. A file database also has a read-only second connection (`readSync`): a plain `select`
- * outside any transaction runs there at once, on the last committed state (WAL keeps it beside
- * the writer), instead of waiting for an open transaction to end. Postgres runs transactions
- * concurrently on the pool.
+ * writes. Postgres runs transactions concurrently on the pool.
  */
 import { Data, Effect, Exit, FiberRef, Option } from "effect"
 import { CompiledQuery, type Compilable, type ControlledTransaction, type Kysely } from "kysely"
@@ -67,17 +64,12 @@ type ParameterSource = { readonly arg: number } | { readonly value: unknown }
 interface Compiled {
   readonly sql: string
   readonly sources: ReadonlyArray<ParameterSource>
-  /** A plain `select` (not `insert … returning`): it may run on the read connection. */
-  readonly reads: boolean
 }
 
 const attempt = <A>(run: () => Promise<A>): Effect.Effect<A, SqlError> =>
   Effect.tryPromise({ try: run, catch: (cause) => new SqlError({ cause }) })
 
-const attemptSync = <A>(work: () => A): Effect.Effect<A, SqlError> =>
-  Effect.try({ try: work, catch: (cause) => new SqlError({ cause }) })
-
-export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: RunSync, readSync?: RunSync): SqlExecutor => {
+export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: RunSync): SqlExecutor => {
   const current = FiberRef.unsafeMake<Option.Option<ControlledTransaction<any>>>(Option.none())
   const sqliteLock = Effect.unsafeMakeSemaphore(1)
   const serialized = dialect === "sqlite" ? sqliteLock.withPermits(1) : <A, E, R>(self: Effect.Effect<A, E, R>) => self
@@ -107,7 +99,7 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: 
         const match = typeof p === "string" ? placeholderPattern.exec(p) : null
         return match === null ? { value: p } : { arg: Number(match[1]) }
       })
-      statement = { sql: compiled.sql, sources, reads: /^select\s/i.test(compiled.sql) }
+      statement = { sql: compiled.sql, sources }
       // Keys are shapes, so few; batch sizes could make many: keep the cache bounded.
       if (statements.size >= maxStatements) statements.clear()
       statements.set(key, statement)
@@ -122,25 +114,18 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: 
   }
   const parametersOf = ({ sources }: Compiled, args: ReadonlyArray<unknown>) => sources.map((s) => ("arg" in s ? args[s.arg] : s.value))
 
-  /**
-   * Synchronous work on the one connection: inside a transaction it is ours; outside, wait for any
-   * open one to end, unless it is a read the read connection can answer (`read`) at once.
-   */
-  const onConnection = <A>(work: () => A, read?: () => A): Effect.Effect<A, SqlError> =>
-    Effect.flatMap(FiberRef.get(current), (trx) => {
-      if (Option.isSome(trx)) return attemptSync(work)
-      return read === undefined ? serialized(attemptSync(work)) : attemptSync(read)
-    })
+  /** Synchronous work on the one connection: inside a transaction it is ours; outside, wait for any open one to end. */
+  const onConnection = <A>(work: () => A): Effect.Effect<A, SqlError> => {
+    const run = Effect.try({ try: work, catch: (cause) => new SqlError({ cause }) })
+    return Effect.flatMap(FiberRef.get(current), (trx) => (Option.isSome(trx) ? run : serialized(run)))
+  }
 
   const prepare = (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>): Prepared => {
     const statement = lazily(key, build)
     return (args) => {
       const compiled = statement()
       const parameters = parametersOf(compiled, args)
-      if (runSync !== undefined) {
-        const read = readSync !== undefined && compiled.reads ? () => readSync(compiled.sql, parameters) : undefined
-        return onConnection(() => runSync(compiled.sql, parameters), read)
-      }
+      if (runSync !== undefined) return onConnection(() => runSync(compiled.sql, parameters))
       return query((conn) => conn.executeQuery(CompiledQuery.raw(compiled.sql, parameters as Array<unknown>))).pipe(
         Effect.map((result) => ({
           rows: result.rows as ReadonlyArray<Record<string, unknown>>,

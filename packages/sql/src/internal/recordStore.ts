@@ -203,13 +203,10 @@ export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
     if (!(spec.globallyUnique ?? []).includes(field)) {
       return yield* Effect.dieMessage(`${spec.name}: ${field} is not a globally unique field`)
     }
-    const row = yield* query((db) =>
-      db
-        .selectFrom(tableOf(spec))
-        .select(["project_id", "mode", "data"])
-        .where(field, "=", value)
-        .executeTakeFirst()
-    ).pipe(Effect.orDie)
+    // Compiled once, like every other keyed read: an API key's lookup by its hash.
+    const statement = executor.prepare(`findGlobal:${spec.name}:${field}`, (db, arg) =>
+      db.selectFrom(tableOf(spec)).select(["project_id", "mode", "data"]).where(field, "=", arg(0)).limit(1))
+    const row = (yield* statement([value]).pipe(Effect.orDie)).rows[0] as { project_id: string; mode: string; data: string } | undefined
     return Option.map(Option.fromNullable(row), (r) => ({
       tenant: { projectId: r.project_id as string, mode: r.mode as Mode },
       data: decodeData(r.data)
