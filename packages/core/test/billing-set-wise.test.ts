@@ -22,6 +22,7 @@ import {
   IdGenerator,
   makeFakePaymentProvider,
   makeMemoryStorage,
+  type CollectionSpec,
   type LoopOptions,
   type PaymentProviderService,
   type StoragePort
@@ -123,7 +124,7 @@ const ledger = async (p: Awaited<ReturnType<typeof setUp>>) => {
  */
 const bySubscription = async (p: Awaited<ReturnType<typeof setUp>>) => {
   const [project] = await Effect.runPromise(p.h.storage.projects.all)
-  const all = async (spec: typeof Collections.Invoices) =>
+  const all = async (spec: CollectionSpec) =>
     (await Effect.runPromise(p.h.storage.list(spec, { projectId: project.id, mode: "test" }, { limit: 1000 }))).data as Array<Record<string, any>>
   const [subscriptions, invoices, payments, items] = await Promise.all(
     [Collections.Subscriptions, Collections.Invoices, Collections.Payments, Collections.InvoiceItems].map(all)
