@@ -3,7 +3,7 @@
  * (`overlapCollection`: by default on Postgres, outside test clocks), and still never steps a
  * customer whose last outcome is not recorded: the next batch stops before that customer, as it
  * stops before a customer's second step. Each card is charged once per invoice, every invoice
- * paid. On SQLite the default settles each batch first: its one connection serves every request.
+ * paid. On SQLite the default settles each batch first: its small batches leave little to overlap.
  */
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
