@@ -1,9 +1,10 @@
 /**
- * The billing loop bills the next batch while the last batch's charges are with the provider
- * (`overlapCollection`: by default on Postgres, outside test clocks), and still never steps a
- * customer whose last outcome is not recorded: the next batch stops before that customer, as it
- * stops before a customer's second step. Each card is charged once per invoice, every invoice
- * paid. On SQLite the default settles each batch first: its small batches leave little to overlap.
+ * The billing loop bills the next batch while the last batches' charges are with the provider
+ * (`overlapCollection`: by default on Postgres, outside test clocks), with never more calls out
+ * than `collectConcurrency`, and still never steps a customer whose last outcome is not recorded:
+ * the next batch stops before that customer, as it stops before a customer's second step. Each
+ * card is charged once per invoice, every invoice paid. On SQLite the default settles each batch
+ * first.
  */
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
@@ -38,10 +39,12 @@ const februaryCharges = (answers: ReadonlyArray<Answer>): Array<Answer> => {
  * 2 Mar, with February's and March's renewals due. The provider answers each of the loop's charges
  * 30 ms after it is asked, noting which renewal invoices exist by then.
  */
-const twoPeriodsDue = async (overlapCollection: boolean | undefined, storage?: StoragePort) => {
+const twoPeriodsDue = async (overlapCollection: boolean | undefined, storage?: StoragePort, collectConcurrency?: number) => {
   const { clock, advance } = turnedClock(jan1)
   const answers: Array<Answer> = []
   let loopRunning = false
+  /** Charges the loop has out at once: now, and at most. */
+  const out = { now: 0, most: 0 }
   let app!: Awaited<ReturnType<typeof makeApp>>
   const renewals = async () =>
     ((await app.call("GET", "/v1/invoices?limit=100")).json.data as Array<any>).filter((i) => i.billing_reason === "subscription_cycle")
@@ -51,7 +54,9 @@ const twoPeriodsDue = async (overlapCollection: boolean | undefined, storage?: S
       !loopRunning
         ? Effect.succeed({ status: "succeeded" as const, providerRef: `ch_${request.idempotencyKey}` })
         : Effect.promise(async () => {
+          out.most = Math.max(out.most, ++out.now)
           await new Promise((resolve) => setTimeout(resolve, 30))
+          out.now -= 1
           const all = await renewals()
           const invoice = all.find((i) => request.idempotencyKey.startsWith(`${i.id}:`))
           answers.push({
@@ -64,7 +69,12 @@ const twoPeriodsDue = async (overlapCollection: boolean | undefined, storage?: S
         }),
     refund: (request) => Effect.succeed({ status: "succeeded" as const, providerRef: `re_${request.idempotencyKey}` })
   }
-  app = await makeApp({ clock, paymentProvider: provider, ...(storage === undefined ? {} : { storage }) })
+  app = await makeApp({
+    clock,
+    paymentProvider: provider,
+    ...(storage === undefined ? {} : { storage }),
+    ...(collectConcurrency === undefined ? {} : { billing: { collectConcurrency } })
+  })
   const product = (await app.call("POST", "/v1/products", { name: "Pro" })).json
   const price = (await app.call("POST", `/v1/products/${product.id}/prices`, { amount: 2900, currency: "EUR", schedule: "month" })).json
   await app.call("POST", "/v1/plans", { name: "Pro", code_name: "pro", product: product.id, prices: [price.id] })
@@ -79,12 +89,16 @@ const twoPeriodsDue = async (overlapCollection: boolean | undefined, storage?: S
   // Batches of three: a, b, c in the first; d's February renewal and then a's March one are next.
   const report = await app.app.runBilling({ batchSize: 3, ...(overlapCollection === undefined ? {} : { overlapCollection }) })
   loopRunning = false
-  return { app, subs, answers, report, renewals }
+  return { app, subs, answers, report, renewals, mostChargesOut: out.most }
 }
+
+/** The February charges of a, b and c (the first batch), whichever order they answered in. */
+const firstBatchFebruary = (answers: ReadonlyArray<Answer>, subs: ReadonlyArray<{ readonly id: string }>) =>
+  februaryCharges(answers).filter((a) => subs.slice(0, 3).some((s) => s.id === a.subscription))
 
 describe("billing loop: the next batch billed while the last one's money is with the provider", () => {
   it("overlaps, never steps a customer whose outcome is unrecorded, and charges each invoice once", async () => {
-    const { app, subs, answers, report, renewals } = await twoPeriodsDue(true)
+    const { app, subs, answers, report, renewals, mostChargesOut } = await twoPeriodsDue(true)
     expect(report).toEqual({ steps: 8, failed: [], batchesRedone: 0 })
 
     // Eight renewals, each charged under one key, once, and paid in full.
@@ -97,12 +111,22 @@ describe("billing loop: the next batch billed while the last one's money is with
       expect([now.status, now.current_period_start]).toEqual(["active", "2024-03-01T00:00:00.000Z"])
     }
 
-    // Overlap: while a, b and c's February charges were out, d's February renewal was billed.
-    const feb = answers.slice(0, 3)
-    expect(new Set(feb.map((a) => a.subscription))).toEqual(new Set(subs.slice(0, 3).map((s) => s.id)))
-    expect(feb.map((a) => a.allRenewals)).toEqual([4, 4, 4])
+    // Overlap: while a, b and c's February charges were out, d's February renewal was billed,
+    // and its charge went out beside theirs (four calls, within collectConcurrency's 16).
+    expect(firstBatchFebruary(answers, subs).map((a) => a.allRenewals)).toEqual([4, 4, 4])
+    expect(mostChargesOut).toBe(4)
     // …but no one's March renewal while their February charge was out.
     expect(februaryCharges(answers).map((a) => a.ownRenewals)).toEqual([1, 1, 1, 1])
+  })
+
+  it("keeps the calls out within collectConcurrency: a batch's charges wait for room", async () => {
+    const { subs, answers, report, mostChargesOut } = await twoPeriodsDue(true, undefined, 3)
+    expect(report).toEqual({ steps: 8, failed: [], batchesRedone: 0 })
+    expect(mostChargesOut).toBe(3)
+    // d's February renewal was still billed while a, b and c's charges were out; its charge waited.
+    expect(firstBatchFebruary(answers, subs).map((a) => a.allRenewals)).toEqual([4, 4, 4])
+    expect(februaryCharges(answers).map((a) => a.ownRenewals)).toEqual([1, 1, 1, 1])
+    expect(answers).toHaveLength(8)
   })
 
   it("with overlapCollection false, each batch's money is settled before the next batch is billed", async () => {
@@ -117,9 +141,9 @@ describe("billing loop: the next batch billed while the last one's money is with
     const postgres = makePostgresStorage({ connectionString: database.url })
     await postgres.migrate()
     try {
-      const { answers, report, renewals } = await twoPeriodsDue(undefined, postgres.storage)
+      const { subs, answers, report, renewals } = await twoPeriodsDue(undefined, postgres.storage)
       expect(report).toEqual({ steps: 8, failed: [], batchesRedone: 0 })
-      expect(answers.slice(0, 3).map((a) => a.allRenewals)).toEqual([4, 4, 4])
+      expect(firstBatchFebruary(answers, subs).map((a) => a.allRenewals)).toEqual([4, 4, 4])
       expect(februaryCharges(answers).map((a) => a.ownRenewals)).toEqual([1, 1, 1, 1])
       const invoices = await renewals()
       expect(invoices.map((i) => [i.status, i.amount_paid])).toEqual(invoices.map(() => ["paid", 2900]))
