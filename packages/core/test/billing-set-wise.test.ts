@@ -68,12 +68,32 @@ const setUp = async (specs: ReadonlyArray<SubSpec>, storage: StoragePort = makeM
 }
 
 /** Actions a customer takes mid-period (after the first run), the same on both projects. */
-const act = async (p: Awaited<ReturnType<typeof setUp>>, specs: ReadonlyArray<SubSpec>) => {
+const act = async (p: Project, specs: ReadonlyArray<SubSpec>) => {
   for (const [i, spec] of specs.entries()) {
     const id = p.subs[i]
     if (spec.action === "cancel_at_end") await p.h.call("POST", `/v1/subscriptions/${id}/cancel`, { when: "end_of_period" })
     if (spec.action === "change_next_cycle") await p.h.call("POST", `/v1/subscriptions/${id}/change-plan`, { plan: p.plans[(spec.plan + 1) % 3].id, when: "next_cycle" })
     if (spec.action === "add_seats") await p.h.call("POST", `/v1/subscriptions/${id}/seats/add`, { seats: 2 })
+  }
+}
+
+type Project = Awaited<ReturnType<typeof setUp>>
+
+/**
+ * Two projects set up alike through the same billing runs (trial notices and ends, the first
+ * renewals, dunning retries, the changes at period end), the customers acting after the first;
+ * `run` bills both at `at` in `batchSize` (the batch size decides which rows go together, so the
+ * order of invoice numbers) and checks them.
+ */
+const throughTheRuns = async (
+  specs: ReadonlyArray<SubSpec>,
+  batchSizes: ReadonlyArray<number>,
+  projects: readonly [Project, Project],
+  run: (at: number, batchSize: number) => Promise<void>
+) => {
+  for (const [r, d] of [0, 15, 16, 20, 36, 46, 95].entries()) {
+    if (r === 1) for (const p of projects) await act(p, specs)
+    await run(Date.parse(start) + d * day + 1000, batchSizes[r % batchSizes.length])
   }
 }
 
@@ -91,7 +111,7 @@ const runAt = async (h: Harness, at: number, options: LoopOptions, paymentProvid
  * from storage in id order, with ids replaced by their order of first appearance: the two
  * projects' ids differ, their structure must not.
  */
-const ledger = async (p: Awaited<ReturnType<typeof setUp>>) => {
+const ledger = async (p: Project) => {
   const [project] = await Effect.runPromise(p.h.storage.projects.all)
   const out: Record<string, unknown> = {}
   for (const mode of ["test", "live"] as const) {
@@ -122,7 +142,7 @@ const ledger = async (p: Awaited<ReturnType<typeof setUp>>) => {
  * are named by first appearance in that order, and invoice numbers left out: those follow the
  * order in which the loop reached customers, which the overlap may change.
  */
-const bySubscription = async (p: Awaited<ReturnType<typeof setUp>>) => {
+const bySubscription = async (p: Project) => {
   const [project] = await Effect.runPromise(p.h.storage.projects.all)
   const all = async (spec: CollectionSpec) =>
     (await Effect.runPromise(p.h.storage.list(spec, { projectId: project.id, mode: "test" }, { limit: 1000 }))).data as Array<Record<string, any>>
@@ -196,16 +216,8 @@ describe("set-wise billing loop", () => {
           const setWise = await setUp(specs)
           const stepwise = await setUp(specs)
           try {
-            // Trial notices and ends, the first renewals, dunning retries, the changes at period end.
-            const runs = [0, 15, 16, 20, 36, 46, 95].map((d) => Date.parse(start) + d * day + 1000)
-            for (const [r, at] of runs.entries()) {
-              if (r === 1) {
-                await act(setWise, specs)
-                await act(stepwise, specs)
-              }
-              // The same batches (the batch size decides which rows go together, so the order of
-              // invoice numbers): one set-wise, one read and written row by row.
-              const batchSize = batchSizes[r % batchSizes.length]
+            // The same batches: one set-wise, one read and written row by row.
+            await throughTheRuns(specs, batchSizes, [setWise, stepwise], async (at, batchSize) => {
               const a = await runAt(setWise.h, at, { batchSize })
               const b = await runAt(stepwise.h, at, { batchSize, setWise: false })
               expect(a.failed).toEqual([])
@@ -213,7 +225,7 @@ describe("set-wise billing loop", () => {
               // Set-wise for real: no batch fell back to row by row (which would make both sides equal trivially).
               expect(a.batchesRedone).toBe(0)
               expect(await ledger(setWise)).toEqual(await ledger(stepwise))
-            }
+            })
           } finally {
             await setWise.h.dispose()
             await stepwise.h.dispose()
@@ -235,20 +247,14 @@ describe("set-wise billing loop", () => {
           const overlapped = await setUp(specs, slow.storage)
           const settled = await setUp(specs)
           try {
-            const runs = [0, 15, 16, 20, 36, 46, 95].map((d) => Date.parse(start) + d * day + 1000)
-            for (const [r, at] of runs.entries()) {
-              if (r === 1) {
-                await act(overlapped, specs)
-                await act(settled, specs)
-              }
-              const batchSize = batchSizes[r % batchSizes.length]
+            await throughTheRuns(specs, batchSizes, [overlapped, settled], async (at, batchSize) => {
               const a = await runAt(overlapped.h, at, { batchSize, overlapCollection: true }, slow.provider)
               const b = await runAt(settled.h, at, { batchSize, overlapCollection: false }, slowProviderAndStorage().provider)
               expect(a.failed).toEqual([])
               expect(b.failed).toEqual([])
               expect(a.steps).toBe(b.steps)
               expect(await bySubscription(overlapped)).toEqual(await bySubscription(settled))
-            }
+            })
             writtenWhileChargesOut += slow.seen.writesWhileChargesOut
           } finally {
             await overlapped.h.dispose()

@@ -11,9 +11,8 @@
  * refunds as `pending`, each with an idempotency key derived from its record. Once the batch has
  * committed, they go to the provider, `collectConcurrency` at a time, outside any transaction, and their outcomes
  * are recorded (dunning included) in a transaction of their own. A batch that rolls back never
- * reached the provider. On Postgres, while one batch's money is with the provider, the next
- * batch is billed (`overlapCollection`), leaving out the customers whose outcome is not recorded
- * yet. Attempts a crash, a timeout or a failing provider left pending are resumed at the start of
+ * reached the provider. On Postgres, while batches' money is with the provider, the next batch
+ * is billed (`overlapCollection`), leaving out the customers whose outcome is not recorded yet. Attempts a crash, a timeout or a failing provider left pending are resumed at the start of
  * each run with their original key, so the provider answers with the first outcome instead of
  * charging again.
  */
