@@ -106,34 +106,43 @@ const runAt = async (h: Harness, at: number, options: LoopOptions, paymentProvid
   }
 }
 
-/**
- * Everything the project stores about billing (subscriptions, invoices, payments, items), read
- * from storage in id order, with ids replaced by their order of first appearance: the two
- * projects' ids differ, their structure must not.
- */
-const ledger = async (p: Project) => {
+/** The project's stored records of `spec` in `mode`, in id order. */
+const stored = async (p: Project, spec: CollectionSpec, mode: "test" | "live" = "test") => {
   const [project] = await Effect.runPromise(p.h.storage.projects.all)
-  const out: Record<string, unknown> = {}
-  for (const mode of ["test", "live"] as const) {
-    for (const spec of [Collections.Subscriptions, Collections.Invoices, Collections.Payments, Collections.InvoiceItems]) {
-      const page = await Effect.runPromise(p.h.storage.list(spec, { projectId: project.id, mode }, { limit: 1000 }))
-      out[`${mode}:${spec.name}`] = page.data
-    }
-  }
+  return (await Effect.runPromise(p.h.storage.list(spec, { projectId: project.id, mode }, { limit: 1000 }))).data as Array<Record<string, any>>
+}
+
+/**
+ * `value` with every id (also inside other strings: a provider reference, an idempotency key)
+ * replaced by its order of first appearance, and with `blankNumbers`, every invoice number by
+ * `INV-#`: the two projects' ids differ, their structure must not.
+ */
+const canonical = (value: unknown, blankNumbers = false): unknown => {
   const seen = new Map<string, string>()
   const canon = (v: unknown): unknown => {
     if (typeof v === "string") {
-      // Ids, also inside other strings (a provider reference, an idempotency key).
-      return v.replace(/[a-z]+_[0-9A-HJKMNP-TV-Z]{26}/g, (id) => {
+      const named = v.replace(/[a-z]+_[0-9A-HJKMNP-TV-Z]{26}/g, (id) => {
         if (!seen.has(id)) seen.set(id, `#${seen.size}`)
         return seen.get(id)!
       })
+      return blankNumbers ? named.replace(/INV-\d+/g, "INV-#") : named
     }
     if (Array.isArray(v)) return v.map(canon)
     if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, canon(x)]))
     return v
   }
-  return canon(out)
+  return canon(value)
+}
+
+const billingCollections = [Collections.Subscriptions, Collections.Invoices, Collections.Payments, Collections.InvoiceItems]
+
+/** Everything the project stores about billing (subscriptions, invoices, payments, items), in id order. */
+const ledger = async (p: Project) => {
+  const out: Record<string, unknown> = {}
+  for (const mode of ["test", "live"] as const) {
+    for (const spec of billingCollections) out[`${mode}:${spec.name}`] = await stored(p, spec, mode)
+  }
+  return canonical(out)
 }
 
 /**
@@ -143,12 +152,7 @@ const ledger = async (p: Project) => {
  * order in which the loop reached customers, which the overlap may change.
  */
 const bySubscription = async (p: Project) => {
-  const [project] = await Effect.runPromise(p.h.storage.projects.all)
-  const all = async (spec: CollectionSpec) =>
-    (await Effect.runPromise(p.h.storage.list(spec, { projectId: project.id, mode: "test" }, { limit: 1000 }))).data as Array<Record<string, any>>
-  const [subscriptions, invoices, payments, items] = await Promise.all(
-    [Collections.Subscriptions, Collections.Invoices, Collections.Payments, Collections.InvoiceItems].map(all)
-  )
+  const [subscriptions, invoices, payments, items] = await Promise.all(billingCollections.map((spec) => stored(p, spec)))
   const by = <A>(key: (a: A) => string) => (a: A, b: A) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)
   const out = p.subs.map((id) => ({
     subscription: subscriptions.find((s) => s.id === id),
@@ -161,21 +165,7 @@ const bySubscription = async (p: Project) => {
       })),
     items: items.filter((item) => item.subscription === id).sort(by((item) => `${item.created_at}|${item.description}|${item.amount}`))
   }))
-  const seen = new Map<string, string>()
-  const canon = (v: unknown): unknown => {
-    if (typeof v === "string") {
-      return v
-        .replace(/[a-z]+_[0-9A-HJKMNP-TV-Z]{26}/g, (id) => {
-          if (!seen.has(id)) seen.set(id, `#${seen.size}`)
-          return seen.get(id)!
-        })
-        .replace(/INV-\d+/g, "INV-#")
-    }
-    if (Array.isArray(v)) return v.map(canon)
-    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, canon(x)]))
-    return v
-  }
-  return { subscriptions: canon(out), invoices: invoices.length, payments: payments.length }
+  return { subscriptions: canonical(out, true), invoices: invoices.length, payments: payments.length }
 }
 
 /**

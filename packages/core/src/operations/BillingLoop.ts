@@ -12,7 +12,8 @@
  * committed, they go to the provider, `collectConcurrency` at a time, outside any transaction, and their outcomes
  * are recorded (dunning included) in a transaction of their own. A batch that rolls back never
  * reached the provider. On Postgres, while batches' money is with the provider, the next batch
- * is billed (`overlapCollection`), leaving out the customers whose outcome is not recorded yet. Attempts a crash, a timeout or a failing provider left pending are resumed at the start of
+ * is billed (`overlapCollection`), leaving out the customers whose outcome is not recorded yet.
+ * Attempts a crash, a timeout or a failing provider left pending are resumed at the start of
  * each run with their original key, so the provider answers with the first outcome instead of
  * charging again.
  */
@@ -252,7 +253,7 @@ export class BillingLoop extends Effect.Service<BillingLoop>()("@billkit/core/Bi
       const takeInSettled = Effect.suspend(() => {
         const done = inFlight.filter((c) => c.fiber.unsafePoll() !== null)
         if (done.length === 0) return Effect.void
-        inFlight.splice(0, inFlight.length, ...inFlight.filter((c) => !done.includes(c)))
+        for (const c of done) inFlight.splice(inFlight.indexOf(c), 1)
         return Effect.forEach(done, (c) => Fiber.join(c.fiber), { discard: true })
       })
       const customersInFlight = (): ReadonlySet<unknown> | undefined =>
