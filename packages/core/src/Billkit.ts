@@ -3,7 +3,7 @@
  * any framework, and a few calls for the host (bootstrap, dispose).
  */
 import { HttpApiBuilder, HttpApiScalar, HttpServer, OpenApi } from "@effect/platform"
-import { Clock, Effect, Layer, ManagedRuntime, type Tracer } from "effect"
+import { Clock, Effect, Exit, Fiber, Layer, ManagedRuntime, type Tracer } from "effect"
 import { BillkitApi } from "./http/Api.js"
 import { HandlersLive, ServicesLive, servicesWith } from "./Layers.js"
 import { PaymentProvider, type PaymentProviderService } from "./payments/PaymentProvider.js"
@@ -274,7 +274,10 @@ export const billkit = (options: BillkitOptions): Billkit => {
       const fast = await fastReads
       const target = fast.match(request, url.pathname, url.search)
       if (target !== undefined) {
-        const answered = await runtime.runPromise(fast.answer(request, url.pathname, target))
+        // On storage that reads synchronously the answer is usually ready at once: skip the promise.
+        const fiber = runtime.runFork(fast.answer(request, url.pathname, target))
+        const ready = fiber.unsafePoll()
+        const answered = ready !== null && Exit.isSuccess(ready) ? ready.value : await runtime.runPromise(Fiber.join(fiber))
         if (answered._tag === "Some") return answered.value
       }
     }

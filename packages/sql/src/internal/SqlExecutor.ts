@@ -4,7 +4,8 @@
  *
  * better-sqlite3 has one connection, so on SQLite one semaphore serializes transactions, and
  * calls outside a transaction wait for it too: no read ever sees another fiber's uncommitted
- * writes. Postgres runs transactions concurrently on the pool.
+ * writes. A synchronous statement outside a transaction while nobody holds the connection runs at
+ * once, without suspending the fiber. Postgres runs transactions concurrently on the pool.
  */
 import { Data, Effect, Exit, FiberRef, Option } from "effect"
 import { CompiledQuery, type Compilable, type ControlledTransaction, type Kysely } from "kysely"
@@ -72,7 +73,19 @@ const attempt = <A>(run: () => Promise<A>): Effect.Effect<A, SqlError> =>
 export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: RunSync): SqlExecutor => {
   const current = FiberRef.unsafeMake<Option.Option<ControlledTransaction<any>>>(Option.none())
   const sqliteLock = Effect.unsafeMakeSemaphore(1)
-  const serialized = dialect === "sqlite" ? sqliteLock.withPermits(1) : <A, E, R>(self: Effect.Effect<A, E, R>) => self
+  // How many fibers hold the lock. Taking even a free semaphore suspends the fiber and resumes it
+  // through the scheduler; synchronous work cannot interleave with anything, so while no fiber
+  // holds the lock it runs at once without taking it (`onConnection`).
+  let holders = 0
+  const hold = Effect.sync(() => {
+    holders++
+  })
+  const letGo = Effect.sync(() => {
+    holders--
+  })
+  const serialized = dialect === "sqlite"
+    ? <A, E, R>(self: Effect.Effect<A, E, R>) => sqliteLock.withPermits(1)(Effect.acquireUseRelease(hold, () => self, () => letGo))
+    : <A, E, R>(self: Effect.Effect<A, E, R>) => self
 
   const query = <A>(run: (db: Kysely<any>) => Promise<A>): Effect.Effect<A, SqlError> =>
     Effect.flatMap(FiberRef.get(current), (trx) =>
@@ -114,10 +127,13 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: 
   }
   const parametersOf = ({ sources }: Compiled, args: ReadonlyArray<unknown>) => sources.map((s) => ("arg" in s ? args[s.arg] : s.value))
 
-  /** Synchronous work on the one connection: inside a transaction it is ours; outside, wait for any open one to end. */
+  /**
+   * Synchronous work on the one connection: inside a transaction it is ours; outside, it waits
+   * for whoever holds the connection (an open transaction, an async query), or runs at once.
+   */
   const onConnection = <A>(work: () => A): Effect.Effect<A, SqlError> => {
     const run = Effect.try({ try: work, catch: (cause) => new SqlError({ cause }) })
-    return Effect.flatMap(FiberRef.get(current), (trx) => (Option.isSome(trx) ? run : serialized(run)))
+    return Effect.flatMap(FiberRef.get(current), (trx) => (Option.isSome(trx) || holders === 0 ? run : serialized(run)))
   }
 
   const prepare = (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>): Prepared => {
