@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
@@ -31,10 +30,6 @@ export default defineConfig({
     globalSetup: ["./test/postgres-global-setup.ts"],
     // Every response the suite receives is checked against docs/openapi.json.
     setupFiles: ["./test/openapi/validate-responses.setup.ts"],
-    // Vitest's default is one worker fewer than the cores: on a 2-core machine, one file at a
-    // time. Most of the slow files wait on Postgres, child processes and Chromium, so two run
-    // side by side there: the suite took 634 s instead of 970 s on the 2-core CI machine.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 30_000,
     hookTimeout: 60_000
   }
