@@ -34,4 +34,6 @@ const stop = () => void fake.close().then(() => process.exit(0))
 process.on("SIGINT", stop)
 process.on("SIGTERM", stop)
 
-console.log(JSON.stringify({ url: fake.url, secret_key: fake.secretKey, webhook: values.webhook ?? null }))
+// The CLI's one line of output, which its callers parse: written to stdout, not logged (a logger
+// would add a timestamp and a level).
+process.stdout.write(`${JSON.stringify({ url: fake.url, secret_key: fake.secretKey, webhook: values.webhook ?? null })}\n`)
