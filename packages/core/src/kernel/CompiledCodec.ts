@@ -118,6 +118,8 @@ const refinement = (ast: AST.Refinement, isDecoding: boolean): Compiled => {
 const withoutRefinements = (ast: AST.AST): AST.AST => AST.isRefinement(ast) ? withoutRefinements(ast.from) : ast
 
 const transformation = (ast: AST.Transformation, isDecoding: boolean): Compiled => {
+  const renamed = renamedStruct(ast, isDecoding)
+  if (renamed !== undefined) return renamed
   const from = isDecoding ? compile(ast.from, true) : compile(ast.to, false)
   const to = isDecoding ? compile(ast.to, true) : compile(ast.from, false)
   const step = transformationStep(ast, isDecoding)
@@ -153,6 +155,83 @@ const transformationStep = (ast: AST.Transformation, isDecoding: boolean): (a: a
         return a
       }
     }
+  }
+}
+
+/** A property the first walk of a renamed struct took in: absent, or its value. */
+const absent: unique symbol = Symbol.for("@billkit/core/CompiledCodec/absent")
+
+/**
+ * A struct with renamed keys (`fromKey`, and `optionalWith` defaults), the shape of every stored
+ * record, in one walk instead of three: the interpreter builds the first side's object, moves the
+ * renamed keys on it, then builds the other side's object from that. Here the first side's values
+ * go to an array and each key of the other side reads its value where the move would have put it.
+ * That is the same only when the moves do not interfere (no key moved twice, onto another moved
+ * key, or onto a key that stays), so anything else takes the general path. Undefined when `ast` is
+ * not such a struct.
+ */
+const renamedStruct = (ast: AST.Transformation, isDecoding: boolean): Compiled | undefined => {
+  const kind = ast.transformation
+  const first = isDecoding ? ast.from : ast.to
+  const second = isDecoding ? ast.to : ast.from
+  if (kind._tag !== "TypeLiteralTransformation" || !AST.isTypeLiteral(first) || !AST.isTypeLiteral(second)) return undefined
+  if (first.indexSignatures.length > 0 || second.indexSignatures.length > 0) return undefined
+  const moves = kind.propertySignatureTransformations.map((pst) =>
+    isDecoding ? { from: pst.from, to: pst.to, f: pst.decode } : { from: pst.to, to: pst.from, f: pst.encode }
+  )
+  const sources = new Set(moves.map((m) => m.from))
+  const targets = new Set(moves.map((m) => m.to))
+  const firstNames = first.propertySignatures.map((ps) => ps.name)
+  const interfering = sources.size !== moves.length || targets.size !== moves.length ||
+    moves.some((m) => m.to !== m.from && sources.has(m.to)) ||
+    firstNames.some((name) => targets.has(name) && !sources.has(name))
+  if (interfering) return undefined
+
+  const firstProperties = first.propertySignatures.map((ps) => ({ name: ps.name, optional: ps.isOptional, parse: compile(ps.type, isDecoding) }))
+  const indexOf = (name: PropertyKey) => firstNames.indexOf(name)
+  const secondProperties = second.propertySignatures.map((ps) => {
+    const move = moves.find((m) => m.to === ps.name)
+    return {
+      name: ps.name,
+      optional: ps.isOptional,
+      parse: compile(ps.type, isDecoding),
+      // Where the value comes from: a move (from that key of the first side, if it has one), the
+      // same key of the first side, or nowhere (a key moved away, or one the first side lacks).
+      move: move?.f,
+      source: move !== undefined ? indexOf(move.from) : sources.has(ps.name) ? -1 : indexOf(ps.name)
+    }
+  })
+  const hasOwn = Object.prototype.hasOwnProperty
+  return (u) => {
+    if (typeof u !== "object" || u === null || Array.isArray(u)) return Fail
+    const input = u as Record<PropertyKey, unknown>
+    const values: Array<unknown> = new Array(firstProperties.length)
+    for (let i = 0; i < firstProperties.length; i++) {
+      const { name, optional, parse } = firstProperties[i]
+      if (optional && !hasOwn.call(input, name)) {
+        values[i] = absent
+        continue
+      }
+      const v = parse(input[name])
+      if (failed(v)) return v
+      values[i] = v
+    }
+    const output: Record<PropertyKey, unknown> = {}
+    for (const { move, name, optional, parse, source } of secondProperties) {
+      let value = source === -1 ? absent : values[source]
+      if (move !== undefined) {
+        const moved = move(value === absent ? Option.none() : Option.some(value))
+        value = Option.isSome(moved) ? moved.value : absent
+      }
+      if (value === absent) {
+        if (optional) continue
+        value = undefined
+      }
+      const v = parse(value)
+      if (failed(v)) return v
+      output[name] = v
+    }
+    return output
   }
 }
 
