@@ -57,6 +57,18 @@ const failed = (value: unknown): boolean => value === Fail || value === Unknown
 
 const options = AST.defaultParseOption
 
+const hasOwn = Object.prototype.hasOwnProperty
+
+/** A struct's properties, each with its compiled parser. */
+const compiledProperties = (ast: AST.TypeLiteral, isDecoding: boolean) =>
+  ast.propertySignatures.map((ps) => ({ name: ps.name, optional: ps.isOptional, parse: compile(ps.type, isDecoding) }))
+
+/** A renaming transformation's key moves, in the direction of the walk. */
+const movesOf = (kind: AST.TypeLiteralTransformation, isDecoding: boolean) =>
+  kind.propertySignatureTransformations.map((pst) =>
+    isDecoding ? { from: pst.from, to: pst.to, f: pst.decode } : { from: pst.to, to: pst.from, f: pst.encode }
+  )
+
 const build = (ast: AST.AST, isDecoding: boolean): Compiled => {
   switch (ast._tag) {
     case "StringKeyword":
@@ -143,12 +155,10 @@ const transformationStep = (ast: AST.Transformation, isDecoding: boolean): (a: a
     case "TypeLiteralTransformation": {
       // As the interpreter: each key is moved on the object `from` made (a fresh one), in order,
       // deleted and set again, so the encoded keys come out in the interpreter's order.
-      const renames = kind.propertySignatureTransformations.map((pst) =>
-        isDecoding ? { from: pst.from, to: pst.to, f: pst.decode } : { from: pst.to, to: pst.from, f: pst.encode }
-      )
+      const renames = movesOf(kind, isDecoding)
       return (a) => {
         for (const { f, from, to } of renames) {
-          const moved = f(Object.prototype.hasOwnProperty.call(a, from) ? Option.some(a[from]) : Option.none())
+          const moved = f(hasOwn.call(a, from) ? Option.some(a[from]) : Option.none())
           delete a[from]
           if (Option.isSome(moved)) a[to] = moved.value
         }
@@ -176,9 +186,7 @@ const renamedStruct = (ast: AST.Transformation, isDecoding: boolean): Compiled |
   const second = isDecoding ? ast.to : ast.from
   if (kind._tag !== "TypeLiteralTransformation" || !AST.isTypeLiteral(first) || !AST.isTypeLiteral(second)) return undefined
   if (first.indexSignatures.length > 0 || second.indexSignatures.length > 0) return undefined
-  const moves = kind.propertySignatureTransformations.map((pst) =>
-    isDecoding ? { from: pst.from, to: pst.to, f: pst.decode } : { from: pst.to, to: pst.from, f: pst.encode }
-  )
+  const moves = movesOf(kind, isDecoding)
   const sources = new Set(moves.map((m) => m.from))
   const targets = new Set(moves.map((m) => m.to))
   const firstNames = first.propertySignatures.map((ps) => ps.name)
@@ -187,21 +195,18 @@ const renamedStruct = (ast: AST.Transformation, isDecoding: boolean): Compiled |
     firstNames.some((name) => targets.has(name) && !sources.has(name))
   if (interfering) return undefined
 
-  const firstProperties = first.propertySignatures.map((ps) => ({ name: ps.name, optional: ps.isOptional, parse: compile(ps.type, isDecoding) }))
+  const firstProperties = compiledProperties(first, isDecoding)
   const indexOf = (name: PropertyKey) => firstNames.indexOf(name)
-  const secondProperties = second.propertySignatures.map((ps) => {
-    const move = moves.find((m) => m.to === ps.name)
+  const secondProperties = compiledProperties(second, isDecoding).map((property) => {
+    const move = moves.find((m) => m.to === property.name)
     return {
-      name: ps.name,
-      optional: ps.isOptional,
-      parse: compile(ps.type, isDecoding),
+      ...property,
       // Where the value comes from: a move (from that key of the first side, if it has one), the
       // same key of the first side, or nowhere (a key moved away, or one the first side lacks).
       move: move?.f,
-      source: move !== undefined ? indexOf(move.from) : sources.has(ps.name) ? -1 : indexOf(ps.name)
+      source: move !== undefined ? indexOf(move.from) : sources.has(property.name) ? -1 : indexOf(property.name)
     }
   })
-  const hasOwn = Object.prototype.hasOwnProperty
   return (u) => {
     if (typeof u !== "object" || u === null || Array.isArray(u)) return Fail
     const input = u as Record<PropertyKey, unknown>
@@ -257,10 +262,9 @@ const typeLiteral = (ast: AST.TypeLiteral, isDecoding: boolean): Compiled => {
   }
   // Index signatures keyed by plain strings (Record<string, …>); refined keys go to the interpreter.
   if (ast.indexSignatures.some((is) => is.parameter._tag !== "StringKeyword")) return interpreted(ast, isDecoding)
-  const properties = ast.propertySignatures.map((ps) => ({ name: ps.name, optional: ps.isOptional, parse: compile(ps.type, isDecoding) }))
+  const properties = compiledProperties(ast, isDecoding)
   const expected = new Set<PropertyKey>(ast.propertySignatures.map((ps) => ps.name))
   const indexValues = ast.indexSignatures.map((is) => compile(is.type, isDecoding))
-  const hasOwn = Object.prototype.hasOwnProperty
   return (u) => {
     if (typeof u !== "object" || u === null || Array.isArray(u)) return Fail
     const input = u as Record<PropertyKey, unknown>
