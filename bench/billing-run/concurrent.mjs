@@ -12,6 +12,8 @@
 //           batches, each batch's money settled before the next batch on SQLite);
 //   overlapped: the next batch billed while the last one's money is out (`overlapCollection:
 //           true`, Postgres's default), to show why it is not SQLite's.
+//   after, inline checkpoints: the defaults, with SQLite checkpointing the log inside the commit
+//           that fills it (`checkpoints: "inline"`), as before @billkit/sqlite's checkpoint worker.
 // The measured pass is the first one (trial end: every subscription's first invoice, charged).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -49,8 +51,8 @@ const repeatedly = async (done, gapMs, probe) => {
   return waits
 }
 
-const runCase = async (name, file, loopOptions) => {
-  const sqlite = makeSqliteStorage({ filename: file })
+const runCase = async (name, file, loopOptions, storageOptions = {}) => {
+  const sqlite = makeSqliteStorage({ filename: file, ...storageOptions })
   await sqlite.migrate()
   // The loop's host stands at the trial end; the other tenant's requests run on real time (their
   // rate limits count per real second), through a second instance over the same storage.
@@ -115,11 +117,14 @@ try {
   copyFileSync(seeded, join(dir, "before.db"))
   copyFileSync(seeded, join(dir, "after.db"))
   copyFileSync(seeded, join(dir, "overlapped.db"))
+  copyFileSync(seeded, join(dir, "inline-checkpoints.db"))
 
   const results = [
     await runCase("before", join(dir, "before.db"), { batchSize: 100, yieldBetweenBatches: false }),
     await runCase("after", join(dir, "after.db"), {}),
-    await runCase("overlapped", join(dir, "overlapped.db"), { overlapCollection: true })
+    await runCase("overlapped", join(dir, "overlapped.db"), { overlapCollection: true }),
+    // "after" with SQLite's own checkpoints inside the commit, as before the checkpoint worker.
+    await runCase("after, inline checkpoints", join(dir, "inline-checkpoints.db"), {}, { checkpoints: "inline" })
   ]
   const command = "node bench/billing-run/concurrent.mjs [--subscriptions N]"
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true })

@@ -43,6 +43,10 @@ const workers = Number(option("workers", "1"))
 // Measure the first billing pass (trial end) only, skipping the renewal a month later: on a slow
 // backend it halves the run. Both passes do the same work per subscription (see the table).
 const firstPassOnly = args.includes("--first-pass-only")
+// `--sqlite-checkpoints inline`: SQLite's own checkpoints inside the commit that fills the log,
+// instead of @billkit/sqlite's default worker thread (the baseline for "Checkpoints off the main
+// thread" in docs/performance.md).
+const sqliteCheckpoints = option("sqlite-checkpoints", undefined)
 
 /** Wall time and peak RSS of one loop run at `now`. */
 /** The fake provider, each charge answered after `providerDelayMs` (a timer, not a busy wait). */
@@ -89,7 +93,7 @@ const countInvoices = (storage, tenant) =>
 const openBackend = async (backend) => {
   if (backend === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "billkit-bench-"))
-    const sqlite = makeSqliteStorage({ filename: join(dir, "billkit.db") })
+    const sqlite = makeSqliteStorage({ filename: join(dir, "billkit.db"), checkpoints: sqliteCheckpoints })
     await sqlite.migrate()
     return { storage: sqlite.storage, close: async () => { await sqlite.close(); rmSync(dir, { recursive: true, force: true }) } }
   }
@@ -121,6 +125,7 @@ for (const backend of backends) {
         providerDelayMs,
         collectConcurrency,
         workers,
+        ...(backend === "sqlite" ? { sqliteCheckpoints: sqliteCheckpoints ?? "background" } : {}),
         seedSeconds: +seedSeconds.toFixed(1),
         trialEnd: {
           seconds: +first.seconds.toFixed(2),
@@ -165,7 +170,7 @@ const merged = [
   ...previous.filter((r) => !results.some((n) => n.backend === r.backend && n.subscriptions === r.subscriptions && n.mode === r.mode && n.providerDelayMs === (r.providerDelayMs ?? 0) && n.collectConcurrency === (r.collectConcurrency ?? 16) && n.workers === (r.workers ?? 1))),
   ...results.map((r) => ({ ...r, measuredAt }))
 ].sort((a, b) => a.backend.localeCompare(b.backend) || a.subscriptions - b.subscriptions)
-writeFileSync(file, `${JSON.stringify({ machine, command: "node --expose-gc bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres] [--modes setwise,settle-first,rowwise] [--provider-delay-ms 300] [--collect-concurrency 16] [--workers 1] [--first-pass-only]", results: merged }, null, 2)}\n`)
+writeFileSync(file, `${JSON.stringify({ machine, command: "node --expose-gc bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres] [--modes setwise,settle-first,rowwise] [--provider-delay-ms 300] [--collect-concurrency 16] [--workers 1] [--first-pass-only] [--sqlite-checkpoints inline]", results: merged }, null, 2)}\n`)
 console.table(results.map((r) => ({
   backend: r.backend,
   subscriptions: r.subscriptions,

@@ -47,7 +47,9 @@ const settings = {
   concurrentStreams: Number(option("streams", "4")),
   concurrentBatches: Number(option("concurrent-batches", "15")),
   /** Batches over HTTP through the example server (after 3 warm-up batches); 0 skips it. */
-  httpBatches: args.includes("--no-http") ? 0 : Number(option("http-batches", "30"))
+  httpBatches: args.includes("--no-http") ? 0 : Number(option("http-batches", "30")),
+  /** `--sqlite-checkpoints inline`: SQLite's own checkpoints in the commit, not @billkit/sqlite's worker thread. */
+  sqliteCheckpoints: option("sqlite-checkpoints", undefined)
 }
 const profiling = args.includes("--profile")
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url))
@@ -211,7 +213,7 @@ const overHttp = async (databaseUrl) => {
 // One backend.
 
 const runBackend = async (name) => {
-  const db = await openBackend(name)
+  const db = await openBackend(name, { checkpoints: settings.sqliteCheckpoints })
   console.log(`\n== ${name}: ${db.describe}`)
   const { app, api } = await embed(db.storage)
   const send = (request) => app.handler(request)
@@ -359,7 +361,7 @@ const runBackend = async (name) => {
 // Profile: in-process ingestion under --cpu-prof, in a child, cut to the measured batches.
 
 const profileChild = async (name) => {
-  const db = await openBackend(name)
+  const db = await openBackend(name, { checkpoints: settings.sqliteCheckpoints })
   const { app, api } = await embed(db.storage)
   try {
     const { plan } = await setupCatalog(api)

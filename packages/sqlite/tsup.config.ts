@@ -6,5 +6,7 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
-  target: "node20"
+  target: "node20",
+  // `import.meta.url` in the CommonJS build too (BackgroundCheckpoints resolves better-sqlite3 from it).
+  shims: true
 })

@@ -19,10 +19,10 @@ const columns = ["id", "project_id", "mode", "data", "event_id", "customer", "su
 const selectStored = `select ${columns.join(", ")} from billkit_usage_events where event_id >= $1 and event_id < $2 order by event_id`
 const rangeOf = (prefix) => [`${prefix}-`, `${prefix}.`] // "." follows "-" in ASCII
 
-const sqlite = async () => {
+const sqlite = async ({ checkpoints } = {}) => {
   const dir = mkdtempSync(join(tmpdir(), "billkit-bench-usage-"))
   const filename = join(dir, "billkit.db")
-  const billkitDb = makeSqliteStorage({ filename })
+  const billkitDb = makeSqliteStorage({ filename, checkpoints })
   await billkitDb.migrate()
   // The plain side: its own better-sqlite3 connection, configured as @billkit/sqlite configures its own.
   const raw = new Database(filename)
@@ -116,4 +116,4 @@ const postgres = async () => {
   }
 }
 
-export const openBackend = (name) => (name === "sqlite" ? sqlite() : postgres())
+export const openBackend = (name, options = {}) => (name === "sqlite" ? sqlite(options) : postgres())

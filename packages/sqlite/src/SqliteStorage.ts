@@ -4,14 +4,26 @@ import type { Layer } from "effect"
 import { Kysely } from "kysely"
 import type { Storage, StoragePort } from "@billkit/core"
 import { layerStorage, makeSqlStorage, migrate, type MigrationError, type RunSync } from "@billkit/sql"
+import { startBackgroundCheckpoints } from "./internal/BackgroundCheckpoints.js"
 import { ImmediateSqliteDialect } from "./internal/ImmediateSqliteDialect.js"
 import { withStatementCache } from "./internal/StatementCache.js"
 
 export type SqliteOptions =
-  /** A file path, or ":memory:". */
-  | { readonly filename: string }
-  /** An open database; `close()` closes it. */
-  | { readonly database: Database.Database }
+  & (
+    /** A file path, or ":memory:". */
+    | { readonly filename: string }
+    /** An open database; `close()` closes it. */
+    | { readonly database: Database.Database }
+  )
+  & {
+    /**
+     * Where the write-ahead log is copied back into a database file: `"background"` (default)
+     * on a worker thread with its own connection, so no commit waits for the copy and its
+     * fsyncs; `"inline"` inside the commit that fills the log, as SQLite does by default. A
+     * database in memory always has it inline.
+     */
+    readonly checkpoints?: "background" | "inline"
+  }
 
 export interface SqliteStorage {
   readonly storage: StoragePort
@@ -38,6 +50,7 @@ const configure = (database: Database.Database): Database.Database => {
 
 export const makeSqliteStorage = (options: SqliteOptions): SqliteStorage => {
   const database = configure("database" in options ? options.database : new Database(options.filename))
+  const checkpointer = options.checkpoints === "inline" ? undefined : startBackgroundCheckpoints(database)
   const cached = withStatementCache(database)
   const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: cached }) })
   // better-sqlite3 is synchronous: Billkit's hot statements run on it directly, on the same
@@ -52,7 +65,11 @@ export const makeSqliteStorage = (options: SqliteOptions): SqliteStorage => {
     storage: makeSqlStorage(db, { dialect: "sqlite", sharedAcrossProcesses: false, runSync }),
     db,
     migrate: () => migrate(db),
-    close: () => db.destroy()
+    // The worker's connection first: the last one to close folds the log into the file.
+    close: async () => {
+      await checkpointer?.stop()
+      await db.destroy()
+    }
   }
 }
 
