@@ -70,7 +70,7 @@ export const startBackgroundCheckpoints = (database: Database.Database, interval
   }
   database.pragma(`wal_autocheckpoint = ${fallbackAutocheckpointPages}`)
   worker.unref() // never what keeps the host's process alive
-  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()))
+  const exited = new Promise<void>((done) => worker.once("exit", () => done()))
   worker.once("error", () => {
     if (database.open) database.pragma(`wal_autocheckpoint = ${inlineAutocheckpointPages}`)
   })
