@@ -23,13 +23,15 @@ const subscriptions = Number(option("subscriptions", "10000"))
 const years = Number(option("years", "10"))
 const seed = Number(option("seed", "1"))
 const backend = option("backend", "sqlite")
+// `--sqlite-checkpoints inline`: SQLite's own checkpoints in the commit, not @billkit/sqlite's worker thread.
+const sqliteCheckpoints = option("sqlite-checkpoints", undefined)
 
 const open = async () => {
   if (backend === "memory") return { storage: makeMemoryStorage(), close: async () => {} }
   if (backend === "sqlite") {
     const { makeSqliteStorage } = await import("@billkit/sqlite")
     const dir = mkdtempSync(join(tmpdir(), "billkit-simulation-"))
-    const sqlite = makeSqliteStorage({ filename: join(dir, "billkit.db") })
+    const sqlite = makeSqliteStorage({ filename: join(dir, "billkit.db"), checkpoints: sqliteCheckpoints })
     await sqlite.migrate()
     return { storage: sqlite.storage, close: async () => { await sqlite.close(); rmSync(dir, { recursive: true, force: true }) } }
   }
