@@ -7,7 +7,7 @@
  * commits were 13 % of the loop's time (docs/performance.md, "Checkpoints off the main thread").
  *
  * Here a worker thread with its own connection to the file runs a PASSIVE checkpoint every
- * `intervalMs`: it never waits for, nor blocks, the main connection's readers and writers, and
+ * `checkpointIntervalMs`: it never waits for, nor blocks, the main connection's readers and writers, and
  * the fsyncs happen on that thread. The main connection keeps a distant `wal_autocheckpoint`:
  * SQLite starts the log afresh only after a checkpoint that copied all of it, which a passive one
  * seldom manages beside steady commits, so under load the commit that reaches the bound copies
@@ -19,10 +19,10 @@ import { resolve } from "node:path"
 import type Database from "better-sqlite3"
 
 /** How often the worker checkpoints: 50 ms copied hot pages so often that the worker did more work than it saved. */
-export const checkpointIntervalMs = 500
+const checkpointIntervalMs = 500
 
 /** The main connection's own bound, in pages (4 KiB): about 40 MiB of log; 2,000 and 4,000 made commits longer in all. */
-export const fallbackAutocheckpointPages = 10_000
+const fallbackAutocheckpointPages = 10_000
 
 /** SQLite's default, restored when the worker cannot run. */
 const inlineAutocheckpointPages = 1_000
@@ -59,14 +59,14 @@ const sharesAFile = (database: Database.Database): boolean =>
  * Starts checkpointing `database`'s log on a worker thread, or answers undefined (and leaves
  * SQLite's own checkpoints in place) where no other connection can share the file.
  */
-export const startBackgroundCheckpoints = (database: Database.Database, intervalMs = checkpointIntervalMs): Checkpointer | undefined => {
+export const startBackgroundCheckpoints = (database: Database.Database): Checkpointer | undefined => {
   if (!sharesAFile(database)) return undefined
   let worker: Worker
   try {
     const driver = createRequire(import.meta.url).resolve("better-sqlite3")
     // Absolute: the worker opens the file when it starts, whatever the process's directory is by then.
     const filename = resolve(database.name)
-    worker = new Worker(workerSource, { eval: true, workerData: { driver, filename, intervalMs } })
+    worker = new Worker(workerSource, { eval: true, workerData: { driver, filename, intervalMs: checkpointIntervalMs } })
   } catch {
     return undefined // no worker threads here (a bundler, a sandbox): SQLite checkpoints inline
   }
