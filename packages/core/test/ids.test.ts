@@ -34,4 +34,14 @@ describe("ids", () => {
         expect(highestIdAt("invoice", ms) < lowestIdAt("invoice", ms + 1)).toBe(true)
       })
     ))
+
+  it("encode 80 random bits as their 16 base32 digits, from any offset (property)", () =>
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 10, maxLength: 40 }), fc.nat(), (bytes, at) => {
+        const offset = at % (bytes.length - 9)
+        const bits = [...bytes.subarray(offset, offset + 10)].reduce((n, b) => (n << 8n) | BigInt(b), 0n)
+        const digits = Array.from({ length: 16 }, (_, i) => "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[Number((bits >> BigInt(75 - 5 * i)) & 31n)]).join("")
+        expect(encodeRandom(bytes, offset)).toBe(digits)
+      })
+    ))
 })

@@ -8,7 +8,7 @@ import { BigDecimal, DateTime, Effect, Either, Layer, TestClock } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Customers, CurrentTenant, Metrics, Plans, Prices, Products, ServicesLive, Subscriptions, Usage, UsageRollups, layerMemory } from "@billkit/core"
-import { quantityOf, emptyPeriodRollup, applyDelta, addContribution, emptyDelta, emptyLevel, applyLevel, fromScaled, groupEvents } from "../src/usage/domain/UsageRollup.js"
+import { quantityOf, emptyPeriodRollup, applyDelta, addContribution, emptyDelta, emptyLevel, applyLevel, fromScaled, groupEvents, parseScaled, rollupKey } from "../src/usage/domain/UsageRollup.js"
 import type { Metric } from "../src/catalog/domain/index.js"
 import { isoAt } from "../src/kernel/Time.js"
 import { fastDecode, schemaDecode } from "../src/usage/EventDecoding.js"
@@ -159,6 +159,16 @@ describe("event decoding", () => {
 })
 
 describe("rollup math", () => {
+  it("reads a whole number as its text would read (property)", () => {
+    fc.assert(fc.property(fc.maxSafeInteger(), (n) => {
+      expect(parseScaled(n)).toBe(BigInt(n) * 10n ** 12n)
+      expect(parseScaled(n)).toBe(parseScaled(String(n)))
+    }))
+    expect(parseScaled(-0)).toBe(0n)
+    expect(parseScaled(2.5)).toBe(2_500_000_000_000n)
+    expect([parseScaled(Number.NaN), parseScaled(Infinity), parseScaled(1e21), parseScaled(1e-13)]).toEqual([undefined, undefined, undefined, undefined])
+  })
+
   it("formats instants as DateTime.formatIso does", () => {
     for (const ms of [0, 1, 999, 86_399_999, 951_782_400_000, 1_709_164_800_123, 1_735_689_599_999, 253_402_300_799_999, -1, -86_400_001]) {
       expect(isoAt(ms), String(ms)).toBe(DateTime.formatIso(DateTime.unsafeMake(ms)))
@@ -223,6 +233,36 @@ describe("groupEvents", () => {
     expect([...a.distinct]).toEqual(["u1", "7"])
     expect(a.delta.distinct).toBe(0)
     expect(later.delta.count).toBe(1)
+  })
+
+  it("any sequence of events gives the rollups a plain fold by key gives (property)", () => {
+    const metrics = [metric("met_a", "sum", null), metric("met_b", "max", null)]
+    // The same metric as a second object: groups go by its id, not by which object carries it.
+    const twin = { ...metrics[0]! }
+    const event = fc.record({
+      customer: fc.constantFrom("cus_1", "cus_2"),
+      metric: fc.constantFrom(metrics[0]!, metrics[1]!, twin),
+      period: fc.constantFrom(jan, feb),
+      quantity: fc.integer({ min: -5, max: 50 }),
+      offset: fc.integer({ min: 0, max: 3 })
+    }).map((e) => ({ customer: e.customer, metric: e.metric, period: e.period, quantity: units(e.quantity), timestamp: e.period.start + e.offset, properties: {} }))
+    fc.assert(fc.property(fc.array(event, { maxLength: 40 }), (events) => {
+      const expected = new Map<string, { count: number; sum: bigint; max: bigint | undefined; latest: { value: bigint; timestamp: number } | undefined; sumTimed: bigint }>()
+      for (const e of events) {
+        const key = rollupKey(e.customer, e.metric.id, e.period.start)
+        const d = expected.get(key) ?? { count: 0, sum: 0n, max: undefined, latest: undefined, sumTimed: 0n }
+        expected.set(key, {
+          count: d.count + 1,
+          sum: d.sum + e.quantity,
+          max: d.max === undefined || e.quantity > d.max ? e.quantity : d.max,
+          latest: d.latest === undefined || e.timestamp >= d.latest.timestamp ? { value: e.quantity, timestamp: e.timestamp } : d.latest,
+          sumTimed: d.sumTimed + e.quantity * BigInt(e.timestamp)
+        })
+      }
+      const groups = groupEvents(events)
+      expect([...groups.keys()]).toEqual([...expected.keys()])
+      for (const [key, group] of groups) expect(group.delta).toEqual({ ...expected.get(key), distinct: 0 })
+    }), { numRuns: 500 })
   })
 
   it("an empty batch, or one its filters drop entirely, touches no rollup", () => {

@@ -48,6 +48,8 @@ const configure = (database: Database.Database): Database.Database => {
   return database
 }
 
+const noRows: ReadonlyArray<Record<string, unknown>> = Object.freeze([])
+
 export const makeSqliteStorage = (options: SqliteOptions): SqliteStorage => {
   const database = configure("database" in options ? options.database : new Database(options.filename))
   const checkpointer = options.checkpoints === "inline" ? undefined : startBackgroundCheckpoints(database)
@@ -58,7 +60,7 @@ export const makeSqliteStorage = (options: SqliteOptions): SqliteStorage => {
   const runSync: RunSync = (sql, parameters) => {
     const statement = cached.prepare(sql) as unknown as Database.Statement
     if (statement.reader) return { rows: statement.all(...parameters) as Array<Record<string, unknown>>, changes: 0 }
-    return { rows: [], changes: statement.run(...parameters).changes }
+    return { rows: noRows, changes: statement.run(...parameters).changes }
   }
   return {
     // One process owns the file: rate limits may be counted in memory.

@@ -32,21 +32,27 @@ export const encodeTime = (ms: number): string => {
   return out
 }
 
-/** Encodes 80 random bits (10 bytes) as 16 base32 characters, 5 bits at a time. */
-export const encodeRandom = (bytes: Uint8Array): string => {
-  let out = ""
+const alphabetCodes = Array.from(alphabet, (c) => c.charCodeAt(0))
+const randomCodes: Array<number> = new Array(randomLength)
+
+/**
+ * Encodes 80 random bits (the 10 bytes of `bytes` from `offset`) as 16 base32 characters, 5 bits
+ * at a time. One string made at the end: a batch of usage events encodes a thousand of these.
+ */
+export const encodeRandom = (bytes: Uint8Array, offset = 0): string => {
   let buffer = 0
   let bits = 0
-  for (let i = 0; i < 10; i++) {
-    buffer = (buffer << 8) | bytes[i]
+  let n = 0
+  for (let i = offset; i < offset + 10; i++) {
+    buffer = (buffer << 8) | bytes[i]!
     bits += 8
     while (bits >= 5) {
       bits -= 5
-      out += alphabet[(buffer >> bits) & 31]
+      randomCodes[n++] = alphabetCodes[(buffer >> bits) & 31]!
     }
     buffer &= (1 << bits) - 1
   }
-  return out
+  return String.fromCharCode(...randomCodes)
 }
 
 export const makeId = (kind: IdKind, ms: number, random: string): string => `${prefixes[kind]}_${encodeTime(ms)}${random}`

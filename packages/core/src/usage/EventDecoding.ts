@@ -80,6 +80,6 @@ export const schemaDecode = (raw: unknown): Either.Either<Decoded, ReadonlyArray
 /** The random part of `n` ids, 10 random bytes each (`bytes` holds 10 × n). */
 export const randomParts = (bytes: Uint8Array, n: number): Array<string> => {
   const out: Array<string> = new Array(n)
-  for (let i = 0; i < n; i++) out[i] = encodeRandom(bytes.subarray(i * 10, i * 10 + 10))
+  for (let i = 0; i < n; i++) out[i] = encodeRandom(bytes, i * 10)
   return out
 }

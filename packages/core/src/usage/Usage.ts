@@ -166,14 +166,16 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
         }
         // The subscription whose periods each customer's usage of each metric follows.
         const live = new Map<string, ReadonlyArray<Subscription>>()
-        const billingSub = new Map<string, Subscription | undefined>()
+        // By customer, then metric id (no key string per event).
+        const billingSub = new Map<string, Map<string, Subscription | undefined>>()
         for (const c of checked) {
           const metric = metricByCode.get(c.code)
           if (c.customer === undefined || metric === undefined || !customerExists.get(c.customer)) continue
-          const key = `${c.customer}:${metric.id}`
-          if (billingSub.has(key)) continue
+          let byMetric = billingSub.get(c.customer)
+          if (byMetric?.has(metric.id)) continue
+          if (byMetric === undefined) billingSub.set(c.customer, byMetric = new Map())
           if (!live.has(c.customer)) live.set(c.customer, yield* rollups.liveSubscriptions(c.customer))
-          billingSub.set(key, yield* rollups.billingSubscription(live.get(c.customer)!, metric.id, lookup))
+          byMetric.set(metric.id, yield* rollups.billingSubscription(live.get(c.customer)!, metric.id, lookup))
         }
 
         // Each event, resolved: customer, metric, quantity, period (no storage from here).
@@ -181,7 +183,9 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
         // A batch mostly repeats one value (the default 1) and one timestamp: format each once.
         const valueText = onceEach((value: bigint) => plain(fromScaled(value)))
         const timeText = onceEach(isoAt)
-        let lastPeriod: { sub: Subscription | undefined; period: Period } | undefined
+        const idTime = onceEach(encodeTime)
+        let lastSub: Subscription | undefined
+        let lastPeriod: Period | undefined
         checked.forEach((c, n) => {
           const metric = metricByCode.get(c.code)
           if (metric === undefined) return reject(c.index, "code", `no such metric: ${c.code}`)
@@ -194,7 +198,7 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
           } else {
             customer = c.customer!
             if (!customerExists.get(customer)) return reject(c.index, "customer", `no such customer: ${customer}`)
-            sub = billingSub.get(`${customer}:${metric.id}`)
+            sub = billingSub.get(customer)!.get(metric.id)
           }
           const property = metric.aggregationProperty
           const raw = property === null ? undefined : c.properties[property]
@@ -207,12 +211,13 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
             quantity = parsed
           }
           // Consecutive events of one subscription mostly share a period: work it out once.
-          const period = lastPeriod !== undefined && lastPeriod.sub === sub && lastPeriod.period.start <= c.timestamp && c.timestamp < lastPeriod.period.end
-            ? lastPeriod.period
-            : rollups.periodAt(sub, c.timestamp)
-          lastPeriod = { sub, period }
+          if (lastPeriod === undefined || lastSub !== sub || c.timestamp < lastPeriod.start || c.timestamp >= lastPeriod.end) {
+            lastSub = sub
+            lastPeriod = rollups.periodAt(sub, c.timestamp)
+          }
+          const period = lastPeriod
           // The id carries the event's own time (see domain/UsageEvent.ts).
-          const id = `ue_${encodeTime(c.timestamp)}${random[n]}`
+          const id = `ue_${idTime(c.timestamp)}${random[n]}`
           const subscription = c.subscription ?? null
           // The encoded (wire) form of a UsageEvent, built directly: this is the hot path.
           const data: Json = {

@@ -65,6 +65,8 @@ type ParameterSource = { readonly arg: number } | { readonly value: unknown }
 interface Compiled {
   readonly sql: string
   readonly sources: ReadonlyArray<ParameterSource>
+  /** The parameters are the arguments, in order: the argument list can be bound as it is. */
+  readonly direct: boolean
 }
 
 const attempt = <A>(run: () => Promise<A>): Effect.Effect<A, SqlError> =>
@@ -112,7 +114,7 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: 
         const match = typeof p === "string" ? placeholderPattern.exec(p) : null
         return match === null ? { value: p } : { arg: Number(match[1]) }
       })
-      statement = { sql: compiled.sql, sources }
+      statement = { sql: compiled.sql, sources, direct: sources.every((source, i) => "arg" in source && source.arg === i) }
       // Keys are shapes, so few; batch sizes could make many: keep the cache bounded.
       if (statements.size >= maxStatements) statements.clear()
       statements.set(key, statement)
@@ -125,7 +127,8 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: 
     let statement: Compiled | undefined
     return (): Compiled => (statement ??= compile(key, build))
   }
-  const parametersOf = ({ sources }: Compiled, args: ReadonlyArray<unknown>) => sources.map((s) => ("arg" in s ? args[s.arg] : s.value))
+  const parametersOf = ({ direct, sources }: Compiled, args: ReadonlyArray<unknown>) =>
+    direct && args.length === sources.length ? args : sources.map((s) => ("arg" in s ? args[s.arg] : s.value))
 
   /**
    * Synchronous work on the one connection: inside a transaction it is ours; outside, it waits

@@ -61,9 +61,11 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
   ) {
     if (records.length === 0) return []
     const columns = ["id", "project_id", "mode", "data", ...spec.indexed]
+    // A thousand rows a batch: each row's values in one array, nothing in between.
     const valuesOf = (record: StoredRecord): Array<unknown> => {
-      const index = indexColumns(spec, record)
-      return [record.id, tenant.projectId, tenant.mode, encodeData(record.data), ...spec.indexed.map((f) => index[f])]
+      const values: Array<unknown> = [record.id, tenant.projectId, tenant.mode, encodeData(record.data)]
+      for (const field of spec.indexed) values.push(record.index[field] ?? null)
+      return values
     }
     if (executor.dialect === "postgres") {
       const statement = executor.prepare(`insertMany:${spec.name}`, (db, arg) =>
@@ -88,7 +90,11 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
         .onConflict((oc) => oc.doNothing()))
     // One transaction keeps the batch all-or-nothing.
     const results = yield* executor.withTransaction(Effect.orDie(statement(records.map(valuesOf))))
-    return records.flatMap((record, i) => (results[i]!.changes === 1 ? [record.id] : []))
+    const inserted: Array<string> = []
+    records.forEach((record, i) => {
+      if (results[i]!.changes === 1) inserted.push(record.id)
+    })
+    return inserted
   })
 
   /**

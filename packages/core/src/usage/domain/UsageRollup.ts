@@ -65,9 +65,12 @@ const decimalPattern = /^-?\d{1,20}(\.\d{1,12})?$/
  * 12 decimals), so that adding a thousand of them is bigint arithmetic, exact and quick.
  */
 const quantityScale = 12
+const unitsPerOne = 10n ** BigInt(quantityScale)
 
 /** A number or decimal string (at most 20 digits and 12 decimals) in 10⁻¹² units. */
 export const parseScaled = (input: unknown): bigint | undefined => {
+  // The common case, a whole number (a token count): no text to build and parse.
+  if (typeof input === "number" && Number.isSafeInteger(input)) return BigInt(input) * unitsPerOne
   const text = typeof input === "number" ? (Number.isFinite(input) ? String(input) : "") : typeof input === "string" ? input.trim() : ""
   if (!decimalPattern.test(text)) return undefined
   const negative = text.charCodeAt(0) === 45
@@ -235,7 +238,12 @@ export const addContribution = (delta: RollupDelta, c: Contribution): void => {
   delta.sum += c.quantity
   if (delta.max === undefined || c.quantity > delta.max) delta.max = c.quantity
   // A later event, or one at the same instant received later, becomes the latest.
-  if (delta.latest === undefined || c.timestamp >= delta.latest.timestamp) delta.latest = { value: c.quantity, timestamp: c.timestamp }
+  if (delta.latest === undefined) delta.latest = { value: c.quantity, timestamp: c.timestamp }
+  else if (c.timestamp >= delta.latest.timestamp) {
+    // In place: a batch of a thousand events at one instant replaces it a thousand times.
+    delta.latest.value = c.quantity
+    delta.latest.timestamp = c.timestamp
+  }
   delta.sumTimed += c.quantity * BigInt(c.timestamp)
 }
 
@@ -267,13 +275,21 @@ export interface BatchGroup {
  */
 export const groupEvents = (events: Iterable<RecordedEvent>): Map<string, BatchGroup> => {
   const groups = new Map<string, BatchGroup>()
+  // Consecutive events mostly go to one rollup: its key is made once for them.
+  let last: BatchGroup | undefined
   for (const e of events) {
     if (!passesFilters(e.metric.filters, e.properties)) continue
-    const key = rollupKey(e.customer, e.metric.id, e.period.start)
-    let group = groups.get(key)
+    let group = last !== undefined && last.customer === e.customer && last.metric === e.metric && last.period.start === e.period.start
+      ? last
+      : undefined
     if (group === undefined) {
-      group = { key, customer: e.customer, metric: e.metric, period: e.period, delta: emptyDelta(), distinct: new Set() }
-      groups.set(key, group)
+      const key = rollupKey(e.customer, e.metric.id, e.period.start)
+      group = groups.get(key)
+      if (group === undefined) {
+        group = { key, customer: e.customer, metric: e.metric, period: e.period, delta: emptyDelta(), distinct: new Set() }
+        groups.set(key, group)
+      }
+      last = group
     }
     addContribution(group.delta, e)
     if (e.metric.aggregationMethod === "unique_count" && e.metric.aggregationProperty !== null) {
