@@ -372,4 +372,29 @@ describe("streamed request bodies", () => {
     const big = await post(JSON.stringify({ email: "big@example.com", metadata: { a: "x".repeat(500), b: "y".repeat(500) } }))
     expect(big.status).toBe(413)
   })
+
+  it("stops reading a body that never ends at the limit, and cancels its stream", async () => {
+    const { app, key } = await makeApp({ maxBodyBytes: 1000 })
+    let pulled = 0
+    let cancelled = false
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        pulled += 1
+        controller.enqueue(new TextEncoder().encode(" ".repeat(100)))
+      },
+      cancel: () => {
+        cancelled = true
+      }
+    })
+    const response = await app.handler(new Request("http://billkit.test/v1/customers", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: endless,
+      duplex: "half"
+    } as RequestInit))
+    expect(response.status).toBe(413)
+    expect(cancelled).toBe(true)
+    // 1,000 bytes in chunks of 100: the eleventh passes the limit (the stream may have queued one more).
+    expect(pulled).toBeLessThanOrEqual(12)
+  })
 })
