@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { sql } from "kysely"
 import { traced, type CollectionSpec, type DueQuery, type Json, type StoredRecord, type Tenant } from "@billkit/core"
 import type { SqlExecutor } from "./SqlExecutor.js"
-import { decodeData, encodeData, indexColumns, requireIndexed, tableOf } from "./tables.js"
+import { decodeData, encodeData, encodeMany, indexColumns, requireIndexed, tableOf } from "./tables.js"
 
 /**
  * Postgres: rows given column by column, zipped into a table `v` by `rows from (…)`: one
@@ -61,9 +61,10 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
   ) {
     if (records.length === 0) return []
     const columns = ["id", "project_id", "mode", "data", ...spec.indexed]
+    const texts = encodeMany(records.map((record) => record.data))
     // A thousand rows a batch: each row's values in one array, nothing in between.
-    const valuesOf = (record: StoredRecord): Array<unknown> => {
-      const values: Array<unknown> = [record.id, tenant.projectId, tenant.mode, encodeData(record.data)]
+    const valuesOf = (record: StoredRecord, i: number): Array<unknown> => {
+      const values: Array<unknown> = [record.id, tenant.projectId, tenant.mode, texts[i]]
       for (const field of spec.indexed) values.push(record.index[field] ?? null)
       return values
     }
@@ -79,7 +80,7 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
           .onConflict((oc) => oc.doNothing())
           .returning("id"))
       const byColumn: Array<Array<unknown>> = columns.map(() => [])
-      for (const record of records) valuesOf(record).forEach((v, i) => byColumn[i]!.push(v))
+      records.forEach((record, n) => valuesOf(record, n).forEach((v, i) => byColumn[i]!.push(v)))
       const rows = (yield* statement(byColumn.map((values, i) => columnValue(columns[i]!, values))).pipe(Effect.orDie)).rows
       return rows.map((r) => r.id as string)
     }
