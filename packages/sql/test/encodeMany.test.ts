@@ -7,12 +7,14 @@ describe("encodeMany", () => {
   it("gives each record's JSON text, as JSON.stringify of each would (property)", () => {
     // Strings that look like boundaries, nested arrays of objects, empty objects: the cases that must fall back.
     const text = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("},{", "\"},{\"", "}", "{", "\\", "\u2028", "\ud800"))
-    const value = fc.letrec<{ json: Json; object: Json }>((tie) => ({
+    const value = fc.letrec<{ json: unknown; object: Json }>((tie) => ({
       json: fc.oneof({ depthSize: "small" }, text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie("object"), { maxLength: 3 }), tie("object")),
       object: fc.dictionary(text, tie("json"), { maxKeys: 4 })
     }))
     const shallow = fc.dictionary(text, fc.oneof(text, fc.integer(), fc.constant(null), fc.dictionary(text, text, { maxKeys: 3 })), { maxKeys: 5 })
-    fc.assert(fc.property(fc.array(fc.oneof(value.object, shallow, value.json), { maxLength: 8 }), (datas) => {
+    // `Json` is an object; other values are there to hold the guard to it all the same.
+    const element = fc.oneof(value.object, shallow, value.json as fc.Arbitrary<Json>)
+    fc.assert(fc.property(fc.array(element, { maxLength: 8 }), (datas) => {
       expect(encodeMany(datas)).toEqual(datas.map((d) => JSON.stringify(d)))
     }), { numRuns: 2000 })
   })
