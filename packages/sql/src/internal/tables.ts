@@ -21,8 +21,12 @@ export const requireIndexed = (spec: CollectionSpec, fields: Iterable<string>): 
   })
 
 export const encodeData = (data: Json): string => JSON.stringify(data)
+export const decodeData = (text: string): Json => JSON.parse(text) as Json
 
-/** An object none of whose own values is an array: its JSON holds no `},{` but inside strings. */
+/**
+ * An object none of whose own values is an array: worth one `JSON.stringify` for all (an array
+ * deeper down is caught by the count in `encodeMany`).
+ */
 const isShallowObject = (data: Json): boolean => {
   if (typeof data !== "object" || data === null || Array.isArray(data)) return false
   for (const key in data) if (Array.isArray((data as Record<string, unknown>)[key])) return false
@@ -51,4 +55,3 @@ export const encodeMany = (datas: ReadonlyArray<Json>): Array<string> => {
   texts.push(whole.slice(from, whole.length - 1))
   return texts
 }
-export const decodeData = (text: string): Json => JSON.parse(text) as Json
