@@ -238,6 +238,7 @@ const runBackend = async (name) => {
     const warm = await ingest(send, api.request, eventSource(big.customer, "warm", 1), settings.warmupBatches, settings.batchSize)
     bigTokens.sent += warm.tokens
     const bodies = prebuilt(eventSource(big.customer, "m", 2), settings.measuredBatches)
+    await db.settle?.()
     global.gc?.()
     const measured = await observe(() => ingest(send, api.request, bodies, settings.measuredBatches, settings.batchSize))
     bigTokens.sent += measured.result.tokens
@@ -249,8 +250,10 @@ const runBackend = async (name) => {
     const rows = await db.storedRows("m")
     if (rows.length !== measured.result.events) throw new Error(`read back ${rows.length} rows, expected ${measured.result.events}`)
     await insertPlain(db.plainInsert, warmRows)
+    await db.settle?.()
     const plain = await observe(() => insertPlain(db.plainInsert, rows))
     await insertPlain(db.plainInsertDedup, warmRows)
+    await db.settle?.()
     const dedup = await observe(() => insertPlain(db.plainInsertDedup, rows))
     const plainRate = rate(plain.result)
     console.log(`plain insert: ${plainRate} events/s; with on conflict do nothing: ${rate(dedup.result)} events/s`)
