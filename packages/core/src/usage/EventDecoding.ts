@@ -1,14 +1,15 @@
 /**
  * Decoding usage events, the hot path of ingestion: `fastDecode` takes the common case without
- * the Schema, `schemaDecode` names every problem by field, and `randomParts` draws the random part
- * of a batch's ids at once.
+ * the Schema, `schemaDecode` names every problem by field, `precheck` applies to a batch every
+ * check that needs no storage, and `randomParts` draws the random part of a batch's ids at once.
  */
 import { Either, ParseResult, Schema } from "effect"
 import { encodeRandom } from "../kernel/Ids.js"
 import { parseInstant } from "../kernel/Instant.js"
 import { fieldPath } from "../kernel/Wire.js"
-import { UsageEventInput } from "./domain/UsageEvent.js"
-import { msOf } from "../kernel/Time.js"
+import { maxEventAgeMs, maxEventLeadMs, type Rejection, UsageEventInput } from "./domain/UsageEvent.js"
+import { parseScaled, unitsPerOne } from "./domain/UsageRollup.js"
+import { isoAt, msOf } from "../kernel/Time.js"
 
 const decodeInput = Schema.decodeUnknownEither(UsageEventInput)
 
@@ -82,4 +83,59 @@ export const randomParts = (bytes: Uint8Array, n: number): Array<string> => {
   const out: Array<string> = new Array(n)
   for (let i = 0; i < n; i++) out[i] = encodeRandom(bytes, i * 10)
   return out
+}
+
+/** An event that passed every check that needs no storage. */
+export interface Checked {
+  readonly index: number
+  readonly eventId: string
+  readonly customer: string | undefined
+  readonly subscription: string | undefined
+  readonly code: string
+  readonly properties: Properties
+  readonly timestamp: number
+  /** In 10⁻¹² units. */
+  readonly value: bigint
+}
+
+/** Checks that need no storage: shape, one of customer/subscription, value, timestamp bounds. */
+export const precheck = (inputs: ReadonlyArray<unknown>, now: number): { rejected: Array<Rejection>; checked: Array<Checked> } => {
+  const rejected: Array<Rejection> = []
+  const checked: Array<Checked> = []
+  inputs.forEach((raw, index) => {
+    let input = fastDecode(raw)
+    if (input === undefined) {
+      const decoded = schemaDecode(raw)
+      if (Either.isLeft(decoded)) {
+        for (const problem of decoded.left) rejected.push({ index, ...problem })
+        return
+      }
+      input = decoded.right
+    }
+    const before = rejected.length
+    if ((input.customer === undefined) === (input.subscription === undefined)) {
+      rejected.push({ index, field: "customer", message: "give exactly one of customer or subscription" })
+    }
+    const value = input.value === undefined ? unitsPerOne : parseScaled(input.value)
+    if (value === undefined) rejected.push({ index, field: "value", message: "must be a decimal with at most 20 digits and 12 decimals" })
+    const timestamp = input.timestamp ?? now
+    if (timestamp < now - maxEventAgeMs) {
+      rejected.push({ index, field: "timestamp", message: `is more than 35 days before now (${isoAt(now)}): usage that old can no longer be recorded` })
+    } else if (timestamp > now + maxEventLeadMs) {
+      rejected.push({ index, field: "timestamp", message: `is more than 5 minutes ahead of now (${isoAt(now)})` })
+    }
+    if (rejected.length === before) {
+      checked.push({
+        index,
+        eventId: input.eventId,
+        customer: input.customer,
+        subscription: input.subscription,
+        code: input.code,
+        properties: input.properties ?? {},
+        timestamp,
+        value: value!
+      })
+    }
+  })
+  return { rejected, checked }
 }

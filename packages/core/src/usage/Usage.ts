@@ -7,13 +7,13 @@
  * to `UsageRollups.record`, which updates their rollups; then the usage limits of every customer
  * whose usage moved are checked, in the same transaction.
  */
-import { BigDecimal, Clock, Effect, Either, Option } from "effect"
+import { BigDecimal, Clock, Effect, Option } from "effect"
 import { Invalid, NotFound } from "../kernel/Errors.js"
 import { encodeTime, highestIdAt, lowestIdAt } from "../kernel/Ids.js"
 import { Metric } from "../catalog/domain/index.js"
 import type { Period } from "../kernel/Period.js"
 import { Subscription } from "../subscriptions/domain/index.js"
-import { maxEventAgeMs, maxEventLeadMs, type IngestResult, type Rejection, UsageEvent } from "./domain/UsageEvent.js"
+import { type IngestResult, type Rejection, UsageEvent } from "./domain/UsageEvent.js"
 import type { CustomerCosts, CustomerUsage } from "./domain/UsageLimit.js"
 import {
   divideRounded,
@@ -37,7 +37,7 @@ import { UsageLimits } from "./UsageLimits.js"
 import { UsageRollups } from "./UsageRollups.js"
 import { traced } from "../kernel/Traced.js"
 import { UsageEventRecords } from "./domain/Records.js"
-import { fastDecode, randomParts, schemaDecode, type Properties } from "./EventDecoding.js"
+import { precheck, randomParts } from "./EventDecoding.js"
 import { CustomerRecords } from "../customers/domain/index.js"
 import { MetricRecords } from "../catalog/domain/index.js"
 import { SubscriptionRecords } from "../subscriptions/domain/index.js"
@@ -57,22 +57,7 @@ export interface UsageQuery {
   readonly to?: number | undefined
 }
 
-/** 1 in 10⁻¹² units: an event's default value. */
-const one = 10n ** 12n
 const maxPeriods = 100
-
-/** An event that passed every check that needs no storage. */
-interface Checked {
-  readonly index: number
-  readonly eventId: string
-  readonly customer: string | undefined
-  readonly subscription: string | undefined
-  readonly code: string
-  readonly properties: Properties
-  readonly timestamp: number
-  /** In 10⁻¹² units. */
-  readonly value: bigint
-}
 
 /** An event ready to store: its record, and the event as its rollup will take it in. */
 interface Ready extends RecordedEvent {
@@ -94,48 +79,6 @@ export class Usage extends Effect.Service<Usage>()("@billkit/core/Usage", {
 
     const exists = (spec: typeof Collections.Customers, id: string) =>
       Effect.flatMap(CurrentTenant, (tenant) => storage.get(spec, tenant, id)).pipe(Effect.map(Option.isSome))
-
-    /** Checks that need no storage: shape, one of customer/subscription, value, timestamp bounds. */
-    const precheck = (inputs: ReadonlyArray<unknown>, now: number) => {
-      const rejected: Array<Rejection> = []
-      const checked: Array<Checked> = []
-      inputs.forEach((raw, index) => {
-        let input = fastDecode(raw)
-        if (input === undefined) {
-          const decoded = schemaDecode(raw)
-          if (Either.isLeft(decoded)) {
-            for (const problem of decoded.left) rejected.push({ index, ...problem })
-            return
-          }
-          input = decoded.right
-        }
-        const before = rejected.length
-        if ((input.customer === undefined) === (input.subscription === undefined)) {
-          rejected.push({ index, field: "customer", message: "give exactly one of customer or subscription" })
-        }
-        const value = input.value === undefined ? one : parseScaled(input.value)
-        if (value === undefined) rejected.push({ index, field: "value", message: "must be a decimal with at most 20 digits and 12 decimals" })
-        const timestamp = input.timestamp ?? now
-        if (timestamp < now - maxEventAgeMs) {
-          rejected.push({ index, field: "timestamp", message: `is more than 35 days before now (${isoAt(now)}): usage that old can no longer be recorded` })
-        } else if (timestamp > now + maxEventLeadMs) {
-          rejected.push({ index, field: "timestamp", message: `is more than 5 minutes ahead of now (${isoAt(now)})` })
-        }
-        if (rejected.length === before) {
-          checked.push({
-            index,
-            eventId: input.eventId,
-            customer: input.customer,
-            subscription: input.subscription,
-            code: input.code,
-            properties: input.properties ?? {},
-            timestamp,
-            value: value!
-          })
-        }
-      })
-      return { rejected, checked }
-    }
 
     /**
      * Records events (each an unknown JSON value, validated here one by one). Good events are kept

@@ -65,7 +65,8 @@ const decimalPattern = /^-?\d{1,20}(\.\d{1,12})?$/
  * 12 decimals), so that adding a thousand of them is bigint arithmetic, exact and quick.
  */
 const quantityScale = 12
-const unitsPerOne = 10n ** BigInt(quantityScale)
+/** 1 in 10⁻¹² units: also an event's default value. */
+export const unitsPerOne = 10n ** BigInt(quantityScale)
 
 /** A number or decimal string (at most 20 digits and 12 decimals) in 10⁻¹² units. */
 export const parseScaled = (input: unknown): bigint | undefined => {
