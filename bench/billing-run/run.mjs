@@ -167,7 +167,7 @@ const file = new URL("./results/latest.json", import.meta.url)
 const previous = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).results ?? [] : []
 const measuredAt = new Date().toISOString()
 const merged = [
-  ...previous.filter((r) => !results.some((n) => n.backend === r.backend && n.subscriptions === r.subscriptions && n.mode === r.mode && n.providerDelayMs === (r.providerDelayMs ?? 0) && n.collectConcurrency === (r.collectConcurrency ?? 16) && n.workers === (r.workers ?? 1))),
+  ...previous.filter((r) => !results.some((n) => n.backend === r.backend && n.subscriptions === r.subscriptions && n.mode === r.mode && n.providerDelayMs === (r.providerDelayMs ?? 0) && n.collectConcurrency === (r.collectConcurrency ?? 16) && n.workers === (r.workers ?? 1) && n.sqliteCheckpoints === (r.backend === "sqlite" ? r.sqliteCheckpoints ?? "background" : undefined))),
   ...results.map((r) => ({ ...r, measuredAt }))
 ].sort((a, b) => a.backend.localeCompare(b.backend) || a.subscriptions - b.subscriptions)
 writeFileSync(file, `${JSON.stringify({ machine, command: "node --expose-gc bench/billing-run/run.mjs [--sizes N,…] [--backends sqlite,postgres] [--modes setwise,settle-first,rowwise] [--provider-delay-ms 300] [--collect-concurrency 16] [--workers 1] [--first-pass-only] [--sqlite-checkpoints inline]", results: merged }, null, 2)}\n`)
