@@ -6,7 +6,7 @@
  */
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
-import { Clock, Effect, Option, Stream } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { IdGenerator } from "../kernel/IdGenerator.js"
 import { Storage } from "../kernel/Storage.js"
 import { ApiKeys } from "../access/index.js"
@@ -203,18 +203,6 @@ const readCounted = async (body: ReadableStream<Uint8Array>, max: number, tooLar
   }
 }
 
-/** Any other source (not a web `Request`): the platform's stream, counted the same way. */
-const streamCounted = (request: HttpServerRequest.HttpServerRequest, max: number, tooLarge: PayloadTooLarge) =>
-  request.stream.pipe(
-    Stream.runFoldEffect({ chunks: [] as Array<Uint8Array>, size: 0 }, (read, chunk) => {
-      const size = read.size + chunk.length
-      if (size > max) return Effect.fail(tooLarge)
-      read.chunks.push(chunk)
-      return Effect.succeed({ chunks: read.chunks, size })
-    }),
-    Effect.map(({ chunks, size }) => joined(chunks, size))
-  )
-
 /**
  * The body as text, refused with a 413 once it passes `max` bytes. A declared length is checked
  * before reading; a chunked body (no length) is counted as it streams in, so no client makes the
@@ -229,12 +217,11 @@ const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Ef
       // UTF-8 is at most 3 bytes per UTF-16 unit: only long texts need counting.
       text.length * 3 > max && encoder.encode(text).length > max ? Effect.fail(tooLarge) : Effect.succeed(text))
   }
-  const source = request.source
-  const counted: Effect.Effect<Uint8Array, unknown> = source instanceof Request
-    ? source.body === null
-      ? Effect.succeed(new Uint8Array(0))
-      : Effect.tryPromise({ try: () => readCounted(source.body!, max, tooLarge), catch: (cause) => cause })
-    : streamCounted(request, max, tooLarge)
+  // Every request reaches the pipeline through `billkit().handler`, as a web `Request`.
+  const body = request.source instanceof Request ? request.source.body : null
+  const counted: Effect.Effect<Uint8Array, unknown> = body === null
+    ? Effect.succeed(new Uint8Array(0))
+    : Effect.tryPromise({ try: () => readCounted(body, max, tooLarge), catch: (cause) => cause })
   return Effect.matchEffect(counted, {
     // A body that cannot be read is an empty one; its handler says what it lacks.
     onFailure: (e) => (e instanceof PayloadTooLarge ? Effect.fail(e) : Effect.succeed("")),
