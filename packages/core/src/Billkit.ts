@@ -274,6 +274,11 @@ export const billkit = (options: BillkitOptions): Billkit => {
       const fast = await fastReads
       const target = fast.match(request, url.pathname, url.search)
       if (target !== undefined) {
+        const now = fast.answerNow(request, url.pathname, target)
+        if (now !== undefined) {
+          if (now._tag === "Some") return now.value
+          return fullStack(request, url)
+        }
         // On storage that reads synchronously the answer is usually ready at once: skip the promise.
         const fiber = runtime.runFork(fast.answer(request, url.pathname, target))
         const ready = fiber.unsafePoll()

@@ -19,12 +19,13 @@ import { HttpServerResponse } from "@effect/platform"
 import { Clock, Effect, Option, Schema } from "effect"
 import { BillkitApi } from "./http/Api.js"
 import { bearer, rateLimitHeaders } from "./http/Pipeline.js"
-import { RequestLimiter, checkRateLimit } from "./http/RateLimiter.js"
+import { RequestLimiter, checkRateLimit, checkRateLimitNow, type RateLimitVerdict } from "./http/RateLimiter.js"
 import type { RateLimitRule } from "./http/Principal.js"
 import { problemResponse } from "./http/ProblemResponse.js"
 import { rateLimited } from "./http/Problems.js"
 import { ApiKeys } from "./access/index.js"
 import { holdsScope } from "./access/domain/index.js"
+import type { ApiKey } from "./access/domain/ApiKey.js"
 import { IdGenerator } from "./kernel/IdGenerator.js"
 import { CurrentTenant } from "./kernel/Tenancy.js"
 import { encoder } from "./kernel/Encoder.js"
@@ -36,6 +37,15 @@ import { Invoices } from "./invoicing/index.js"
 import { Payments } from "./payments/index.js"
 import { Subscriptions } from "./subscriptions/index.js"
 import { Vouchers } from "./vouchers/index.js"
+import { CustomerRecords } from "./customers/domain/index.js"
+import { FeatureRecords, ProductRecords } from "./catalog/domain/index.js"
+import { EventRecords } from "./events/domain/Records.js"
+import { InvoiceRecords } from "./invoicing/domain/index.js"
+import { PaymentRecords } from "./payments/domain/index.js"
+import { VoucherRecords } from "./vouchers/domain/Records.js"
+import { makeRepository } from "./kernel/Repository.js"
+import type { RecordDefinition } from "./kernel/Collections.js"
+import type { Tenant } from "./kernel/Storage.js"
 
 type Services = Customers | Products | Features | Metrics | Vouchers | Invoices | Events | Payments | Subscriptions
 
@@ -46,6 +56,13 @@ interface RetrieveRoute {
   readonly resource: string
   readonly read: (id: string) => Effect.Effect<unknown, unknown, Services | CurrentTenant>
   readonly encode: (value: unknown) => unknown
+  /** Set when `read` is its collection's plain keyed read: then it can be served from plain code. */
+  readonly records?: RecordDefinition<{ readonly id: string }, unknown>
+  /**
+   * The records are stored by the very schema the endpoint answers with, so a record's stored
+   * JSON is its response body, as the full stack would encode it.
+   */
+  readonly servesStored: boolean
 }
 
 type Groups = typeof BillkitApi.groups
@@ -54,28 +71,52 @@ type Groups = typeof BillkitApi.groups
 const retrieve = <G extends keyof Groups>(
   group: G,
   resource: string,
-  read: (id: string) => Effect.Effect<unknown, unknown, Services | CurrentTenant>
+  read: (id: string) => Effect.Effect<unknown, unknown, Services | CurrentTenant>,
+  records?: RecordDefinition<any, any>
 ): RetrieveRoute => {
   const endpoint = (BillkitApi.groups[group] as { readonly endpoints: Record<string, { readonly path: string; readonly method: string; readonly successSchema: Schema.Schema<any, any> }> }).endpoints["retrieve"]
   if (endpoint === undefined || endpoint.method !== "GET" || !endpoint.path.endsWith("/:id")) {
     throw new Error(`${String(group)}.retrieve is not a plain GET …/:id`)
   }
-  return { prefix: endpoint.path.slice(0, -":id".length), resource, read, encode: encoder(endpoint.successSchema) }
+  return {
+    prefix: endpoint.path.slice(0, -":id".length),
+    resource,
+    read,
+    encode: encoder(endpoint.successSchema),
+    records,
+    servesStored: records?.schema === endpoint.successSchema
+  }
 }
 
+// Where a service's `get` is its repository's, the route names the records: such a read needs
+// no fiber on storage that reads synchronously (`answerNow`). fast-reads.test.ts holds both to
+// the full stack's answers.
 const routes: ReadonlyArray<RetrieveRoute> = [
-  retrieve("customers", "customers", (id) => Effect.flatMap(Customers, (s) => s.get(id))),
-  retrieve("products", "products", (id) => Effect.flatMap(Products, (s) => s.get(id))),
-  retrieve("features", "features", (id) => Effect.flatMap(Features, (s) => s.get(id))),
+  retrieve("customers", "customers", (id) => Effect.flatMap(Customers, (s) => s.get(id)), CustomerRecords),
+  retrieve("products", "products", (id) => Effect.flatMap(Products, (s) => s.get(id)), ProductRecords),
+  retrieve("features", "features", (id) => Effect.flatMap(Features, (s) => s.get(id)), FeatureRecords),
   retrieve("metrics", "metrics", (id) => Effect.flatMap(Metrics, (s) => s.get(id))),
-  retrieve("vouchers", "vouchers", (id) => Effect.flatMap(Vouchers, (s) => s.get(id))),
-  retrieve("invoices", "invoices", (id) => Effect.flatMap(Invoices, (s) => s.get(id))),
-  retrieve("events", "events", (id) => Effect.flatMap(Events, (s) => s.get(id))),
-  retrieve("payments", "payments", (id) => Effect.flatMap(Payments, (s) => s.get(id))),
+  retrieve("vouchers", "vouchers", (id) => Effect.flatMap(Vouchers, (s) => s.get(id)), VoucherRecords),
+  retrieve("invoices", "invoices", (id) => Effect.flatMap(Invoices, (s) => s.get(id)), InvoiceRecords),
+  retrieve("events", "events", (id) => Effect.flatMap(Events, (s) => s.get(id)), EventRecords),
+  retrieve("payments", "payments", (id) => Effect.flatMap(Payments, (s) => s.get(id)), PaymentRecords),
   retrieve("subscriptions", "subscriptions", (id) => Effect.flatMap(Subscriptions, (s) => s.get(id)))
 ]
 
-const utf8 = new TextEncoder()
+/** The UTF-8 length of `text`, for `content-length` (the body stays a string: one write to the socket). */
+const utf8Length = (text: string): number => {
+  let length = text.length
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x80) continue
+    if (code < 0x800) length += 1
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 2 // a surrogate pair: 2 UTF-16 units, 4 bytes
+      i++
+    } else length += 2 // 3 bytes, a lone surrogate's U+FFFD included
+  }
+  return length
+}
 
 /** Ids are prefixed ULIDs and the like; anything else (encoded bytes, dots, slashes) takes the long way. */
 const plainId = /^[A-Za-z0-9_-]{1,128}$/
@@ -95,8 +136,10 @@ export interface FastReadOptions {
 }
 
 /**
- * `match` says, without any work, whether a request may take the short path; `answer` then
- * yields its response, or none when the full stack must answer it.
+ * `match` says, without any work, whether a request may take the short path; `answerNow` then
+ * yields its response from plain code, with no fiber, when every piece is at hand (a cached key,
+ * counters in this process, storage that reads synchronously); otherwise `answer` does the same
+ * in one fiber. Either yields none when the full stack must answer.
  */
 export const makeFastReads = (options: FastReadOptions) =>
   Effect.gen(function*() {
@@ -104,10 +147,61 @@ export const makeFastReads = (options: FastReadOptions) =>
     const limiter = yield* RequestLimiter
     const ids = yield* IdGenerator
     const clocks = yield* TestClocks
+    const clock = yield* Effect.clock
     const defaultLimits: ReadonlyArray<RateLimitRule> = options.defaultRateLimits ?? [{ window: "second", max: 100 }]
+    const localLimiter = "hitNow" in limiter ? limiter : undefined
+    const readersNow = new Map<RetrieveRoute, (tenant: Tenant, id: string) => Option.Option<{ readonly record: unknown; readonly text: string }> | undefined>()
+    for (const route of routes) {
+      if (route.records !== undefined) readersNow.set(route, (yield* makeRepository(route.records)).findNow)
+    }
 
     const match = (request: Request, path: string, search: string) =>
       request.method === "GET" && search === "" ? routeOf(path) : undefined
+
+    const allowed = (key: ApiKey, route: RetrieveRoute) => key.type === "secret" && holdsScope(key.scopes, `${route.resource}:read`)
+    const bucketOf = (tenant: Tenant, key: ApiKey) => `${tenant.projectId}:${tenant.mode}:${key.id}`
+    const rulesOf = (key: ApiKey) => (key.rateLimits?.length ? key.rateLimits : defaultLimits)
+
+    /** The answer once counted: 200 with the record, or 429. */
+    const respond = (path: string, verdict: RateLimitVerdict, requestId: string, bodyOf: () => string): Response => {
+      const headers = { "request-id": requestId, ...rateLimitHeaders(verdict) }
+      if (verdict.limited) {
+        const problem = rateLimited(`Rate limit of ${verdict.limit} requests exceeded; retry in ${verdict.retryAfter} s`)
+        const response = problemResponse(problem, `${options.basePath}${path}`, requestId)
+        return HttpServerResponse.toWeb(HttpServerResponse.setHeaders(response, { ...headers, "retry-after": String(verdict.retryAfter) }))
+      }
+      const body = bodyOf()
+      return new Response(body, {
+        status: 200,
+        headers: { "content-length": String(utf8Length(body)), "content-type": "application/json", ...headers }
+      })
+    }
+
+    /**
+     * The answer from plain code; undefined when a piece is not at hand (a key not cached yet,
+     * counters in storage, a read that must wait for a transaction): `answer` then decides.
+     * A plain keyed read does not depend on time, so the tenant's test clock plays no part.
+     */
+    const answerNow = (request: Request, path: string, target: { readonly route: RetrieveRoute; readonly id: string }): Option.Option<Response> | undefined => {
+      const readNow = readersNow.get(target.route)
+      if (readNow === undefined || localLimiter === undefined) return undefined
+      const secret = bearer(request.headers.get("authorization") ?? undefined)
+      if (secret === undefined) return Option.none()
+      const now = clock.unsafeCurrentTimeMillis()
+      const resolved = apiKeys.resolveCached(secret, now)
+      if (resolved === undefined) return undefined
+      if (Option.isNone(resolved)) return Option.none()
+      const { key, tenant } = resolved.value
+      if (!allowed(key, target.route)) return Option.none()
+      const found = readNow(tenant, target.id)
+      if (found === undefined) return undefined
+      if (Option.isNone(found)) return Option.none()
+      // Counted only now that this path answers: a fall-through is counted once, by the pipeline.
+      const verdict = checkRateLimitNow(localLimiter, bucketOf(tenant, key), rulesOf(key), now)
+      const { record, text } = found.value
+      const route = target.route
+      return Option.some(respond(path, verdict, ids.nextAt("request", now), () => route.servesStored ? text : JSON.stringify(route.encode(record))))
+    }
 
     const answer = (request: Request, path: string, target: { readonly route: RetrieveRoute; readonly id: string }) =>
       Effect.gen(function*() {
@@ -116,7 +210,7 @@ export const makeFastReads = (options: FastReadOptions) =>
         const resolved = yield* apiKeys.resolve(secret)
         if (Option.isNone(resolved)) return Option.none()
         const { key, tenant } = resolved.value
-        if (key.type !== "secret" || !holdsScope(key.scopes, `${target.route.resource}:read`)) return Option.none()
+        if (!allowed(key, target.route)) return Option.none()
         const found = yield* clocks.withTenantClock(target.route.read(target.id)).pipe(
           Effect.provideService(CurrentTenant, tenant),
           Effect.option
@@ -125,21 +219,10 @@ export const makeFastReads = (options: FastReadOptions) =>
 
         // Counted only now that this path answers: a fall-through is counted once, by the pipeline.
         const now = yield* Clock.currentTimeMillis
-        const rules = key.rateLimits?.length ? key.rateLimits : defaultLimits
-        const verdict = yield* checkRateLimit(limiter, `${tenant.projectId}:${tenant.mode}:${key.id}`, rules, now)
+        const verdict = yield* checkRateLimit(limiter, bucketOf(tenant, key), rulesOf(key), now)
         const requestId = yield* ids.next("request")
-        const headers = { "request-id": requestId, ...rateLimitHeaders(verdict) }
-        if (verdict.limited) {
-          const problem = rateLimited(`Rate limit of ${verdict.limit} requests exceeded; retry in ${verdict.retryAfter} s`)
-          const response = problemResponse(problem, `${options.basePath}${path}`, requestId)
-          return Option.some(HttpServerResponse.toWeb(HttpServerResponse.setHeaders(response, { ...headers, "retry-after": String(verdict.retryAfter) })))
-        }
-        const body = utf8.encode(JSON.stringify(target.route.encode(found.value)))
-        return Option.some(new Response(body, {
-          status: 200,
-          headers: { "content-length": String(body.length), "content-type": "application/json", ...headers }
-        }))
+        return Option.some(respond(path, verdict, requestId, () => JSON.stringify(target.route.encode(found.value))))
       })
 
-    return { match, answer } as const
+    return { match, answerNow, answer } as const
   })

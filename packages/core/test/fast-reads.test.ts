@@ -135,7 +135,7 @@ describe.each(backends)("fast reads answer as the full stack does (%s)", (_name,
 
 describe("fast reads", () => {
   /** The spans one GET makes: the full stack opens an `http.server` span, the short path none. */
-  const spansOf = async (fastReads: boolean) => {
+  const spansOf = async (fastReads: boolean, storage: StoragePort = makeMemoryStorage()) => {
     const names: Array<string> = []
     const native = Effect.runSync(Effect.tracer)
     const tracer = Tracer.make({
@@ -145,7 +145,7 @@ describe("fast reads", () => {
       },
       context: (f) => f()
     })
-    const { call } = await keyedClient(billkit({ storage: makeMemoryStorage(), tracer, fastReads }))
+    const { call } = await keyedClient(billkit({ storage, tracer, fastReads }))
     const customer = (await call("POST", "/v1/customers", { email: "ada@example.com" })).json
     names.length = 0
     expect((await call("GET", `/v1/customers/${customer.id}`)).status).toBe(200)
@@ -155,5 +155,14 @@ describe("fast reads", () => {
   it("takes the short path for a plain retrieve, and the full stack when turned off", async () => {
     expect((await spansOf(true)).some((n) => n.startsWith("http.server"))).toBe(false)
     expect((await spansOf(false)).some((n) => n.startsWith("http.server"))).toBe(true)
+  })
+
+  it("answers from plain code on SQLite once the key is cached: no fiber, so no span at all", async () => {
+    const sqlite = makeSqliteStorage({ filename: ":memory:" })
+    await sqlite.migrate()
+    // On memory storage the short path runs a fiber, whose service calls make spans.
+    expect(await spansOf(true)).toContain("Customers.get")
+    expect(await spansOf(true, sqlite.storage)).toEqual([])
+    await sqlite.close()
   })
 })

@@ -1,5 +1,6 @@
 // On SQLite a read outside a transaction runs at once when nobody holds the connection: no
 // suspension of the fiber, no turn through the scheduler. It still waits for an open transaction.
+// `getNow`, the same read from plain code (the stored text), answers nothing while a transaction is open.
 import { Collections, type Json } from "@billkit/core"
 import { Deferred, Effect, type Exit, Fiber, Option } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
@@ -46,5 +47,29 @@ describe("sqlite reads outside a transaction", () => {
     expect(emailOf(seen)).toEqual(Option.some("second@example.com"))
     // Once the writer is done, reads are synchronous again.
     expect(Effect.runFork(s.get(Collections.Customers, tenant, "cus_sync")).unsafePoll()?._tag).toBe("Success")
+  })
+
+  it("answer from plain code through getNow, and not while a transaction holds the connection", async () => {
+    const s = under.storage
+    const getNow = s.getNow!
+    const emailNow = () => emailOf(Option.map(getNow(Collections.Customers, tenant, "cus_sync")!, (text) => JSON.parse(text) as Json))
+    expect(emailNow()).toEqual(Option.some("first@example.com"))
+    expect(getNow(Collections.Customers, tenant, "cus_missing")).toEqual(Option.none())
+    expect(getNow(Collections.Customers, { ...tenant, projectId: "proj_other" }, "cus_sync")).toEqual(Option.none())
+    const during = await Effect.runPromise(Effect.gen(function*() {
+      const written = yield* Deferred.make<void>()
+      const writer = yield* Effect.fork(s.withTransaction(Effect.gen(function*() {
+        yield* s.update(Collections.Customers, tenant, record("second@example.com"))
+        yield* Deferred.succeed(written, undefined)
+        yield* Effect.sleep("20 millis")
+      })))
+      yield* Deferred.await(written)
+      // The writer's update is on the connection, uncommitted: getNow must not read it.
+      const now = getNow(Collections.Customers, tenant, "cus_sync")
+      yield* Fiber.join(writer)
+      return now
+    }))
+    expect(during).toBeUndefined()
+    expect(emailNow()).toEqual(Option.some("second@example.com"))
   })
 })

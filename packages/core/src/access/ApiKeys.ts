@@ -80,8 +80,8 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@billkit/core/ApiKeys", 
     /** The active key for a presented secret, whichever project it belongs to. */
     const resolve = (secret: string): Effect.Effect<Option.Option<ResolvedKey>> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const hit = cache.get(secret)
-        if (hit !== undefined && hit.until > now) return Effect.succeed(hit.value)
+        const hit = resolveCached(secret, now)
+        if (hit !== undefined) return Effect.succeed(hit)
         return Effect.tap(lookup(secret), (value) => {
           // Unknown secrets are not cached: a key provisioned a moment later must work at once.
           if (Option.isNone(value)) return
@@ -89,6 +89,12 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@billkit/core/ApiKeys", 
           cache.set(secret, { until: now + cacheTtlMs, value })
         })
       })
+
+    /** `resolve` from plain code when the answer is cached; undefined when it must be looked up. */
+    const resolveCached = (secret: string, now: number): Option.Option<ResolvedKey> | undefined => {
+      const hit = cache.get(secret)
+      return hit !== undefined && hit.until > now ? hit.value : undefined
+    }
 
     const lookup = (secret: string): Effect.Effect<Option.Option<ResolvedKey>> =>
       Effect.gen(function*() {
@@ -126,6 +132,6 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@billkit/core/ApiKeys", 
 
     const get = (id: string) => Effect.map(repo.get(id), toPublic)
 
-    return { create, provision, resolve, revoke, list, get } as const
+    return { create, provision, resolve, resolveCached, revoke, list, get } as const
   })
 }) {}

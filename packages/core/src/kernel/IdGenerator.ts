@@ -8,6 +8,8 @@ import { encodeRandom, incrementRandom, makeId, type IdKind } from "./Ids.js"
 export interface IdGeneratorService {
   /** A new prefixed id, strictly greater than every id this generator made before. */
   readonly next: (kind: IdKind) => Effect.Effect<string>
+  /** `next` from plain code, at `now` (epoch ms) read from the same `Clock`. */
+  readonly nextAt: (kind: IdKind, now: number) => string
   /** `bytes` cryptographically random bytes, as lower-case hex. */
   readonly secretHex: (bytes: number) => Effect.Effect<string>
   /** `n` cryptographically random bytes. */
@@ -20,15 +22,16 @@ export class IdGenerator extends Context.Tag("@billkit/core/IdGenerator")<IdGene
 export const makeIdGenerator = (randomBytes: (n: number) => Uint8Array): IdGeneratorService => {
   let lastMs = -1
   let lastRandom = ""
+  const nextAt = (kind: IdKind, now: number) => {
+    // A clock that goes back (TestClock, NTP) must not break id order: stay on the last ms.
+    const ms = Math.max(now, lastMs)
+    lastRandom = ms === lastMs ? incrementRandom(lastRandom) : encodeRandom(randomBytes(10))
+    lastMs = ms
+    return makeId(kind, ms, lastRandom)
+  }
   return {
-    next: (kind) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        // A clock that goes back (TestClock, NTP) must not break id order: stay on the last ms.
-        const ms = Math.max(now, lastMs)
-        lastRandom = ms === lastMs ? incrementRandom(lastRandom) : encodeRandom(randomBytes(10))
-        lastMs = ms
-        return makeId(kind, ms, lastRandom)
-      }),
+    next: (kind) => Effect.map(Clock.currentTimeMillis, (now) => nextAt(kind, now)),
+    nextAt,
     secretHex: (bytes) =>
       Effect.sync(() => Array.from(randomBytes(bytes), (b) => b.toString(16).padStart(2, "0")).join("")),
     randomBytes: (n) => Effect.sync(() => randomBytes(n))

@@ -5,7 +5,7 @@
 import { Effect, Either, Option } from "effect"
 import { NotFound } from "./Errors.js"
 import type { RecordDefinition } from "./Collections.js"
-import type { DueQuery, Json, ListQuery, UniqueViolation } from "./Storage.js"
+import type { DueQuery, Json, ListQuery, Tenant, UniqueViolation } from "./Storage.js"
 import { Storage } from "./Storage.js"
 import { nextCursorOf, type Page, type PageRequest } from "./Page.js"
 import { decoder, encoder } from "./Encoder.js"
@@ -60,6 +60,19 @@ export const makeRepository = <A extends { readonly id: string }, I>(definition:
         Effect.flatMap(Option.match({ onNone: () => Effect.succeedNone, onSome: (json) => Effect.asSome(decode(json)) }))
       )
 
+    /**
+     * `find` from plain code, where storage reads synchronously: the record and its stored JSON
+     * text; undefined when storage cannot answer now.
+     */
+    const findNow = (tenant: Tenant, id: string): Option.Option<{ readonly record: A; readonly text: string }> | undefined => {
+      const text = storage.getNow?.(spec, tenant, id)
+      if (text === undefined) return undefined
+      if (Option.isNone(text)) return Option.none()
+      const decoded = decodeEither(JSON.parse(text.value))
+      // Corrupt data: the Effect path reports it as the defect it is.
+      return Either.isRight(decoded) ? Option.some({ record: decoded.right, text: text.value }) : undefined
+    }
+
     const get = (id: string, forUpdate = false): Effect.Effect<A, NotFound, CurrentTenant> =>
       Effect.flatMap(find(id, forUpdate), Option.match({
         onNone: () => Effect.fail(new NotFound({ resource, id })),
@@ -93,5 +106,5 @@ export const makeRepository = <A extends { readonly id: string }, I>(definition:
         Effect.flatMap((rows) => Effect.forEach(rows, decode))
       )
 
-    return { insert, insertMany, update, updateMany, find, findMany, get, findBy, list, due, transaction: storage.withTransaction }
+    return { insert, insertMany, update, updateMany, find, findNow, findMany, get, findBy, list, due, transaction: storage.withTransaction }
   })

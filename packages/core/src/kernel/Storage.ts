@@ -175,6 +175,13 @@ export interface StoragePort {
     id: string,
     options?: { readonly forUpdate?: boolean }
   ) => Effect.Effect<Option.Option<Json>>
+  /**
+   * `get` without a lock, answered synchronously by storage that can (SQLite), as the stored JSON
+   * text: undefined when it cannot answer now (a transaction holds the connection), and absent
+   * on storage that never can. Callers then use `get`. For reads on the request path that need
+   * not suspend a fiber.
+   */
+  readonly getNow?: (spec: CollectionSpec, tenant: Tenant, id: string) => Option.Option<string> | undefined
   readonly findOne: (
     spec: CollectionSpec,
     tenant: Tenant,

@@ -48,7 +48,17 @@ export interface SqlExecutor {
    * synchronous step, not an Effect per row: a 1,000-row batch is 1,000 statement runs.
    */
   readonly prepareEach: (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>) => PreparedEach
+  /**
+   * `prepare`, run at once from plain code, outside any fiber, where statements run
+   * synchronously (better-sqlite3). Answers undefined while a fiber holds the connection (an open
+   * transaction, an async query): the caller then takes the Effect path, which waits for it.
+   * Undefined itself on a driver that cannot run synchronously.
+   */
+  readonly prepareNow?: (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>) => PreparedNow
 }
+
+/** A prepared statement run synchronously: its result, or undefined when it cannot run now. */
+export type PreparedNow = (args: ReadonlyArray<unknown>) => StatementResult | undefined
 
 /** A prepared statement run for each of several argument lists; a result per list. */
 export type PreparedEach = (argsList: ReadonlyArray<ReadonlyArray<unknown>>) => Effect.Effect<ReadonlyArray<StatementResult>, SqlError>
@@ -166,10 +176,20 @@ export const makeSqlExecutor = (db: Kysely<any>, dialect: SqlDialect, runSync?: 
     }
   }
 
+  const prepareNow = runSync === undefined ? undefined : (key: string, build: (db: Kysely<any>, arg: (i: number) => unknown) => Compilable<any>): PreparedNow => {
+    const statement = lazily(key, build)
+    return (args) => {
+      if (holders !== 0) return undefined
+      const compiled = statement()
+      return runSync(compiled.sql, parametersOf(compiled, args))
+    }
+  }
+
   return {
     dialect,
     prepare,
     prepareEach,
+    prepareNow,
     query,
     inTransaction: Effect.map(FiberRef.get(current), Option.isSome),
     withTransaction

@@ -15,7 +15,7 @@ import type { SqlError, SqlExecutor } from "./SqlExecutor.js"
 import { decodeData, encodeData, indexColumns, requireIndexed, tableOf } from "./tables.js"
 import { uniqueViolationOf } from "./uniqueViolations.js"
 
-type RecordStore = Pick<StoragePort, "insert" | "update" | "get" | "findOne" | "findGlobal">
+type RecordStore = Pick<StoragePort, "insert" | "update" | "get" | "getNow" | "findOne" | "findGlobal">
 
 interface ConflictRow {
   readonly id: string
@@ -159,6 +159,15 @@ export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
     return yield* Effect.dieMessage(`${spec.name}: no record ${record.id} to update`)
   })
 
+  const selectById = (spec: CollectionSpec, lock: boolean) => (db: Kysely<any>, arg: (i: number) => unknown) =>
+    db
+      .selectFrom(tableOf(spec))
+      .select("data")
+      .where("id", "=", arg(0))
+      .where("project_id", "=", arg(1))
+      .where("mode", "=", arg(2))
+      .$if(lock, (qb) => qb.forUpdate())
+
   const get = traced("SqlStorage.get")(function* (
     spec: CollectionSpec,
     tenant: Tenant,
@@ -166,17 +175,19 @@ export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
     options?: { readonly forUpdate?: boolean }
   ) {
     const lock = options?.forUpdate === true && executor.dialect === "postgres"
-    const statement = executor.prepare(`get:${spec.name}:${lock}`, (db, arg) =>
-      db
-        .selectFrom(tableOf(spec))
-        .select("data")
-        .where("id", "=", arg(0))
-        .where("project_id", "=", arg(1))
-        .where("mode", "=", arg(2))
-        .$if(lock, (qb) => qb.forUpdate()))
+    const statement = executor.prepare(`get:${spec.name}:${lock}`, selectById(spec, lock))
     const row = (yield* statement([id, tenant.projectId, tenant.mode]).pipe(Effect.orDie)).rows[0] as { data: string } | undefined
     return Option.map(Option.fromNullable(row), (r): Json => decodeData(r.data))
   })
+
+  // `get` without a lock, from plain code, where statements run synchronously (SQLite).
+  const prepareNow = executor.prepareNow
+  const getNow = prepareNow === undefined ? undefined : (spec: CollectionSpec, tenant: Tenant, id: string): Option.Option<string> | undefined => {
+    const result = prepareNow(`get:${spec.name}:false`, selectById(spec, false))([id, tenant.projectId, tenant.mode])
+    if (result === undefined) return undefined
+    const row = result.rows[0] as { data: string } | undefined
+    return row === undefined ? Option.none() : Option.some(row.data)
+  }
 
   const findOne = traced("SqlStorage.findOne")(function* (
     spec: CollectionSpec,
@@ -213,5 +224,5 @@ export const makeRecordStore = (executor: SqlExecutor): RecordStore => {
     }))
   })
 
-  return { insert, update, get, findOne, findGlobal }
+  return { insert, update, get, getNow, findOne, findGlobal }
 }
