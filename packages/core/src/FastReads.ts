@@ -29,6 +29,7 @@ import type { ApiKey } from "./access/domain/ApiKey.js"
 import { IdGenerator } from "./kernel/IdGenerator.js"
 import { CurrentTenant } from "./kernel/Tenancy.js"
 import { encoder } from "./kernel/Encoder.js"
+import { utf8Length } from "./kernel/Utf8.js"
 import { TestClocks } from "./operations/index.js"
 import { Customers } from "./customers/index.js"
 import { Features, Metrics, Products } from "./catalog/index.js"
@@ -102,21 +103,6 @@ const routes: ReadonlyArray<RetrieveRoute> = [
   retrieve("payments", "payments", (id) => Effect.flatMap(Payments, (s) => s.get(id)), PaymentRecords),
   retrieve("subscriptions", "subscriptions", (id) => Effect.flatMap(Subscriptions, (s) => s.get(id)))
 ]
-
-/** The UTF-8 length of `text`, for `content-length` (the body stays a string: one write to the socket). */
-const utf8Length = (text: string): number => {
-  let length = text.length
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 0x80) continue
-    if (code < 0x800) length += 1
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      length += 2 // a surrogate pair: 2 UTF-16 units, 4 bytes
-      i++
-    } else length += 2 // 3 bytes, a lone surrogate's U+FFFD included
-  }
-  return length
-}
 
 /** Ids are prefixed ULIDs and the like; anything else (encoded bytes, dots, slashes) takes the long way. */
 const plainId = /^[A-Za-z0-9_-]{1,128}$/

@@ -5,23 +5,12 @@
  * exported schema, over random records (`Arbitrary`) and over random damage to their encoded form.
  */
 import { Arbitrary, Either, FastCheck as fc, ParseResult, Schema } from "effect"
-import { readdirSync } from "node:fs"
 import { isDeepStrictEqual } from "node:util"
 import { describe, expect, it } from "vitest"
 import * as core from "../src/index.js"
 import { compile, Fail, Unknown } from "../src/kernel/CompiledCodec.js"
+import { storedSchemas } from "./storedSchemas.js"
 
-// Every feature's `domain/Records.ts`: the schemas rows are stored with.
-const src = new URL("../src/", import.meta.url)
-const recordFiles = readdirSync(src, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith("Records.ts"))
-const recordModules = await Promise.all(recordFiles.map(async (file) => [file, await import(new URL(file, src).href)] as const))
-
-const storedSchemas = recordModules.flatMap(([file, module]) =>
-  Object.entries(module as Record<string, unknown>).flatMap(([name, value]) => {
-    const schema = (value as { schema?: unknown } | null)?.schema
-    return Schema.isSchema(schema) ? [[`${file} ${name}`, schema as Schema.Schema<any, any>] as const] : []
-  })
-)
 // Records and answers; request bodies (`…Create`, `…Update`, …) are decoded by `HttpApi`, not here.
 const exportedSchemas = (Object.entries(core) as Array<[string, unknown]>).filter(([name, value]) =>
   Schema.isSchema(value) && !/(Create|Update|Input|Attach|Adjustment)$/.test(name)) as Array<[string, Schema.Schema<any, any>]>

@@ -58,7 +58,8 @@ describe.each(backends)("fast reads answer as the full stack does (%s)", (_name,
 
   /** One record behind every route the short path takes. */
   const seed = async (ok: (method: string, path: string, body?: unknown) => Promise<any>) => {
-    const customer = await ok("POST", "/v1/customers", { email: "ada@example.com", name: "Ada" })
+    // Not ASCII: the short path declares the UTF-8 length of a string body (kernel/Utf8.ts).
+    const customer = await ok("POST", "/v1/customers", { email: "ada@example.com", name: "Ada — Zoë 😀" })
     const product = await ok("POST", "/v1/products", { name: "Pro" })
     const price = await ok("POST", `/v1/products/${product.id}/prices`, { amount: 2900, currency: "EUR", schedule: "month" })
     const feature = await ok("POST", "/v1/features", { code: "api_access", name: "API access" })
