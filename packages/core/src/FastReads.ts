@@ -136,7 +136,7 @@ export const makeFastReads = (options: FastReadOptions) =>
     const clock = yield* Effect.clock
     const defaultLimits: ReadonlyArray<RateLimitRule> = options.defaultRateLimits ?? [{ window: "second", max: 100 }]
     const localLimiter = "hitNow" in limiter ? limiter : undefined
-    const readersNow = new Map<RetrieveRoute, (tenant: Tenant, id: string) => Option.Option<{ readonly record: unknown; readonly text: string }> | undefined>()
+    const readersNow = new Map<RetrieveRoute, (tenant: Tenant, id: string) => Option.Option<{ readonly record: unknown; readonly text: string; readonly asStored: boolean }> | undefined>()
     for (const route of routes) {
       if (route.records !== undefined) readersNow.set(route, (yield* makeRepository(route.records)).findNow)
     }
@@ -184,9 +184,9 @@ export const makeFastReads = (options: FastReadOptions) =>
       if (Option.isNone(found)) return Option.none()
       // Counted only now that this path answers: a fall-through is counted once, by the pipeline.
       const verdict = checkRateLimitNow(localLimiter, bucketOf(tenant, key), rulesOf(key), now)
-      const { record, text } = found.value
+      const { asStored, record, text } = found.value
       const route = target.route
-      return Option.some(respond(path, verdict, ids.nextAt("request", now), () => route.servesStored ? text : JSON.stringify(route.encode(record))))
+      return Option.some(respond(path, verdict, ids.nextAt("request", now), () => route.servesStored && asStored ? text : JSON.stringify(route.encode(record))))
     }
 
     const answer = (request: Request, path: string, target: { readonly route: RetrieveRoute; readonly id: string }) =>

@@ -39,11 +39,51 @@ export const compile = (ast: AST.AST, isDecoding: boolean): Compiled => {
   return made
 }
 
+/**
+ * How many times decoding filled an absent key with its default (`optionalWith`), or may have,
+ * in a part the interpreter decodes. Read before and after decoding stored JSON: unchanged, and
+ * the record encodes back to the very JSON it came from; changed, and the row was written before
+ * the key existed (kernel/Encoder.ts, `storedDecoder`).
+ */
+export const defaultsFilled = { count: 0 }
+
+/** Whether a renaming transformation's decoding makes a key out of nothing: a default. */
+const fillsDefault = (kind: AST.TypeLiteralTransformation) =>
+  kind.propertySignatureTransformations.some((pst) => Option.isSome(pst.decode(Option.none())))
+
+/** Whether decoding `ast` may fill a default anywhere inside it (conservative). */
+const mayFillDefaults = (ast: AST.AST, seen = new Set<AST.AST>()): boolean => {
+  if (seen.has(ast)) return false
+  seen.add(ast)
+  const inside = (asts: ReadonlyArray<AST.AST>) => asts.some((a) => mayFillDefaults(a, seen))
+  switch (ast._tag) {
+    case "Transformation":
+      return (ast.transformation._tag === "TypeLiteralTransformation" && fillsDefault(ast.transformation)) || inside([ast.from, ast.to])
+    case "Refinement":
+      return inside([ast.from])
+    case "TypeLiteral":
+      return inside([...ast.propertySignatures.map((ps) => ps.type), ...ast.indexSignatures.map((is) => is.type)])
+    case "TupleType":
+      return inside([...ast.elements.map((e) => e.type), ...ast.rest.map((r) => r.type)])
+    case "Union":
+      return inside(ast.types)
+    case "Declaration":
+      return inside(ast.typeParameters)
+    case "Suspend":
+      return inside([ast.f()])
+    default:
+      return false
+  }
+}
+
 /** The interpreter's answer for a node the compiler does not mirror. */
 const interpreted = (ast: AST.AST, isDecoding: boolean): Compiled => {
   const schema = Schema.make(ast)
   const parse = isDecoding ? ParseResult.decodeUnknownEither(schema) : ParseResult.encodeUnknownEither(schema)
+  // The interpreter does not say whether it filled a default: count every call that could have.
+  const mayFill = isDecoding && mayFillDefaults(ast)
   return (input) => {
+    if (mayFill) defaultsFilled.count++
     const result = parse(input)
     return Either.isRight(result) ? result.right : Fail
   }
@@ -158,9 +198,13 @@ const transformationStep = (ast: AST.Transformation, isDecoding: boolean): (a: a
       const renames = movesOf(kind, isDecoding)
       return (a) => {
         for (const { f, from, to } of renames) {
-          const moved = f(hasOwn.call(a, from) ? Option.some(a[from]) : Option.none())
+          const had = hasOwn.call(a, from)
+          const moved = f(had ? Option.some(a[from]) : Option.none())
           delete a[from]
-          if (Option.isSome(moved)) a[to] = moved.value
+          if (Option.isSome(moved)) {
+            a[to] = moved.value
+            if (!had && isDecoding) defaultsFilled.count++
+          }
         }
         return a
       }
@@ -226,6 +270,7 @@ const renamedStruct = (ast: AST.Transformation, isDecoding: boolean): Compiled |
       let value = source === -1 ? absent : values[source]
       if (move !== undefined) {
         const moved = move(value === absent ? Option.none() : Option.some(value))
+        if (value === absent && Option.isSome(moved) && isDecoding) defaultsFilled.count++
         value = Option.isSome(moved) ? moved.value : absent
       }
       if (value === absent) {

@@ -8,7 +8,7 @@
  */
 import { Either, Schema } from "effect"
 import type { ParseError } from "effect/ParseResult"
-import { compile, Fail, Unknown } from "./CompiledCodec.js"
+import { compile, defaultsFilled, Fail, Unknown } from "./CompiledCodec.js"
 
 interface Codec<A, I> {
   readonly encode: (value: A) => I
@@ -34,6 +34,22 @@ export const encoder = <A, I>(schema: Schema.Schema<A, I>): ((value: A) => I) =>
  * encoded from, or decoded to before, is answered as it is.
  */
 export const decoder = <A, I>(schema: Schema.Schema<A, I>): ((json: unknown) => Either.Either<A, ParseError>) => codecOf(schema).decode
+
+/**
+ * `schema`'s decoder of freshly read stored JSON, for a caller that would serve that JSON as it
+ * is: the record, and whether encoding it gives back the same JSON (not when decoding filled a
+ * default: a row written before the key existed). Undefined where the compiled decoder cannot
+ * answer (a failure, an effectful step): the caller then takes its usual path.
+ */
+export const storedDecoder = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = compile(schema.ast, true)
+  return (json: unknown): { readonly record: A; readonly asStored: boolean } | undefined => {
+    const before = defaultsFilled.count
+    const record = decode(json)
+    if (record === Fail || record === Unknown) return undefined
+    return { record: record as A, asStored: defaultsFilled.count === before }
+  }
+}
 
 const memoized = <A, I>(schema: Schema.Schema<A, I>): Codec<A, I> => {
   // The compiled functions answer what the schema would; where they cannot (a failure, whose

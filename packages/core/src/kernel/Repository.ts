@@ -8,7 +8,7 @@ import type { RecordDefinition } from "./Collections.js"
 import type { DueQuery, Json, ListQuery, Tenant, UniqueViolation } from "./Storage.js"
 import { Storage } from "./Storage.js"
 import { nextCursorOf, type Page, type PageRequest } from "./Page.js"
-import { decoder, encoder } from "./Encoder.js"
+import { decoder, encoder, storedDecoder } from "./Encoder.js"
 import { CurrentTenant } from "./Tenancy.js"
 
 /** A repository over the collection of `definition` (see `RecordDefinition`). */
@@ -61,16 +61,17 @@ export const makeRepository = <A extends { readonly id: string }, I>(definition:
       )
 
     /**
-     * `find` from plain code, where storage reads synchronously: the record and its stored JSON
-     * text; undefined when storage cannot answer now.
+     * `find` from plain code, where storage reads synchronously: the record, its stored JSON text
+     * and whether that text is what encoding the record writes (`storedDecoder`); undefined when
+     * storage cannot answer now, or the row does not decode (the Effect path reports the defect).
      */
-    const findNow = (tenant: Tenant, id: string): Option.Option<{ readonly record: A; readonly text: string }> | undefined => {
+    const decodeStored = storedDecoder(schema)
+    const findNow = (tenant: Tenant, id: string): Option.Option<{ readonly record: A; readonly text: string; readonly asStored: boolean }> | undefined => {
       const text = storage.getNow?.(spec, tenant, id)
       if (text === undefined) return undefined
       if (Option.isNone(text)) return Option.none()
-      const decoded = decodeEither(JSON.parse(text.value))
-      // Corrupt data: the Effect path reports it as the defect it is.
-      return Either.isRight(decoded) ? Option.some({ record: decoded.right, text: text.value }) : undefined
+      const decoded = decodeStored(JSON.parse(text.value))
+      return decoded === undefined ? undefined : Option.some({ ...decoded, text: text.value })
     }
 
     const get = (id: string, forUpdate = false): Effect.Effect<A, NotFound, CurrentTenant> =>
