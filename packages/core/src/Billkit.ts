@@ -274,7 +274,13 @@ export const billkit = (options: BillkitOptions): Billkit => {
       const fast = await fastReads
       const target = fast.match(request, url.pathname, url.search)
       if (target !== undefined) {
-        const now = fast.answerNow(request, url.pathname, target)
+        // A throw (a corrupt row, a driver error) goes the fiber's way, which reports it as a defect.
+        let now: ReturnType<typeof fast.answerNow>
+        try {
+          now = fast.answerNow(request, url.pathname, target)
+        } catch {
+          now = undefined
+        }
         if (now !== undefined) {
           if (now._tag === "Some") return now.value
           return fullStack(request, url)
