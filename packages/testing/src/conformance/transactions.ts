@@ -154,9 +154,12 @@ export const transactionTests = (storage: CurrentStorage) =>
             )
           )
           yield* Deferred.await(written)
+          // From plain code, while the writer holds its transaction: no answer (it cannot wait),
+          // or none, never the uncommitted record.
+          const readNow = s.getNow?.(Customers, tenantA, "cus_added")
           const read = yield* s.get(Customers, tenantA, "cus_added")
           yield* Fiber.await(writer)
-          return read
+          return Option.isNone(read) && (readNow === undefined || Option.isNone(readNow)) ? none : some("seen")
         })
       )
       expect(seen).toEqual(none)
