@@ -15,6 +15,7 @@
  * supported: no `exact`, excess properties ignored.
  */
 import { Either, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
+import { identity } from "effect/Function"
 
 /** The input fails the schema. */
 export const Fail: unique symbol = Symbol.for("@billkit/core/CompiledCodec/Fail")
@@ -247,7 +248,8 @@ const renamedStruct = (ast: AST.Transformation, isDecoding: boolean): Compiled |
       ...property,
       // Where the value comes from: a move (from that key of the first side, if it has one), the
       // same key of the first side, or nowhere (a key moved away, or one the first side lacks).
-      move: move?.f,
+      // A plain rename (`fromKey`) moves the value as it is: no call, no `Option` per field.
+      move: move?.f === identity ? undefined : move?.f,
       source: move !== undefined ? indexOf(move.from) : sources.has(property.name) ? -1 : indexOf(property.name)
     }
   })
