@@ -175,7 +175,8 @@ export const makeFastReads = (options: FastReadOptions) =>
      */
     const answerNow = (request: Request, path: string, target: { readonly route: RetrieveRoute; readonly id: string }): Option.Option<Response> | undefined => {
       const readNow = readersNow.get(target.route)
-      if (readNow === undefined || localLimiter === undefined) return undefined
+      const nextId = ids.nextAt
+      if (readNow === undefined || localLimiter === undefined || nextId === undefined) return undefined
       const secret = bearer(request.headers.get("authorization") ?? undefined)
       if (secret === undefined) return Option.none()
       const now = clock.unsafeCurrentTimeMillis()
@@ -191,7 +192,7 @@ export const makeFastReads = (options: FastReadOptions) =>
       const verdict = checkRateLimitNow(localLimiter, bucketOf(tenant, key), rulesOf(key), now)
       const { asStored, record, text } = found.value
       const route = target.route
-      return Option.some(respond(path, verdict, ids.nextAt("request", now), () => route.servesStored && asStored ? text : JSON.stringify(route.encode(record))))
+      return Option.some(respond(path, verdict, nextId("request", now), () => route.servesStored && asStored ? text : JSON.stringify(route.encode(record))))
     }
 
     const answer = (request: Request, path: string, target: { readonly route: RetrieveRoute; readonly id: string }) =>

@@ -8,8 +8,11 @@ import { encodeRandom, incrementRandom, makeId, type IdKind } from "./Ids.js"
 export interface IdGeneratorService {
   /** A new prefixed id, strictly greater than every id this generator made before. */
   readonly next: (kind: IdKind) => Effect.Effect<string>
-  /** `next` from plain code, at `now` (epoch ms) read from the same `Clock`. */
-  readonly nextAt: (kind: IdKind, now: number) => string
+  /**
+   * `next` from plain code, at `now` (epoch ms) read from the same `Clock`. Optional for a
+   * generator of your own: without it, a plain retrieve's short path runs in a fiber.
+   */
+  readonly nextAt?: (kind: IdKind, now: number) => string
   /** `bytes` cryptographically random bytes, as lower-case hex. */
   readonly secretHex: (bytes: number) => Effect.Effect<string>
   /** `n` cryptographically random bytes. */
