@@ -19,6 +19,23 @@ describe("sqlite reads outside a transaction", () => {
   })
   afterEach(() => under.close())
 
+  /** Runs `during` while a transaction holds the connection, having written the second email. */
+  const whileAWriterHolds = <A>(during: Effect.Effect<A>) => {
+    const s = under.storage
+    return Effect.runPromise(Effect.gen(function*() {
+      const written = yield* Deferred.make<void>()
+      const writer = yield* Effect.fork(s.withTransaction(Effect.gen(function*() {
+        yield* s.update(Collections.Customers, tenant, record("second@example.com"))
+        yield* Deferred.succeed(written, undefined)
+        yield* Effect.sleep("20 millis")
+      })))
+      yield* Deferred.await(written)
+      const result = yield* during
+      yield* Fiber.join(writer)
+      return result
+    }))
+  }
+
   it("run synchronously while no transaction is open", () => {
     // With the default scheduler, a fiber that suspends even once (taking a free semaphore
     // does) has not finished when runFork returns.
@@ -30,19 +47,11 @@ describe("sqlite reads outside a transaction", () => {
 
   it("still wait for an open transaction, and then see only what it committed", async () => {
     const s = under.storage
-    const seen = await Effect.runPromise(Effect.gen(function*() {
-      const written = yield* Deferred.make<void>()
-      const writer = yield* Effect.fork(s.withTransaction(Effect.gen(function*() {
-        yield* s.update(Collections.Customers, tenant, record("second@example.com"))
-        yield* Deferred.succeed(written, undefined)
-        yield* Effect.sleep("20 millis")
-      })))
-      yield* Deferred.await(written)
+    const seen = await whileAWriterHolds(Effect.gen(function*() {
       // This read cannot finish at once: the writer holds the connection.
       expect(Effect.runFork(s.get(Collections.Customers, tenant, "cus_sync")).unsafePoll()).toBeNull()
-      const afterCommit = yield* s.get(Collections.Customers, tenant, "cus_sync")
-      yield* Fiber.join(writer)
-      return afterCommit
+      // It waits for the commit.
+      return yield* s.get(Collections.Customers, tenant, "cus_sync")
     }))
     expect(emailOf(seen)).toEqual(Option.some("second@example.com"))
     // Once the writer is done, reads are synchronous again.
@@ -56,19 +65,8 @@ describe("sqlite reads outside a transaction", () => {
     expect(emailNow()).toEqual(Option.some("first@example.com"))
     expect(getNow(Collections.Customers, tenant, "cus_missing")).toEqual(Option.none())
     expect(getNow(Collections.Customers, { ...tenant, projectId: "proj_other" }, "cus_sync")).toEqual(Option.none())
-    const during = await Effect.runPromise(Effect.gen(function*() {
-      const written = yield* Deferred.make<void>()
-      const writer = yield* Effect.fork(s.withTransaction(Effect.gen(function*() {
-        yield* s.update(Collections.Customers, tenant, record("second@example.com"))
-        yield* Deferred.succeed(written, undefined)
-        yield* Effect.sleep("20 millis")
-      })))
-      yield* Deferred.await(written)
-      // The writer's update is on the connection, uncommitted: getNow must not read it.
-      const now = getNow(Collections.Customers, tenant, "cus_sync")
-      yield* Fiber.join(writer)
-      return now
-    }))
+    // The writer's update is on the connection, uncommitted: getNow must not read it.
+    const during = await whileAWriterHolds(Effect.sync(() => getNow(Collections.Customers, tenant, "cus_sync")))
     expect(during).toBeUndefined()
     expect(emailNow()).toEqual(Option.some("second@example.com"))
   })
