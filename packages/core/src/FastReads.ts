@@ -48,6 +48,7 @@ import { FeatureRecords, ProductRecords } from "./catalog/domain/index.js"
 import { EventRecords } from "./events/domain/Records.js"
 import { InvoiceRecords } from "./invoicing/domain/index.js"
 import { PaymentRecords } from "./payments/domain/index.js"
+import { SubscriptionRecords } from "./subscriptions/domain/index.js"
 import { VoucherRecords } from "./vouchers/domain/Records.js"
 import { makeRepository } from "./kernel/Repository.js"
 import type { RecordDefinition } from "./kernel/Collections.js"
@@ -106,7 +107,7 @@ const routes: ReadonlyArray<RetrieveRoute> = [
   retrieve("invoices", "invoices", (id) => Effect.flatMap(Invoices, (s) => s.get(id)), InvoiceRecords),
   retrieve("events", "events", (id) => Effect.flatMap(Events, (s) => s.get(id)), EventRecords),
   retrieve("payments", "payments", (id) => Effect.flatMap(Payments, (s) => s.get(id)), PaymentRecords),
-  retrieve("subscriptions", "subscriptions", (id) => Effect.flatMap(Subscriptions, (s) => s.get(id)))
+  retrieve("subscriptions", "subscriptions", (id) => Effect.flatMap(Subscriptions, (s) => s.get(id)), SubscriptionRecords)
 ]
 
 /** Ids are prefixed ULIDs and the like; anything else (encoded bytes, dots, slashes) takes the long way. */
