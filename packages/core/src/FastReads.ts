@@ -24,7 +24,7 @@ import { HttpServerResponse } from "@effect/platform"
 import { Clock, Effect, Option, Schema } from "effect"
 import { BillkitApi } from "./http/Api.js"
 import { bearer, rateLimitHeaders } from "./http/Pipeline.js"
-import { RequestLimiter, checkRateLimit, checkRateLimitNow, type RateLimitVerdict } from "./http/RateLimiter.js"
+import { RequestLimiter, checkRateLimit, checkRateLimitNow, rateLimitBucket, type RateLimitVerdict } from "./http/RateLimiter.js"
 import type { RateLimitRule } from "./http/Principal.js"
 import { problemResponse } from "./http/ProblemResponse.js"
 import { rateLimited } from "./http/Problems.js"
@@ -151,7 +151,7 @@ export const makeFastReads = (options: FastReadOptions) =>
       request.method === "GET" && search === "" ? routeOf(path) : undefined
 
     const allowed = (key: ApiKey, route: RetrieveRoute) => key.type === "secret" && holdsScope(key.scopes, `${route.resource}:read`)
-    const bucketOf = (tenant: Tenant, key: ApiKey) => `${tenant.projectId}:${tenant.mode}:${key.id}`
+    const bucketOf = (tenant: Tenant, key: ApiKey) => rateLimitBucket(tenant.projectId, tenant.mode, key.id)
     const rulesOf = (key: ApiKey) => (key.rateLimits?.length ? key.rateLimits : defaultLimits)
 
     /** The answer once counted: 200 with the record, or 429. */

@@ -8,6 +8,7 @@ import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/p
 import type { HttpApp } from "@effect/platform"
 import { Clock, Effect, Option } from "effect"
 import { IdGenerator } from "../kernel/IdGenerator.js"
+import { utf8Length } from "../kernel/Utf8.js"
 import { Storage } from "../kernel/Storage.js"
 import { ApiKeys } from "../access/index.js"
 import { sha256Hex } from "../kernel/Hash.js"
@@ -16,7 +17,7 @@ import { withIdempotency } from "./Idempotency.js"
 import { resolvedPrincipal, type Principal, type RateLimitRule } from "./Principal.js"
 import { internalError, problemOf, problemResponse } from "./ProblemResponse.js"
 import { PayloadTooLarge, payloadTooLarge, rateLimited, unauthorized } from "./Problems.js"
-import { checkRateLimit, RequestLimiter, uncountedVerdict, type RateLimitVerdict } from "./RateLimiter.js"
+import { checkRateLimit, rateLimitBucket, RequestLimiter, uncountedVerdict, type RateLimitVerdict } from "./RateLimiter.js"
 
 /** Paths anyone may read: the API's own description. */
 export const publicPaths: ReadonlySet<string> = new Set(["/v1/openapi.json", "/docs"])
@@ -122,7 +123,7 @@ export const pipeline = (options: PipelineOptions) =>
               return yield* Effect.fail(unauthorized("Missing or unknown API key: send Authorization: Bearer sk_test_…"))
             }
             const rules = principal.value.rateLimits?.length ? principal.value.rateLimits : defaultLimits
-            const bucket = `${principal.value.projectId}:${principal.value.mode}:${principal.value.keyId ?? "project"}`
+            const bucket = rateLimitBucket(principal.value.projectId, principal.value.mode, principal.value.keyId)
             const verdict = yield* checkRateLimit(limiter, bucket, rules, now)
             Object.assign(extraHeaders, rateLimitHeaders(verdict))
             if (verdict.limited) {
@@ -168,7 +169,6 @@ const idempotencyScope = (principal: Principal): Effect.Effect<string> =>
       (hash) => `${principal.projectId}:${principal.mode}:host:${hash}`
     )
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 /** The bytes of `chunks`, `size` in all, in one array. */
@@ -215,7 +215,7 @@ const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Ef
     if (Number(declared) > max) return Effect.fail(tooLarge)
     return Effect.flatMap(Effect.orElseSucceed(request.text, () => ""), (text) =>
       // UTF-8 is at most 3 bytes per UTF-16 unit: only long texts need counting.
-      text.length * 3 > max && encoder.encode(text).length > max ? Effect.fail(tooLarge) : Effect.succeed(text))
+      text.length * 3 > max && utf8Length(text) > max ? Effect.fail(tooLarge) : Effect.succeed(text))
   }
   // Every request reaches the pipeline through `billkit().handler`, as a web `Request`.
   const body = request.source instanceof Request ? request.source.body : null

@@ -44,6 +44,13 @@ const verdictOf = (windows: ReadonlyArray<CountedWindow>, now: number): RateLimi
   }
 }
 
+/**
+ * The counters one caller's requests count in: a key's own, or a host principal's project-wide
+ * ones. The pipeline and the short path (FastReads.ts) must name them alike.
+ */
+export const rateLimitBucket = (projectId: string, mode: string, keyId: string | undefined) =>
+  `${projectId}:${mode}:${keyId ?? "project"}`
+
 export const checkRateLimit = (
   store: RateLimitStore,
   bucket: string,
