@@ -203,19 +203,25 @@ const readCounted = async (body: ReadableStream<Uint8Array>, max: number, tooLar
   }
 }
 
+/** The body as read: its text, and for a streamed body the bytes it came as. */
+interface BodyRead {
+  readonly text: string
+  readonly bytes?: Uint8Array
+}
+
 /**
- * The body as text, refused with a 413 once it passes `max` bytes. A declared length is checked
- * before reading; a chunked body (no length) is counted as it streams in, so no client makes the
- * server buffer more than `max`.
+ * The body, refused with a 413 once it passes `max` bytes. A declared length is checked before
+ * reading; a chunked body (no length) is counted as it streams in, so no client makes the server
+ * buffer more than `max`.
  */
-const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Effect.Effect<string, PayloadTooLarge> => {
+const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Effect.Effect<BodyRead, PayloadTooLarge> => {
   const tooLarge = payloadTooLarge(`The request body exceeds ${max} bytes`)
   const declared = request.headers["content-length"]
   if (declared !== undefined) {
     if (Number(declared) > max) return Effect.fail(tooLarge)
     return Effect.flatMap(Effect.orElseSucceed(request.text, () => ""), (text) =>
       // UTF-8 is at most 3 bytes per UTF-16 unit: only long texts need counting.
-      text.length * 3 > max && utf8Length(text) > max ? Effect.fail(tooLarge) : Effect.succeed(text))
+      text.length * 3 > max && utf8Length(text) > max ? Effect.fail(tooLarge) : Effect.succeed({ text }))
   }
   // Every request reaches the pipeline through `billkit().handler`, as a web `Request`.
   const body = request.source instanceof Request ? request.source.body : null
@@ -224,29 +230,36 @@ const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Ef
     : Effect.tryPromise({ try: () => readCounted(body, max, tooLarge), catch: (cause) => cause })
   return Effect.matchEffect(counted, {
     // A body that cannot be read is an empty one; its handler says what it lacks.
-    onFailure: (e) => (e instanceof PayloadTooLarge ? Effect.fail(e) : Effect.succeed("")),
-    onSuccess: (bytes) => Effect.succeed(decoder.decode(bytes))
+    onFailure: (e) => (e instanceof PayloadTooLarge ? Effect.fail(e) : Effect.succeed({ text: "" })),
+    onSuccess: (bytes) => Effect.succeed({ text: decoder.decode(bytes), bytes })
   })
 }
 
 /** The body, read once, and the request to hand on (with that body where it had to be rebuilt). */
 const withBodyRead = (original: HttpServerRequest.HttpServerRequest, max: number) =>
-  Effect.map(readBody(original, max), (text) => ({
+  Effect.map(readBody(original, max), ({ bytes, text }) => ({
     text,
     request: text.trim() === ""
-      ? withBody(original, "{}", "application/json") // no body means "no parameters", as `{}` would
-      : original.headers["content-length"] === undefined
-      ? withBody(original, text) // a streamed body was consumed while counting: hand on what was read
-      : original
+      ? withBody(original, "{}", "{}", "application/json") // no body means "no parameters", as `{}` would
+      : bytes !== undefined
+      ? withBody(original, bytes, text) // a streamed body was consumed while counting: hand on what was read
+      : original // its text is cached by the request itself: handlers read it without decoding again
   }))
 
-/** The same request with `body` (already read, or `{}` for an empty one) as its body. */
-const withBody = (request: HttpServerRequest.HttpServerRequest, body: string, contentType?: string) => {
+/**
+ * The same request with `body` (already read, or `{}` for an empty one) as its body, whose text
+ * is `text`. A handler reading the text gets it as it is: a second decode of a large body (a
+ * usage batch) is a measurable part of its request. Its bytes and stream stay the body's, for a
+ * handler that needs them raw (a signature over the payload).
+ */
+const withBody = (request: HttpServerRequest.HttpServerRequest, body: string | Uint8Array, text: string, contentType?: string): HttpServerRequest.HttpServerRequest => {
   const headers = new Headers(request.headers as Record<string, string>)
   if (contentType !== undefined) headers.set("content-type", contentType)
   headers.delete("content-length")
   headers.delete("transfer-encoding")
   // Keep the caller's origin (hosted page URLs are built from it when no publicUrl is set).
   const origin = /^https?:\/\//.test(request.originalUrl) ? request.originalUrl : "http://local"
-  return HttpServerRequest.fromWeb(new Request(new URL(request.url, origin), { method: request.method, headers, body }))
+  const rebuilt = HttpServerRequest.fromWeb(new Request(new URL(request.url, origin), { method: request.method, headers, body: body as BodyInit }))
+  // The platform's request reads `json` (and the body schemas) through its own `text`.
+  return Object.create(rebuilt, { text: { value: Effect.succeed(text) } })
 }
