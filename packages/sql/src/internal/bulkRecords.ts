@@ -11,16 +11,27 @@ import { decodeData, encodeData, encodeMany, indexColumns, requireIndexed, table
 /**
  * Postgres: rows given column by column, zipped into a table `v` by `rows from (…)`: one
  * parameter per column however many rows, one statement text. Each column is a `text[]`, but for
- * `data`, which is sent as one JSON array of the records' JSON (`columnValue`): node-postgres
- * escapes every element of a `text[]` in JavaScript, two regular expressions over each record's
- * JSON. `json_array_elements` answers each element's own text, byte for byte.
+ * `data`, which is sent as one JSON array of the records' data: node-postgres escapes every
+ * element of a `text[]` in JavaScript, two regular expressions over each record's JSON.
+ * `json_array_elements` answers each element's own text, byte for byte, and `JSON.stringify` of
+ * an array is its elements' texts joined by commas: each row stores `encodeData` of its record.
  */
 const columnsTable = (columns: ReadonlyArray<string>, param: (i: number) => unknown) =>
   sql<any>`rows from (${sql.join(columns.map((c, i) => c === "data" ? sql`json_array_elements(${param(i)}::json)` : sql`unnest(${param(i)}::text[])`))})`
     .as(sql`v(${sql.join(columns.map((c) => sql.id(c)))})`)
 
-/** A column of `columnsTable`: `data` values are JSON texts already, the array is their join. */
-const columnValue = (column: string, values: Array<unknown>): unknown => column === "data" ? `[${values.join(",")}]` : values
+/** The parameters of `columnsTable` for `records`: an array per column, `data` one JSON text. */
+const columnParams = (columns: ReadonlyArray<string>, tenant: Tenant, records: ReadonlyArray<StoredRecord>): Array<unknown> =>
+  columns.map((column) =>
+    column === "data"
+      ? JSON.stringify(records.map((record) => record.data))
+      : column === "id"
+      ? records.map((record) => record.id)
+      : column === "project_id"
+      ? records.map(() => tenant.projectId)
+      : column === "mode"
+      ? records.map(() => tenant.mode)
+      : records.map((record) => record.index[column] ?? null))
 
 /** A column of `v` as the text it stores. */
 const stored = (column: string) => column === "data" ? sql`${sql.ref("v.data")}::text` : sql.ref(`v.${column}`)
@@ -61,13 +72,6 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
   ) {
     if (records.length === 0) return []
     const columns = ["id", "project_id", "mode", "data", ...spec.indexed]
-    const texts = encodeMany(records.map((record) => record.data))
-    // A thousand rows a batch: each row's values in one array, nothing in between.
-    const valuesOf = (record: StoredRecord, i: number): Array<unknown> => {
-      const values: Array<unknown> = [record.id, tenant.projectId, tenant.mode, texts[i]]
-      for (const field of spec.indexed) values.push(record.index[field] ?? null)
-      return values
-    }
     if (executor.dialect === "postgres") {
       const statement = executor.prepare(`insertMany:${spec.name}`, (db, arg) =>
         db
@@ -79,10 +83,15 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
           )
           .onConflict((oc) => oc.doNothing())
           .returning("id"))
-      const byColumn: Array<Array<unknown>> = columns.map(() => [])
-      records.forEach((record, n) => valuesOf(record, n).forEach((v, i) => byColumn[i]!.push(v)))
-      const rows = (yield* statement(byColumn.map((values, i) => columnValue(columns[i]!, values))).pipe(Effect.orDie)).rows
+      const rows = (yield* statement(columnParams(columns, tenant, records)).pipe(Effect.orDie)).rows
       return rows.map((r) => r.id as string)
+    }
+    const texts = encodeMany(records.map((record) => record.data))
+    // A thousand rows a batch: each row's values in one array, nothing in between.
+    const valuesOf = (record: StoredRecord, i: number): Array<unknown> => {
+      const values: Array<unknown> = [record.id, tenant.projectId, tenant.mode, texts[i]]
+      for (const field of spec.indexed) values.push(record.index[field] ?? null)
+      return values
     }
     const statement = executor.prepareEach(`insertOne:${spec.name}`, (db, arg) =>
       db
@@ -156,10 +165,6 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
   ) {
     if (records.length === 0) return
     const columns = ["data", ...spec.indexed]
-    const columnsOf = (record: StoredRecord) => {
-      const index = indexColumns(spec, record)
-      return [encodeData(record.data), ...spec.indexed.map((f) => index[f])]
-    }
     if (executor.dialect === "postgres") {
       const statement = executor.prepare(`updateMany:${spec.name}`, (db, arg) =>
         db
@@ -169,11 +174,13 @@ export const makeBulkRecords = (executor: SqlExecutor) => {
           .whereRef("t.id", "=", "v.id")
           .where("t.project_id", "=", arg(0))
           .where("t.mode", "=", arg(1)))
-      const byColumn: Array<Array<unknown>> = [records.map((r) => r.id), ...columns.map(() => [] as Array<unknown>)]
-      for (const record of records) columnsOf(record).forEach((v, i) => byColumn[1 + i].push(v))
-      const changed = (yield* statement([tenant.projectId, tenant.mode, ...byColumn.map((values, i) => columnValue(["id", ...columns][i]!, values))]).pipe(Effect.orDie)).changes
+      const changed = (yield* statement([tenant.projectId, tenant.mode, ...columnParams(["id", ...columns], tenant, records)]).pipe(Effect.orDie)).changes
       if (changed !== records.length) return yield* Effect.dieMessage(`${spec.name}: updated ${changed} of ${records.length} records`)
       return
+    }
+    const columnsOf = (record: StoredRecord) => {
+      const index = indexColumns(spec, record)
+      return [encodeData(record.data), ...spec.indexed.map((f) => index[f])]
     }
     const statement = executor.prepareEach(`updateEach:${spec.name}`, (db, arg) =>
       db
